@@ -1,0 +1,97 @@
+//! Connection settings and the directory schema. Partition tables are created by
+//! [`crate::partition`].
+
+use crate::{Durability, Result};
+use rusqlite::Connection;
+use std::path::Path;
+use std::time::Duration;
+
+/// Opens a connection with the node's pragmas: WAL, the chosen sync level, a busy timeout.
+pub(crate) fn open_connection(path: &Path, durability: Durability) -> Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    let sync = match durability {
+        Durability::Power => "FULL",
+        Durability::Process => "NORMAL",
+    };
+    conn.pragma_update(None, "synchronous", sync)?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "cache_size", -65536)?;
+    conn.pragma_update(None, "wal_autocheckpoint", 10000)?;
+    conn.set_prepared_statement_cache_capacity(128);
+    Ok(conn)
+}
+
+const DIRECTORY_SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS agencies (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    jurisdiction TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS users (
+    id INTEGER PRIMARY KEY,
+    agency_id TEXT NOT NULL REFERENCES agencies(id),
+    username TEXT NOT NULL UNIQUE,
+    display_name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    node_operator INTEGER NOT NULL DEFAULT 0,
+    created_us INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tokens (
+    hash TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    label TEXT NOT NULL,
+    created_us INTEGER NOT NULL,
+    expires_us INTEGER
+);
+CREATE TABLE IF NOT EXISTS cameras (
+    id INTEGER PRIMARY KEY,
+    agency_id TEXT NOT NULL REFERENCES agencies(id),
+    name TEXT NOT NULL,
+    lat REAL NOT NULL,
+    lon REAL NOT NULL,
+    bearing REAL,
+    mobile INTEGER NOT NULL DEFAULT 0,
+    key_hash TEXT NOT NULL UNIQUE,
+    created_us INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sharing_agreements (
+    id INTEGER PRIMARY KEY,
+    owner_id TEXT NOT NULL REFERENCES agencies(id),
+    grantee_kind TEXT NOT NULL,
+    grantee TEXT NOT NULL,
+    purposes TEXT NOT NULL,
+    expires_us INTEGER,
+    created_by TEXT NOT NULL,
+    created_us INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS declarations (
+    id INTEGER PRIMARY KEY,
+    agency_id TEXT NOT NULL REFERENCES agencies(id),
+    jurisdiction TEXT NOT NULL,
+    statement TEXT NOT NULL,
+    signed_by TEXT NOT NULL,
+    recorded_us INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS plates (
+    id INTEGER PRIMARY KEY,
+    text TEXT NOT NULL UNIQUE,
+    canon TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS plates_canon ON plates(canon);
+CREATE TABLE IF NOT EXISTS partitions (day INTEGER PRIMARY KEY, created_us INTEGER NOT NULL);
+"#;
+
+/// Creates the directory tables if missing.
+pub(crate) fn migrate(conn: &Connection) -> Result<()> {
+    conn.execute_batch(DIRECTORY_SCHEMA)?;
+    conn.execute(
+        "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '1')",
+        [],
+    )?;
+    Ok(())
+}

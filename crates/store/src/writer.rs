@@ -1,0 +1,293 @@
+//! The single writer thread: group commit of read batches.
+//!
+//! Concurrent ingest requests each submit a batch and wait. The writer takes every batch that is
+//! already queued (up to a cap), writes them in one transaction, commits, and only then answers
+//! each request. One fsync is thus shared by many requests, which is what makes durable ingest
+//! fast on SQLite, and no request is acknowledged before its rows are committed.
+
+use crate::partition;
+use crate::{Error, Result, Shared};
+use rusqlite::{Connection, OptionalExtension};
+use sightline_types::{CameraId, PlateText};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::mpsc;
+use tokio::sync::oneshot;
+
+/// Most reads written in one transaction.
+const MAX_GROUP: usize = 50_000;
+
+/// A validated read, ready to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadRecord {
+    /// The camera (already authenticated and known).
+    pub camera_id: CameraId,
+    /// Client-supplied idempotency id.
+    pub client_id: String,
+    /// Capture time, microseconds since the epoch.
+    pub captured_us: i64,
+    /// Normalised plate.
+    pub plate: PlateText,
+    /// Issuing region.
+    pub region: Option<String>,
+    /// Confidence 0..=1.
+    pub confidence: Option<f64>,
+    /// Colour, lower case.
+    pub colour: Option<String>,
+    /// Vehicle type, lower case.
+    pub vehicle_type: Option<String>,
+    /// Make.
+    pub make: Option<String>,
+    /// Latitude if different from the camera's.
+    pub lat: Option<f64>,
+    /// Longitude if different from the camera's.
+    pub lon: Option<f64>,
+    /// When the node received it, microseconds since the epoch.
+    pub received_us: i64,
+}
+
+/// What happened to one submitted read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppendOutcome {
+    /// Stored with this sequence number.
+    Inserted {
+        /// Node-assigned sequence number.
+        seq: i64,
+    },
+    /// A read with the same camera and id was already stored (idempotent re-send).
+    Duplicate,
+}
+
+type Reply<T> = oneshot::Sender<Result<T>>;
+
+enum Job {
+    Append(Vec<ReadRecord>, Reply<Vec<AppendOutcome>>),
+    DropBefore(i32, Reply<Vec<i32>>),
+}
+
+/// A handle to the writer thread.
+#[derive(Debug, Clone)]
+pub(crate) struct WriterHandle(mpsc::Sender<JobBox>);
+
+/// Wraps a job so the handle can derive Debug.
+pub(crate) struct JobBox(Job);
+
+impl std::fmt::Debug for JobBox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Job")
+    }
+}
+
+pub(crate) fn spawn(conn: Connection, shared: Arc<Shared>) -> Result<WriterHandle> {
+    let (tx, rx) = mpsc::channel::<JobBox>();
+    let next_seq: i64 = conn
+        .query_row("SELECT value FROM meta WHERE key = 'next_seq'", [], |r| r.get::<_, String>(0))
+        .optional()?
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1);
+    let mut w = Writer { conn, shared, next_seq };
+    std::thread::Builder::new()
+        .name("sightline-writer".into())
+        .spawn(move || w.run(rx))
+        .map_err(|source| Error::Io { path: "writer thread".into(), source })?;
+    Ok(WriterHandle(tx))
+}
+
+impl crate::Store {
+    /// Submits reads to the writer; the receiver resolves once they are committed.
+    ///
+    /// # Errors
+    /// Fails when the writer thread has stopped.
+    pub fn submit_reads(
+        &self,
+        reads: Vec<ReadRecord>,
+    ) -> Result<oneshot::Receiver<Result<Vec<AppendOutcome>>>> {
+        let (tx, rx) = oneshot::channel();
+        self.writer.0.send(JobBox(Job::Append(reads, tx))).map_err(|_| Error::WriterGone)?;
+        Ok(rx)
+    }
+
+    /// Stores reads and waits for the commit (async).
+    ///
+    /// # Errors
+    /// Fails when the transaction fails; then none of the reads were stored.
+    pub async fn append_reads(&self, reads: Vec<ReadRecord>) -> Result<Vec<AppendOutcome>> {
+        self.submit_reads(reads)?.await.map_err(|_| Error::WriterGone)?
+    }
+
+    /// Stores reads and waits for the commit (blocking; not for async contexts).
+    ///
+    /// # Errors
+    /// Fails when the transaction fails; then none of the reads were stored.
+    pub fn append_reads_blocking(&self, reads: Vec<ReadRecord>) -> Result<Vec<AppendOutcome>> {
+        self.submit_reads(reads)?.blocking_recv().map_err(|_| Error::WriterGone)?
+    }
+
+    /// Drops every partition for days before `day`; returns the days dropped.
+    ///
+    /// # Errors
+    /// Fails when the writer is gone or the drop fails.
+    pub fn drop_partitions_before(&self, day: i32) -> Result<Vec<i32>> {
+        let (tx, rx) = oneshot::channel();
+        self.writer.0.send(JobBox(Job::DropBefore(day, tx))).map_err(|_| Error::WriterGone)?;
+        rx.blocking_recv().map_err(|_| Error::WriterGone)?
+    }
+}
+
+struct Writer {
+    conn: Connection,
+    shared: Arc<Shared>,
+    next_seq: i64,
+}
+
+impl Writer {
+    fn run(&mut self, rx: mpsc::Receiver<JobBox>) {
+        while let Ok(JobBox(first)) = rx.recv() {
+            let mut group = Vec::new();
+            let mut deferred = None;
+            match first {
+                Job::Append(r, reply) => group.push((r, reply)),
+                other => deferred = Some(other),
+            }
+            let mut total: usize = group.iter().map(|(r, _)| r.len()).sum();
+            while deferred.is_none() && total < MAX_GROUP {
+                match rx.try_recv() {
+                    Ok(JobBox(Job::Append(r, reply))) => {
+                        total += r.len();
+                        group.push((r, reply));
+                    }
+                    Ok(JobBox(other)) => deferred = Some(other),
+                    Err(_) => break,
+                }
+            }
+            if !group.is_empty() {
+                self.commit_group(group);
+            }
+            if let Some(Job::DropBefore(day, reply)) = deferred {
+                let _ = reply.send(self.drop_before(day));
+            }
+        }
+        tracing::debug!("store writer stopped");
+    }
+
+    fn commit_group(&mut self, group: Vec<(Vec<ReadRecord>, Reply<Vec<AppendOutcome>>)>) {
+        let start_seq = self.next_seq;
+        match self.write_group(&group) {
+            Ok((outcomes, new_plates, new_days)) => {
+                let mut dict = self.shared.dict.write().unwrap_or_else(|e| e.into_inner());
+                for text in new_plates {
+                    dict.push(&text);
+                }
+                drop(dict);
+                self.shared.partitions.write().unwrap_or_else(|e| e.into_inner()).extend(new_days);
+                for ((_, reply), out) in group.into_iter().zip(outcomes) {
+                    let _ = reply.send(Ok(out));
+                }
+            }
+            Err(e) => {
+                self.next_seq = start_seq;
+                tracing::error!(error = %e, "read batch transaction failed");
+                for (_, reply) in group {
+                    let _ = reply.send(Err(Error::Corrupt(format!("transaction failed: {e}"))));
+                }
+            }
+        }
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn write_group(
+        &mut self,
+        group: &[(Vec<ReadRecord>, Reply<Vec<AppendOutcome>>)],
+    ) -> Result<(Vec<Vec<AppendOutcome>>, Vec<String>, Vec<i32>)> {
+        let tx = self.conn.transaction()?;
+        let dict = self.shared.dict.read().unwrap_or_else(|e| e.into_inner());
+        let known_days = self.shared.partitions.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let mut new_plates: Vec<String> = Vec::new();
+        let mut pending: HashMap<String, u32> = HashMap::new();
+        let mut new_days = Vec::new();
+        let mut next_plate = dict.next_id();
+        let mut outcomes = Vec::with_capacity(group.len());
+        let now_us = chrono::Utc::now().timestamp_micros();
+        for (reads, _) in group {
+            let mut out = Vec::with_capacity(reads.len());
+            for r in reads {
+                let text = r.plate.as_str();
+                let plate_id = match dict.id_of(text).map(|p| p.0).or_else(|| pending.get(text).copied()) {
+                    Some(id) => id,
+                    None => {
+                        let id = next_plate;
+                        next_plate += 1;
+                        tx.prepare_cached("INSERT INTO plates(id, text, canon) VALUES (?1, ?2, ?3)")?
+                            .execute((id, text, r.plate.canonical()))?;
+                        pending.insert(text.to_owned(), id);
+                        new_plates.push(text.to_owned());
+                        id
+                    }
+                };
+                let day = partition::day_of(r.captured_us);
+                if !known_days.contains(&day) && !new_days.contains(&day) {
+                    partition::create(&tx, day, now_us)?;
+                    new_days.push(day);
+                }
+                let sql = format!(
+                    "INSERT OR IGNORE INTO {} (plate_id, captured_us, seq, camera_id, client_id, region, \
+                     confidence, colour, vehicle_type, make, lat, lon, received_us) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                    partition::table_name(day)
+                );
+                let seq = self.next_seq;
+                let n = tx.prepare_cached(&sql)?.execute(rusqlite::params![
+                    plate_id,
+                    r.captured_us,
+                    seq,
+                    r.camera_id.0,
+                    r.client_id,
+                    r.region,
+                    r.confidence,
+                    r.colour,
+                    r.vehicle_type,
+                    r.make,
+                    r.lat,
+                    r.lon,
+                    r.received_us,
+                ])?;
+                if n == 1 {
+                    self.next_seq += 1;
+                    out.push(AppendOutcome::Inserted { seq });
+                } else {
+                    out.push(AppendOutcome::Duplicate);
+                }
+            }
+            outcomes.push(out);
+        }
+        drop(dict);
+        tx.execute(
+            "INSERT INTO meta(key, value) VALUES ('next_seq', ?1) \
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [self.next_seq.to_string()],
+        )?;
+        tx.commit()?;
+        Ok((outcomes, new_plates, new_days))
+    }
+
+    fn drop_before(&mut self, day: i32) -> Result<Vec<i32>> {
+        let days: Vec<i32> = self
+            .shared
+            .partitions
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .range(..day)
+            .copied()
+            .collect();
+        let tx = self.conn.transaction()?;
+        for d in &days {
+            partition::drop(&tx, *d)?;
+        }
+        tx.commit()?;
+        let mut parts = self.shared.partitions.write().unwrap_or_else(|e| e.into_inner());
+        for d in &days {
+            parts.remove(d);
+        }
+        Ok(days)
+    }
+}

@@ -1,0 +1,122 @@
+//! Store behaviour through its public API: idempotent appends, plate and description queries,
+//! partitions, and persistence across reopen.
+#![allow(clippy::disallowed_methods)] // tests exercise the raw query path directly
+
+use chrono::{DateTime, Duration, Utc};
+use sightline_store::{
+    AppendOutcome, Durability, NewCamera, PlateSelector, ReadQuery, ReadRecord, ReadSelector, Store,
+};
+use sightline_types::{
+    Agency, AgencyId, AgencyKind, Camera, Jurisdiction, PlatePattern, PlateText, VehicleAttributes,
+};
+use std::collections::HashSet;
+
+fn t0() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-20T12:00:00Z").unwrap().with_timezone(&Utc)
+}
+
+fn setup(store: &Store) -> Camera {
+    let a = Agency {
+        id: AgencyId::parse("oak-park-pd").unwrap(),
+        name: "Oak Park PD".into(),
+        kind: AgencyKind::Municipal,
+        jurisdiction: Jurisdiction::parse("US-IL").unwrap(),
+    };
+    store.create_agency(&a).unwrap();
+    store
+        .create_camera(
+            &NewCamera {
+                owner: a.id,
+                name: "Harlem & Lake".into(),
+                lat: 41.88,
+                lon: -87.80,
+                bearing: Some(90.0),
+                mobile: false,
+                key_hash: "k1".into(),
+            },
+            t0(),
+        )
+        .unwrap()
+}
+
+fn read(cam: &Camera, id: &str, plate: &str, at: DateTime<Utc>, colour: &str) -> ReadRecord {
+    ReadRecord {
+        camera_id: cam.id,
+        client_id: id.into(),
+        captured_us: at.timestamp_micros(),
+        plate: PlateText::normalise(plate).unwrap(),
+        region: Some("US-IL".into()),
+        confidence: Some(0.9),
+        colour: Some(colour.into()),
+        vehicle_type: Some("sedan".into()),
+        make: None,
+        lat: None,
+        lon: None,
+        received_us: at.timestamp_micros(),
+    }
+}
+
+fn query(store: &Store, cam: &Camera, sel: ReadSelector) -> Vec<String> {
+    let q = ReadQuery {
+        selector: sel,
+        from_us: (t0() - Duration::days(10)).timestamp_micros(),
+        to_us: (t0() + Duration::days(10)).timestamp_micros(),
+        cameras: HashSet::from([cam.id]),
+        limit: 100,
+    };
+    store.query_reads(&q).unwrap().0.into_iter().map(|r| r.id).collect()
+}
+
+#[test]
+fn test_store_roundtrip_idempotency_and_queries() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), Durability::Process).unwrap();
+    let cam = setup(&store);
+    let batch = vec![
+        read(&cam, "r1", "ABC1234", t0(), "red"),
+        read(&cam, "r2", "ABC1234", t0() + Duration::days(1), "red"),
+        read(&cam, "r3", "A8C1234", t0(), "blue"),
+        read(&cam, "r4", "XYZ999", t0() - Duration::days(2), "blue"),
+        read(&cam, "r1", "ABC1234", t0(), "red"),
+    ];
+    let out = store.append_reads_blocking(batch).unwrap();
+    assert!(matches!(out[0], AppendOutcome::Inserted { .. }));
+    assert_eq!(out[4], AppendOutcome::Duplicate);
+    let again = store.append_reads_blocking(vec![read(&cam, "r2", "ABC1234", t0() + Duration::days(1), "red")]).unwrap();
+    assert_eq!(again, vec![AppendOutcome::Duplicate]);
+    assert_eq!(store.partition_days().len(), 3);
+
+    let exact = store.resolve_plates(&PlateSelector::Exact(PlateText::normalise("abc 1234").unwrap())).unwrap().0;
+    assert_eq!(query(&store, &cam, ReadSelector::Plates(exact)), vec!["r2", "r1"]);
+    let wild = store.resolve_plates(&PlateSelector::Wildcard(PlatePattern::parse("A?C*").unwrap())).unwrap().0;
+    assert_eq!(wild.len(), 2);
+    let fuzzy = store.resolve_plates(&PlateSelector::Fuzzy(PlateText::normalise("A8C123").unwrap())).unwrap().0;
+    assert_eq!(fuzzy.len(), 2, "canonical match plus one deletion");
+    let blue = VehicleAttributes { colour: Some("blue".into()), ..Default::default() };
+    assert_eq!(query(&store, &cam, ReadSelector::Description(blue)), vec!["r3", "r4"]);
+
+    // A camera outside the allowed set contributes nothing.
+    let q = ReadQuery {
+        selector: ReadSelector::Description(VehicleAttributes::default()),
+        from_us: 0,
+        to_us: i64::MAX,
+        cameras: HashSet::from([sightline_types::CameraId(999)]),
+        limit: 10,
+    };
+    assert!(store.query_reads(&q).unwrap().0.is_empty());
+
+    // Retention drops whole partitions.
+    let cut = sightline_store::day_of(t0().timestamp_micros());
+    assert_eq!(store.drop_partitions_before(cut).unwrap().len(), 1);
+    let xyz = store.resolve_plates(&PlateSelector::Exact(PlateText::normalise("XYZ999").unwrap())).unwrap().0;
+    assert!(query(&store, &cam, ReadSelector::Plates(xyz)).is_empty());
+    drop(store);
+
+    // Everything survives a reopen, including the sequence counter and dictionary.
+    let store = Store::open(dir.path(), Durability::Process).unwrap();
+    assert_eq!(store.distinct_plates(), 3);
+    let out = store.append_reads_blocking(vec![read(&cam, "r9", "NEW1", t0(), "red")]).unwrap();
+    assert_eq!(out, vec![AppendOutcome::Inserted { seq: 5 }]);
+    let exact = store.resolve_plates(&PlateSelector::Exact(PlateText::normalise("ABC1234").unwrap())).unwrap().0;
+    assert_eq!(query(&store, &cam, ReadSelector::Plates(exact)).len(), 2);
+}
