@@ -1,1 +1,235 @@
-//! placeholder
+//! Search: the only path from a user to plate data. `policy → store → audit → results`.
+//!
+//! For every search the service (1) validates the request, (2) finds the data owners whose
+//! cameras the query could touch, (3) asks the policy engine about each owner, (4) reads rows only
+//! from cameras of owners that allowed it, (5) appends the audit entry — request, per-owner
+//! decisions, result count and digest — and only then (6) returns rows. If the append fails the
+//! rows are dropped and the caller gets an error: no audit, no results. Refused requests
+//! (missing purpose, bad query) are audited too.
+#![deny(missing_docs)]
+// This crate is the one place allowed to call the store's plate queries.
+#![allow(clippy::disallowed_methods)]
+
+mod facts;
+mod validate;
+
+pub use validate::{MAX_LIMIT, ParsedSearch};
+
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use sightline_audit::{Actor, ActorKind, AuditLog, EntryDraft};
+use sightline_policy::{Decision, PolicyEngine};
+use sightline_store::{ReadQuery, ReadSelector, Store, UserRecord};
+use sightline_types::{
+    Agency, AgencyId, CameraId, Clock, ErrorCode, OwnerDecision, OwnerOutcome, SearchRequest,
+    SearchResponse,
+};
+use std::collections::{BTreeMap, HashSet};
+use std::sync::{Arc, RwLock};
+
+/// Errors from a search.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The request is invalid; it was refused and the refusal audited.
+    #[error("{message}")]
+    Invalid {
+        /// What is wrong.
+        message: String,
+        /// The audit entry recording the refusal.
+        audit_seq: u64,
+    },
+    /// The user may not search at all; refused and audited.
+    #[error("{message}")]
+    Forbidden {
+        /// Why.
+        message: String,
+        /// The audit entry recording the refusal.
+        audit_seq: u64,
+    },
+    /// The audit log could not record the search, so no results are returned.
+    #[error("audit log unavailable; search not run")]
+    AuditUnavailable(#[source] sightline_audit::Error),
+    /// The store failed.
+    #[error("store unavailable")]
+    Store(#[from] sightline_store::Error),
+}
+
+impl Error {
+    /// Returns the error class.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Error::Invalid { .. } => ErrorCode::BadRequest,
+            Error::Forbidden { .. } => ErrorCode::Forbidden,
+            Error::AuditUnavailable(_) => ErrorCode::Unavailable,
+            Error::Store(e) => e.code(),
+        }
+    }
+
+    /// Returns the audit sequence number of a refusal, when there is one.
+    pub fn audit_seq(&self) -> Option<u64> {
+        match self {
+            Error::Invalid { audit_seq, .. } | Error::Forbidden { audit_seq, .. } => Some(*audit_seq),
+            _ => None,
+        }
+    }
+}
+
+/// Result alias for this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The authenticated searcher.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    /// The user.
+    pub user: UserRecord,
+    /// Their agency.
+    pub agency: Agency,
+}
+
+impl Principal {
+    /// Returns the audit actor for this user.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            kind: ActorKind::User,
+            id: self.user.id.0.to_string(),
+            name: self.user.username.clone(),
+            agency: Some(self.agency.id.clone()),
+        }
+    }
+}
+
+/// The search service.
+#[derive(Debug, Clone)]
+pub struct Searcher {
+    store: Arc<Store>,
+    audit: Arc<AuditLog>,
+    policy: Arc<RwLock<PolicyEngine>>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Searcher {
+    /// Creates the service.
+    pub fn new(
+        store: Arc<Store>,
+        audit: Arc<AuditLog>,
+        policy: Arc<RwLock<PolicyEngine>>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Searcher { store, audit, policy, clock }
+    }
+
+    /// Records a request that could not even be parsed, and returns the error to send back.
+    pub fn refuse_unparsed(&self, who: &Principal, message: String) -> Error {
+        let details = json!({ "error": message });
+        match self.append(who, "refused", Vec::new(), details) {
+            Ok(audit_seq) => Error::Invalid { message, audit_seq },
+            Err(e) => e,
+        }
+    }
+
+    fn append(&self, who: &Principal, outcome: &str, owners: Vec<AgencyId>, details: serde_json::Value) -> Result<u64> {
+        let draft = EntryDraft { actor: who.actor(), action: "search".into(), outcome: outcome.into(), owners, details };
+        self.audit.append(draft).map(|r| r.seq).map_err(Error::AuditUnavailable)
+    }
+
+    /// Runs a search. Blocking (SQLite); call it off the async runtime.
+    ///
+    /// # Errors
+    /// Invalid or forbidden requests (audited), audit or store failures.
+    pub fn search(&self, who: &Principal, req: SearchRequest) -> Result<SearchResponse> {
+        let request_json = serde_json::to_value(&req).unwrap_or_default();
+        let now = self.clock.now();
+        let parsed = match validate::parse(&req, now, |id| self.store.agency(id).ok()) {
+            Ok(p) => p,
+            Err(message) => {
+                let audit_seq = self.append(who, "refused", Vec::new(), json!({ "request": request_json, "error": message }))?;
+                return Err(Error::Invalid { message, audit_seq });
+            }
+        };
+        if !who.user.role.may_search() {
+            let message = format!("role `{}` may not run plate searches", who.user.role);
+            let audit_seq = self.append(who, "refused", Vec::new(), json!({ "request": request_json, "error": message }))?;
+            return Err(Error::Forbidden { message, audit_seq });
+        }
+        let cameras: Vec<_> = self.store.cameras().into_iter().filter(|c| parsed.camera_in_scope(c)).collect();
+        let agencies: BTreeMap<AgencyId, Agency> =
+            self.store.agencies()?.into_iter().map(|a| (a.id.clone(), a)).collect();
+        let owners: Vec<&Agency> = {
+            let ids: std::collections::BTreeSet<&AgencyId> = cameras.iter().map(|c| &c.owner).collect();
+            ids.into_iter().filter_map(|id| agencies.get(id)).collect()
+        };
+        let facts = facts::Facts::gather(&self.store, who, &parsed, now)?;
+        let engine = self.policy.read().unwrap_or_else(|e| e.into_inner());
+        let decisions: Vec<(&Agency, Decision)> =
+            owners.iter().map(|o| (*o, engine.evaluate(&facts.request_for(o)))).collect();
+        drop(engine);
+        let allowed: HashSet<&AgencyId> =
+            decisions.iter().filter(|(_, d)| d.is_allow()).map(|(a, _)| &a.id).collect();
+        let allowed_cameras: HashSet<CameraId> =
+            cameras.iter().filter(|c| allowed.contains(&c.owner)).map(|c| c.id).collect();
+
+        let (results, truncated) = if allowed_cameras.is_empty() {
+            (Vec::new(), false)
+        } else {
+            let (selector, capped) = match &parsed.plate {
+                Some(sel) => {
+                    let (ids, capped) = self.store.resolve_plates(sel)?;
+                    (ReadSelector::Plates(ids), capped)
+                }
+                None => (ReadSelector::Description(parsed.description.clone()), false),
+            };
+            let q = ReadQuery {
+                selector,
+                from_us: parsed.window.from.timestamp_micros(),
+                to_us: parsed.window.to.timestamp_micros(),
+                cameras: allowed_cameras,
+                limit: parsed.limit,
+            };
+            let (rows, more) = self.store.query_reads(&q)?;
+            (rows, more || capped)
+        };
+
+        let owner_decisions: Vec<OwnerDecision> = decisions
+            .iter()
+            .map(|(a, d)| {
+                let (rule, citation, explanation) = d.parts();
+                OwnerDecision {
+                    owner: a.id.clone(),
+                    owner_name: a.name.clone(),
+                    outcome: if d.is_allow() { OwnerOutcome::Contributed } else { OwnerOutcome::Excluded },
+                    rule: rule.to_owned(),
+                    citation: citation.to_owned(),
+                    explanation: explanation.to_owned(),
+                    result_count: results.iter().filter(|r| r.owner == a.id).count() as u64,
+                }
+            })
+            .collect();
+        let outcome = match (allowed.len(), decisions.len()) {
+            (0, 0) => "allowed",
+            (0, _) => "denied",
+            (n, m) if n == m => "allowed",
+            _ => "partial",
+        };
+        let digest = {
+            let mut h = Sha256::new();
+            for r in &results {
+                h.update(r.seq.to_be_bytes());
+            }
+            hex::encode(h.finalize())
+        };
+        let details = json!({
+            "request": request_json,
+            "on_behalf_of_kind": parsed.on_behalf_of.as_ref().map(|a| a.kind.code()),
+            "decisions": owner_decisions,
+            "result_count": results.len(),
+            "truncated": truncated,
+            "result_digest": digest,
+        });
+        let owners_touched = decisions.iter().map(|(a, _)| a.id.clone()).collect();
+        // Fail closed: rows leave only after the entry is durable.
+        let audit_seq = self.append(who, outcome, owners_touched, details)?;
+        tracing::info!(audit_seq, outcome, results = results.len(), "search");
+        Ok(SearchResponse { audit_seq, results, truncated, owners: owner_decisions })
+    }
+}

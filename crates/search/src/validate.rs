@@ -1,0 +1,190 @@
+//! Request validation: turns a wire [`SearchRequest`] into a [`ParsedSearch`] or a sentence
+//! saying what is wrong.
+
+use chrono::{DateTime, Duration, Utc};
+use sightline_store::PlateSelector;
+use sightline_types::{
+    Agency, AgencyId, Camera, GeoRadius, PlatePattern, PlateQuery, PlateText, Purpose,
+    SearchRequest, TimeWindow, VehicleAttributes,
+};
+use std::collections::HashSet;
+
+/// Default rows returned.
+pub const DEFAULT_LIMIT: usize = 500;
+/// Most rows a search may return.
+pub const MAX_LIMIT: usize = 5000;
+/// Longest window a single search may cover.
+const MAX_WINDOW_DAYS: i64 = 366;
+
+/// A validated search.
+#[derive(Debug, Clone)]
+pub struct ParsedSearch {
+    /// Declared purpose.
+    pub purpose: Purpose,
+    /// Case number.
+    pub case_number: String,
+    /// Free-text reason.
+    pub reason: String,
+    /// On-behalf-of agency, if another.
+    pub on_behalf_of: Option<Agency>,
+    /// Plate selector, or `None` for a description search.
+    pub plate: Option<PlateSelector>,
+    /// Description fields (used when `plate` is `None`).
+    pub description: VehicleAttributes,
+    /// Window.
+    pub window: TimeWindow,
+    /// Camera filter.
+    pub cameras: Option<HashSet<i64>>,
+    /// Area filter.
+    pub area: Option<GeoRadius>,
+    /// Row limit.
+    pub limit: usize,
+}
+
+impl ParsedSearch {
+    /// Tells whether a camera is within the query's camera and area filters.
+    pub fn camera_in_scope(&self, c: &Camera) -> bool {
+        self.cameras.as_ref().is_none_or(|s| s.contains(&c.id.0))
+            && self.area.as_ref().is_none_or(|a| c.mobile || a.contains(c.lat, c.lon))
+    }
+}
+
+fn required(v: &Option<String>, what: &str, hint: &str) -> Result<String, String> {
+    match v.as_deref().map(str::trim) {
+        Some(s) if !s.is_empty() => Ok(s.to_owned()),
+        _ => Err(format!("{what} is required{hint}")),
+    }
+}
+
+fn clean(s: Option<String>) -> Option<String> {
+    s.map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty())
+}
+
+/// Validates a request. `agency` looks up an on-behalf-of agency.
+pub(crate) fn parse(
+    req: &SearchRequest,
+    now: DateTime<Utc>,
+    agency: impl Fn(&AgencyId) -> Option<Agency>,
+) -> Result<ParsedSearch, String> {
+    let code = required(&req.purpose, "purpose", ": choose a code from GET /api/v1/purposes")?;
+    let purpose = Purpose::parse(&code).map_err(|e| e.to_string())?;
+    let case_number = required(&req.case_number, "case number", " for every search")?;
+    if case_number.chars().count() > 64 {
+        return Err("case number must be at most 64 characters".into());
+    }
+    let reason = req.reason.clone().unwrap_or_default().trim().to_owned();
+    if reason.chars().count() > 1000 {
+        return Err("reason must be at most 1000 characters".into());
+    }
+    let on_behalf_of = match req.on_behalf_of.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => {
+            let id = AgencyId::parse(s).map_err(|e| format!("on_behalf_of: {e}"))?;
+            Some(agency(&id).ok_or_else(|| format!("on_behalf_of agency `{id}` is not known to this node"))?)
+        }
+    };
+    let q = &req.query;
+    let w = q.window;
+    if w.to <= w.from {
+        return Err("query.window: `to` must be after `from`".into());
+    }
+    if w.to - w.from > Duration::days(MAX_WINDOW_DAYS) {
+        return Err(format!("query.window covers more than {MAX_WINDOW_DAYS} days"));
+    }
+    if w.from > now {
+        return Err("query.window starts in the future".into());
+    }
+    let plate = match (&q.plate, &q.description) {
+        (Some(_), Some(_)) | (None, None) => {
+            return Err("query needs exactly one of `plate` and `description`".into());
+        }
+        (Some(PlateQuery::Exact(p)), None) => {
+            Some(PlateSelector::Exact(PlateText::normalise(p).map_err(|e| format!("query.plate: {e}"))?))
+        }
+        (Some(PlateQuery::Fuzzy(p)), None) => {
+            Some(PlateSelector::Fuzzy(PlateText::normalise(p).map_err(|e| format!("query.plate: {e}"))?))
+        }
+        (Some(PlateQuery::Wildcard(p)), None) => {
+            Some(PlateSelector::Wildcard(PlatePattern::parse(p).map_err(|e| format!("query.plate: {e}"))?))
+        }
+        (None, Some(_)) => None,
+    };
+    let description = q.description.clone().unwrap_or_default();
+    let description = VehicleAttributes {
+        colour: clean(description.colour),
+        vehicle_type: clean(description.vehicle_type),
+        make: clean(description.make),
+    };
+    if plate.is_none() && description == VehicleAttributes::default() {
+        return Err("query.description needs a colour, vehicle_type or make".into());
+    }
+    let cameras = match &q.cameras {
+        Some(c) if c.is_empty() => return Err("query.cameras must not be empty when given".into()),
+        Some(c) if c.len() > 1000 => return Err("query.cameras lists more than 1000 cameras".into()),
+        Some(c) => Some(c.iter().copied().collect()),
+        None => None,
+    };
+    if let Some(a) = &q.area
+        && (!(1.0..=500_000.0).contains(&a.radius_m) || !(-90.0..=90.0).contains(&a.lat) || !(-180.0..=180.0).contains(&a.lon))
+    {
+        return Err("query.area needs a valid lat/lon and a radius_m between 1 and 500000".into());
+    }
+    let limit = match req.limit {
+        None => DEFAULT_LIMIT,
+        Some(0) => return Err("limit must be at least 1".into()),
+        Some(n) => (n as usize).min(MAX_LIMIT),
+    };
+    Ok(ParsedSearch { purpose, case_number, reason, on_behalf_of, plate, description, window: w, cameras, area: q.area, limit })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sightline_types::SearchQuery;
+
+    fn req() -> SearchRequest {
+        let now = Utc::now();
+        SearchRequest {
+            purpose: Some("stolen_vehicle".into()),
+            case_number: Some("26-000123".into()),
+            reason: None,
+            on_behalf_of: None,
+            query: SearchQuery {
+                plate: Some(PlateQuery::Exact("abc 123".into())),
+                description: None,
+                window: TimeWindow { from: now - Duration::days(1), to: now },
+                cameras: None,
+                area: None,
+            },
+            limit: None,
+        }
+    }
+
+    #[test]
+    fn test_missing_purpose_and_case_number_refused() {
+        let mut r = req();
+        r.purpose = None;
+        assert!(parse(&r, Utc::now(), |_| None).unwrap_err().contains("purpose is required"));
+        let mut r = req();
+        r.case_number = Some("  ".into());
+        assert!(parse(&r, Utc::now(), |_| None).unwrap_err().contains("case number is required"));
+        let mut r = req();
+        r.purpose = Some("curiosity".into());
+        assert!(parse(&r, Utc::now(), |_| None).unwrap_err().contains("unknown purpose"));
+    }
+
+    #[test]
+    fn test_query_shape_checks() {
+        let mut r = req();
+        r.query.window.to = r.query.window.from;
+        assert!(parse(&r, Utc::now(), |_| None).is_err());
+        let mut r = req();
+        r.query.plate = None;
+        assert!(parse(&r, Utc::now(), |_| None).unwrap_err().contains("exactly one"));
+        let mut r = req();
+        r.on_behalf_of = Some("nobody-here".into());
+        assert!(parse(&r, Utc::now(), |_| None).unwrap_err().contains("not known"));
+        let p = parse(&req(), Utc::now(), |_| None).unwrap();
+        assert_eq!(p.limit, DEFAULT_LIMIT);
+    }
+}
