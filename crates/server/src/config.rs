@@ -1,0 +1,77 @@
+//! The node's configuration file (TOML). Documented in `docs/config.md`.
+
+use serde::{Deserialize, Serialize};
+use sightline_ingest::IngestLimits;
+use sightline_store::Durability;
+use std::path::PathBuf;
+
+/// A node's configuration.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeConfig {
+    /// Data directory (`store.db`, `audit.db`).
+    pub data_dir: PathBuf,
+    /// Address to listen on; port 0 picks a free port.
+    #[serde(default = "default_listen")]
+    pub listen: String,
+    /// Commit durability of the read store (`power` or `process`); the audit log always syncs.
+    #[serde(default)]
+    pub durability: Durability,
+    /// Lifetime of API tokens issued at login, hours.
+    #[serde(default = "default_ttl")]
+    pub token_ttl_hours: i64,
+    /// Largest request body, bytes.
+    #[serde(default = "default_body")]
+    pub max_body_bytes: usize,
+    /// Ingest limits.
+    #[serde(default)]
+    pub ingest: IngestLimits,
+    /// Created at first start when the node has no agencies.
+    #[serde(default)]
+    pub bootstrap: Option<Bootstrap>,
+}
+
+/// The first agency and its administrator.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bootstrap {
+    /// Agency id (slug).
+    pub agency_id: String,
+    /// Agency name.
+    pub agency_name: String,
+    /// Agency kind.
+    pub agency_kind: String,
+    /// Jurisdiction code.
+    pub jurisdiction: String,
+    /// Admin login name.
+    pub admin_username: String,
+    /// Name of the environment variable holding the admin's initial password.
+    pub admin_password_env: String,
+}
+
+fn default_listen() -> String {
+    "127.0.0.1:8080".into()
+}
+
+fn default_ttl() -> i64 {
+    12
+}
+
+fn default_body() -> usize {
+    4 * 1024 * 1024
+}
+
+impl NodeConfig {
+    /// A configuration with defaults for a data directory.
+    pub fn for_data_dir(data_dir: PathBuf) -> Self {
+        NodeConfig {
+            data_dir,
+            listen: default_listen(),
+            durability: Durability::default(),
+            token_ttl_hours: default_ttl(),
+            max_body_bytes: default_body(),
+            ingest: IngestLimits::default(),
+            bootstrap: None,
+        }
+    }
+}

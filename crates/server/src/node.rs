@@ -1,0 +1,99 @@
+//! A running node: its services, start-up and the one shutdown path.
+
+use crate::NodeConfig;
+use crate::metrics::Metrics;
+use sightline_audit::AuditLog;
+use sightline_ingest::Ingest;
+use sightline_policy::PolicyEngine;
+use sightline_search::Searcher;
+use sightline_store::Store;
+use sightline_types::{Clock, SystemClock};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+/// Errors opening a node.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OpenError {
+    /// The store failed to open.
+    #[error("cannot open store")]
+    Store(#[from] sightline_store::Error),
+    /// The audit log failed to open.
+    #[error("cannot open audit log")]
+    Audit(#[from] sightline_audit::Error),
+    /// The shipped policy failed to load.
+    #[error("cannot load policy")]
+    Policy(#[from] sightline_policy::Error),
+}
+
+/// Everything a node runs.
+#[derive(Debug)]
+pub struct Node {
+    /// Configuration.
+    pub config: NodeConfig,
+    /// The store (directory and reads). Handlers use its directory functions only.
+    pub store: Arc<Store>,
+    /// The audit log.
+    pub audit: Arc<AuditLog>,
+    /// Search.
+    pub searcher: Searcher,
+    /// Ingest.
+    pub ingest: Ingest,
+    /// Policy engine (shared with search).
+    pub policy: Arc<RwLock<PolicyEngine>>,
+    /// The clock.
+    pub clock: Arc<dyn Clock>,
+    /// Metrics.
+    pub metrics: Metrics,
+}
+
+impl Node {
+    /// Opens the node's store and audit log in its data directory.
+    ///
+    /// # Errors
+    /// When the store, audit log or policy cannot be opened.
+    pub fn open(config: NodeConfig) -> Result<Self, OpenError> {
+        Self::open_with_clock(config, Arc::new(SystemClock))
+    }
+
+    /// Opens the node with a given clock (tests).
+    ///
+    /// # Errors
+    /// When the store, audit log or policy cannot be opened.
+    pub fn open_with_clock(config: NodeConfig, clock: Arc<dyn Clock>) -> Result<Self, OpenError> {
+        let store = Arc::new(Store::open(&config.data_dir, config.durability)?);
+        let audit = Arc::new(AuditLog::open(&config.data_dir, clock.clone())?);
+        let policy = Arc::new(RwLock::new(PolicyEngine::with_base()?));
+        let searcher = Searcher::new(store.clone(), audit.clone(), policy.clone(), clock.clone());
+        let ingest = Ingest::new(store.clone(), clock.clone(), config.ingest.clone());
+        Ok(Node { config, store, audit, searcher, ingest, policy, clock, metrics: Metrics::new() })
+    }
+}
+
+/// Serves the router on a bound listener until `shutdown` resolves, then drains requests for up
+/// to ten seconds.
+///
+/// # Errors
+/// I/O errors from the listener.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    node: Arc<Node>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = crate::router(node);
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        shutdown.await;
+        let _ = tx.send(());
+    });
+    tokio::select! {
+        r = server => r,
+        _ = async {
+            let _ = rx.await;
+            tokio::time::sleep(Duration::from_secs(10)).await;
+        } => {
+            tracing::warn!("shutdown drain timed out");
+            Ok(())
+        }
+    }
+}

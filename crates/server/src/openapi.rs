@@ -1,0 +1,44 @@
+//! The OpenAPI document, generated from the handlers' `#[utoipa::path]` annotations.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Sightline node API", description = "ALPR node: camera ingest, purpose-bound search with per-owner policy, audit log."),
+    paths(
+        crate::api::meta::healthz, crate::api::meta::metrics, crate::api::meta::openapi, crate::api::meta::purposes,
+        crate::api::directory::login, crate::api::directory::logout, crate::api::directory::me,
+        crate::api::directory::list_agencies, crate::api::directory::create_agency,
+        crate::api::directory::list_users, crate::api::directory::create_user,
+        crate::api::directory::list_cameras, crate::api::directory::create_camera,
+        crate::api::directory::list_agreements, crate::api::directory::create_agreement,
+        crate::api::directory::list_declarations, crate::api::directory::create_declaration,
+        crate::api::reads::post_reads, crate::api::reads::post_openalpr,
+        crate::api::searches::post_search,
+        crate::api::audit::list_entries, crate::api::audit::verify,
+    ),
+    modifiers(&Security),
+    tags((name = "search", description = "The only way to read plate data"))
+)]
+struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        let components = api.components.get_or_insert_with(Default::default);
+        let bearer = |desc: &str| {
+            let mut s = HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build();
+            s.description = Some(desc.to_owned());
+            SecurityScheme::Http(s)
+        };
+        components.add_security_scheme("user_token", bearer("User API token from POST /api/v1/login (slu_…)"));
+        components.add_security_scheme("camera_key", bearer("Camera device key from POST /api/v1/cameras (slc_…)"));
+    }
+}
+
+/// Returns the OpenAPI document.
+pub fn document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
