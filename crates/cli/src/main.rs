@@ -1,1 +1,133 @@
-fn main() {}
+//! `sightline`: run a node (`serve`), the demo (`demo`), verify an audit log (`audit verify`), and
+//! benchmarks (`bench ingest`, `bench search`).
+
+mod bench;
+mod demo;
+mod fleet;
+mod serve;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "sightline", version, about = "Sightline ALPR node: law enforced before search, every access provable")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a node from a configuration file (see docs/config.md).
+    Serve {
+        /// TOML configuration file.
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// Run a demo node: seeded multi-agency network, simulated traffic, the API.
+    Demo {
+        /// Data directory (created and seeded when empty).
+        #[arg(long, default_value = "./sightline-demo")]
+        data: PathBuf,
+        /// Port to listen on.
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Address to bind.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: String,
+        /// Simulated reads per second.
+        #[arg(long, default_value_t = 4.0)]
+        rate: f64,
+    },
+    /// Audit log tools.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Benchmarks (figures, not pass/fail).
+    Bench {
+        #[command(subcommand)]
+        command: bench::BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute every hash of a node's audit log and report what is wrong.
+    Verify {
+        /// The node's data directory.
+        #[arg(long)]
+        data: PathBuf,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Resolves on Ctrl-C or SIGTERM: the one shutdown signal.
+pub(crate) async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
+fn audit_verify(data: &std::path::Path, json: bool) -> Result<bool> {
+    let report = sightline_audit::verify_dir(data)
+        .map_err(|e| anyhow::anyhow!("cannot read the audit log in {}: {e}", data.display()))?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else if report.is_ok() {
+        println!("audit log OK: {} entries, head {}", report.entries, report.head);
+    } else {
+        println!("audit log FAILED verification ({} entries read):", report.entries);
+        for p in &report.problems {
+            println!("  entry {}: {}", p.seq, p.what);
+        }
+    }
+    Ok(report.is_ok())
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let result: Result<bool> = (|| {
+        let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+        match cli.command {
+            Command::Serve { config } => rt.block_on(serve::run(&config)).map(|()| true),
+            Command::Demo { data, port, bind, rate } => {
+                let opts = demo::DemoOptions { data, listen: format!("{bind}:{port}"), rate };
+                rt.block_on(demo::run(opts)).map(|()| true)
+            }
+            Command::Audit { command: AuditCommand::Verify { data, json } } => audit_verify(&data, json),
+            Command::Bench { command } => rt.block_on(bench::run(command)).map(|()| true),
+        }
+    })();
+    match result {
+        Ok(true) => std::process::ExitCode::SUCCESS,
+        Ok(false) => std::process::ExitCode::from(1),
+        Err(e) => {
+            eprintln!("sightline: {e:#}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}

@@ -70,6 +70,25 @@ impl Node {
     }
 }
 
+impl Node {
+    /// Ingests a batch from a camera and counts it in the metrics: the path shared by the API,
+    /// the demo's simulator and the benchmark.
+    ///
+    /// # Errors
+    /// Batch-level faults or store failures.
+    pub async fn ingest_reads(
+        &self,
+        camera: &sightline_types::Camera,
+        reads: Vec<sightline_types::NewRead>,
+    ) -> Result<sightline_ingest::IngestReport, sightline_ingest::Error> {
+        let report = self.ingest.ingest(camera, reads).await?;
+        Metrics::count(&self.metrics.ingest_reads, "accepted", report.accepted as u64);
+        Metrics::count(&self.metrics.ingest_reads, "duplicate", report.duplicates as u64);
+        Metrics::count(&self.metrics.ingest_reads, "rejected", report.rejected as u64);
+        Ok(report)
+    }
+}
+
 /// Serves the router on a bound listener until `shutdown` resolves, then drains requests for up
 /// to ten seconds.
 ///

@@ -4,7 +4,6 @@ use super::{body_bytes, parse_json};
 use crate::AppState;
 use crate::auth::CameraAuth;
 use crate::error::{ApiError, ApiResult};
-use crate::metrics::Metrics;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -28,10 +27,7 @@ pub enum ReadBatch {
 }
 
 async fn ingest(node: &AppState, camera: &Camera, reads: Vec<NewRead>) -> ApiResult<(StatusCode, Json<IngestReport>)> {
-    let report = node.ingest.ingest(camera, reads).await?;
-    Metrics::count(&node.metrics.ingest_reads, "accepted", report.accepted as u64);
-    Metrics::count(&node.metrics.ingest_reads, "duplicate", report.duplicates as u64);
-    Metrics::count(&node.metrics.ingest_reads, "rejected", report.rejected as u64);
+    let report = node.ingest_reads(camera, reads).await?;
     tracing::debug!(camera = camera.id.0, accepted = report.accepted, rejected = report.rejected, "ingest batch");
     // 422 only when nothing in the batch was usable, so a client cannot miss a total failure.
     let status = if report.rejected == report.results.len() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };

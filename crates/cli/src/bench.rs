@@ -1,0 +1,301 @@
+//! `sightline bench ingest|search`: synthetic-network benchmarks that print figures.
+//!
+//! `ingest` builds a fresh data directory with N reads from a synthetic fleet over the last D
+//! days, pushed through the real ingest path (validation, normalisation, group commit, durable
+//! with every index) by several concurrent submitters. `search` then runs exact, wildcard, fuzzy
+//! and description searches through the real search path (policy and audit append included).
+
+use crate::fleet::{self, Vehicle};
+use anyhow::{Context, Result, bail};
+use chrono::{Duration, Utc};
+use clap::Subcommand;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+use sightline_audit::Actor;
+use sightline_search::Principal;
+use sightline_server::admin::{CreateAgency, CreateCamera, CreateUser};
+use sightline_server::{Node, NodeConfig};
+use sightline_store::Durability;
+use sightline_types::{
+    Camera, DescriptionQuery, NewRead, PlateQuery, SearchQuery, SearchRequest, TimeWindow,
+};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Benchmark commands.
+#[derive(Subcommand, Debug)]
+pub enum BenchCommand {
+    /// Ingest N synthetic reads into a fresh data directory and report reads/s.
+    Ingest {
+        /// Data directory (replaced if it holds an earlier benchmark).
+        #[arg(long, default_value = "./sightline-bench")]
+        data: PathBuf,
+        /// Reads to ingest.
+        #[arg(long, default_value_t = 10_000_000)]
+        reads: usize,
+        /// Distinct vehicles (default: reads / 20).
+        #[arg(long)]
+        vehicles: Option<usize>,
+        /// Cameras.
+        #[arg(long, default_value_t = 200)]
+        cameras: usize,
+        /// Days of history (at most 29).
+        #[arg(long, default_value_t = 28)]
+        days: i64,
+        /// Reads per request.
+        #[arg(long, default_value_t = 1000)]
+        batch: usize,
+        /// Concurrent submitters.
+        #[arg(long, default_value_t = 8)]
+        submitters: usize,
+        /// `power` (fsync each commit) or `process`.
+        #[arg(long, default_value = "power")]
+        durability: String,
+    },
+    /// Run searches against a benchmark data directory and report latency percentiles.
+    Search {
+        /// Data directory made by `bench ingest`.
+        #[arg(long, default_value = "./sightline-bench")]
+        data: PathBuf,
+        /// Searches per kind.
+        #[arg(long, default_value_t = 200)]
+        queries: usize,
+    },
+}
+
+#[derive(Serialize, Deserialize)]
+struct BenchMeta {
+    reads: usize,
+    vehicles: usize,
+    sample_plates: Vec<String>,
+    officer: String,
+}
+
+const META: &str = "bench.json";
+
+fn durability(s: &str) -> Result<Durability> {
+    match s {
+        "power" => Ok(Durability::Power),
+        "process" => Ok(Durability::Process),
+        other => bail!("durability must be `power` or `process`, not `{other}`"),
+    }
+}
+
+fn dir_size(p: &Path) -> u64 {
+    std::fs::read_dir(p)
+        .map(|it| it.flatten().filter_map(|e| e.metadata().ok()).filter(|m| m.is_file()).map(|m| m.len()).sum())
+        .unwrap_or(0)
+}
+
+fn prepare_dir(data: &Path) -> Result<()> {
+    if data.exists() {
+        let empty = std::fs::read_dir(data)?.next().is_none();
+        if !empty && !data.join(META).exists() && !data.join("store.db").exists() {
+            bail!("{} exists and is not a benchmark directory; choose another --data", data.display());
+        }
+        std::fs::remove_dir_all(data).with_context(|| format!("clearing {}", data.display()))?;
+    }
+    Ok(())
+}
+
+fn setup_network(node: &Node, cameras: usize) -> Result<Vec<Camera>> {
+    let sys = Actor::system();
+    let err = |e: sightline_server::error::ApiError| anyhow::anyhow!("{}", e.message);
+    node.create_agency(sys.clone(), &CreateAgency { id: "bench-pd".into(), name: "Bench PD".into(), kind: "municipal".into(), jurisdiction: "US-IL".into() }).map_err(err)?;
+    let mut rng = StdRng::seed_from_u64(7);
+    let mut out = Vec::with_capacity(cameras);
+    for i in 0..cameras {
+        let req = CreateCamera { agency: Some("bench-pd".into()), name: format!("bench camera {i}"), lat: 41.8 + rng.gen_range(0.0..0.2), lon: -87.9 + rng.gen_range(0.0..0.2), bearing: None, mobile: false };
+        out.push(node.create_camera(None, sys.clone(), &req).map_err(err)?.camera);
+    }
+    node.create_user(None, sys, &CreateUser { agency: Some("bench-pd".into()), username: "bench-officer".into(), display_name: "Bench".into(), role: "officer".into(), password: "bench-password-123".into() }).map_err(err)?;
+    Ok(out)
+}
+
+async fn ingest(data: PathBuf, reads: usize, vehicles: Option<usize>, cameras: usize, days: i64, batch: usize, submitters: usize, dur: Durability) -> Result<()> {
+    if !(1..=29).contains(&days) {
+        bail!("--days must be between 1 and 29 (reads older than 30 days are refused by ingest)");
+    }
+    prepare_dir(&data)?;
+    let mut config = NodeConfig::for_data_dir(data.clone());
+    config.durability = dur;
+    config.ingest.max_batch = batch.max(1);
+    let node = Arc::new(Node::open(config)?);
+    let cams = setup_network(&node, cameras)?;
+    let vehicles = vehicles.unwrap_or(reads / 20).max(1);
+    let mut rng = StdRng::seed_from_u64(42);
+    let regions = ["US-IL", "US-TX", "US-CA", "DE-BY"];
+    let fleet: Vec<Vehicle> = (0..vehicles).map(|i| fleet::vehicle(regions[i % 4], &mut rng)).collect();
+    let sample_plates: Vec<String> = fleet.iter().step_by((vehicles / 1000).max(1)).map(|v| v.plate.clone()).collect();
+    println!("bench ingest: {reads} reads, {vehicles} vehicles, {cameras} cameras, {days} days, batches of {batch}, {submitters} submitters, durability {dur:?}");
+
+    let (tx, rx) = tokio::sync::mpsc::channel::<(Camera, Vec<NewRead>)>(submitters * 2);
+    let rx = Arc::new(tokio::sync::Mutex::new(rx));
+    let start = Instant::now();
+    let producer = std::thread::spawn(move || {
+        let now = Utc::now();
+        let begin = now - Duration::days(days);
+        let step_us = (days * 86_400_000_000) as f64 / reads as f64;
+        let mut produced = 0usize;
+        let mut seq = 0u64;
+        while produced < reads {
+            let cam = cams[rng.gen_range(0..cams.len())].clone();
+            let n = batch.min(reads - produced);
+            let batch_reads: Vec<NewRead> = (0..n)
+                .map(|i| {
+                    // Zipf-like: a few vehicles are seen often, most rarely.
+                    let v = &fleet[((rng.r#gen::<f64>().powi(2)) * vehicles as f64) as usize % vehicles];
+                    seq += 1;
+                    NewRead {
+                        id: format!("b{seq}"),
+                        camera_id: None,
+                        captured_at: begin + Duration::microseconds(((produced + i) as f64 * step_us) as i64),
+                        plate: v.plate.clone(),
+                        region: Some(v.region.clone()),
+                        confidence: Some(0.9),
+                        colour: Some(v.colour.into()),
+                        vehicle_type: Some(v.vehicle_type.into()),
+                        make: Some(v.make.into()),
+                        lat: None,
+                        lon: None,
+                    }
+                })
+                .collect();
+            produced += n;
+            if tx.blocking_send((cam, batch_reads)).is_err() {
+                break;
+            }
+        }
+    });
+    let mut tasks = Vec::new();
+    for _ in 0..submitters {
+        let node = node.clone();
+        let rx = rx.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut stored = 0usize;
+            loop {
+                let next = rx.lock().await.recv().await;
+                let Some((cam, reads)) = next else { break };
+                match node.ingest_reads(&cam, reads).await {
+                    Ok(r) => stored += r.accepted,
+                    Err(e) => return Err(anyhow::anyhow!("ingest failed: {e}")),
+                }
+            }
+            Ok(stored)
+        }));
+    }
+    let mut stored = 0;
+    let mut last = Instant::now();
+    for t in tasks {
+        stored += t.await??;
+        if last.elapsed().as_secs() > 5 {
+            last = Instant::now();
+        }
+    }
+    producer.join().map_err(|_| anyhow::anyhow!("generator thread panicked"))?;
+    let secs = start.elapsed().as_secs_f64();
+    let meta = BenchMeta { reads: stored, vehicles, sample_plates, officer: "bench-officer".into() };
+    std::fs::write(data.join(META), serde_json::to_vec_pretty(&meta)?)?;
+    println!("stored {stored} reads in {secs:.1} s = {:.0} reads/s (durable, all indexes; generation included)", stored as f64 / secs);
+    println!("distinct plates {}, partitions {}, data directory {:.2} GiB", node.store.distinct_plates(), node.store.partition_days().len(), dir_size(&data) as f64 / (1u64 << 30) as f64);
+    Ok(())
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx.min(sorted.len() - 1)]
+}
+
+fn mutate(plate: &str, rng: &mut impl Rng) -> String {
+    let mut chars: Vec<char> = sightline_types::PlateText::normalise(plate).map(|p| p.as_str().chars().collect()).unwrap_or_default();
+    if chars.is_empty() {
+        return plate.to_owned();
+    }
+    let i = rng.gen_range(0..chars.len());
+    chars[i] = match chars[i] {
+        '0' => 'O',
+        '1' => 'I',
+        '8' => 'B',
+        '5' => 'S',
+        c if c.is_ascii_digit() => char::from(b'0' + rng.gen_range(0..10u8)),
+        _ => char::from(b'A' + rng.gen_range(0..26u8)),
+    };
+    chars.into_iter().collect()
+}
+
+fn wildcard(plate: &str) -> String {
+    let p: Vec<char> = sightline_types::PlateText::normalise(plate).map(|p| p.as_str().chars().collect()).unwrap_or_default();
+    if p.len() < 5 {
+        return format!("{}*", p.iter().collect::<String>());
+    }
+    format!("{}{}?{}*", p[0], p[1], p[3..5].iter().collect::<String>())
+}
+
+async fn search(data: PathBuf, queries: usize) -> Result<()> {
+    let meta: BenchMeta = serde_json::from_slice(&std::fs::read(data.join(META)).with_context(|| format!("{} has no {META}; run `sightline bench ingest` first", data.display()))?)?;
+    let node = Arc::new(Node::open(NodeConfig::for_data_dir(data.clone()))?);
+    let user = node.store.user_by_username(&meta.officer)?.context("benchmark officer missing")?;
+    let agency = node.store.agency(&user.agency)?;
+    let who = Principal { user, agency };
+    println!("bench search: {} reads, {} distinct plates, {queries} searches per kind (policy + durable audit append included)", meta.reads, node.store.distinct_plates());
+    let mut rng = StdRng::seed_from_u64(9);
+    let now = Utc::now();
+    for kind in ["exact", "wildcard", "fuzzy", "description"] {
+        let mut times = Vec::with_capacity(queries);
+        let mut rows = 0usize;
+        for _ in 0..queries {
+            let plate = &meta.sample_plates[rng.gen_range(0..meta.sample_plates.len())];
+            let (q_plate, q_desc, window) = match kind {
+                "exact" => (Some(PlateQuery::Exact(plate.clone())), None, Duration::days(28)),
+                "wildcard" => (Some(PlateQuery::Wildcard(wildcard(plate))), None, Duration::days(7)),
+                "fuzzy" => (Some(PlateQuery::Fuzzy(mutate(plate, &mut rng))), None, Duration::days(7)),
+                _ => {
+                    let v = fleet::vehicle("US-IL", &mut rng);
+                    (None, Some(DescriptionQuery { colour: Some(v.colour.into()), vehicle_type: Some(v.vehicle_type.into()), make: None }), Duration::days(1))
+                }
+            };
+            let end = now - Duration::days(rng.gen_range(0..20));
+            let req = SearchRequest {
+                purpose: Some("stolen_vehicle".into()),
+                case_number: Some("26-000001".into()),
+                reason: Some("benchmark".into()),
+                on_behalf_of: None,
+                query: SearchQuery { plate: q_plate, description: q_desc, window: TimeWindow { from: end - window, to: end }, cameras: None, area: None },
+                limit: None,
+            };
+            let s = node.searcher.clone();
+            let w = who.clone();
+            let t = Instant::now();
+            let r = tokio::task::spawn_blocking(move || s.search(&w, req)).await??;
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+            rows += r.results.len();
+        }
+        times.sort_by(f64::total_cmp);
+        println!(
+            "  {kind:<12} p50 {:>8.2} ms  p99 {:>8.2} ms  max {:>8.2} ms  mean rows {:.0}",
+            percentile(&times, 0.5),
+            percentile(&times, 0.99),
+            times.last().copied().unwrap_or(f64::NAN),
+            rows as f64 / queries as f64
+        );
+    }
+    Ok(())
+}
+
+/// Runs a benchmark command.
+///
+/// # Errors
+/// Setup or I/O failures.
+pub async fn run(cmd: BenchCommand) -> Result<()> {
+    match cmd {
+        BenchCommand::Ingest { data, reads, vehicles, cameras, days, batch, submitters, durability: d } => {
+            ingest(data, reads, vehicles, cameras, days, batch, submitters, durability(&d)?).await
+        }
+        BenchCommand::Search { data, queries } => search(data, queries).await,
+    }
+}
