@@ -200,3 +200,22 @@ fn query_day(c: &Connection, day: i32, q: &ReadQuery, rows: &mut Vec<Row>) -> Re
     }
     Ok(())
 }
+
+impl Store {
+    /// Tells whether a read with this camera and client id is stored in the partition of its capture
+    /// day. For durability checks; listed in `clippy.toml` like the other plate-data accessors.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn contains_read(&self, camera: CameraId, client_id: &str, captured_us: i64) -> Result<bool> {
+        let day = day_of(captured_us);
+        if !self.shared.partitions.read().unwrap_or_else(|e| e.into_inner()).contains(&day) {
+            return Ok(false);
+        }
+        self.with_reader(|c| {
+            let sql = format!("SELECT 1 FROM {} WHERE camera_id = ?1 AND client_id = ?2", table_name(day));
+            let found = c.prepare_cached(&sql)?.exists((camera.0, client_id))?;
+            Ok(found)
+        })
+    }
+}

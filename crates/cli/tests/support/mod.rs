@@ -1,0 +1,121 @@
+//! A small harness: start the real `sightline` binary on 127.0.0.1:0 in a temporary data
+//! directory, learn its port from stdout, and talk JSON to it.
+
+#![allow(dead_code)]
+
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+pub const ADMIN_PASSWORD: &str = "operator-password-123";
+
+pub struct Server {
+    pub child: Child,
+    pub url: String,
+    pub data: PathBuf,
+}
+
+impl Server {
+    /// Starts a node on `data` (bootstrapping `oak-park-pd` and `operator` when new).
+    pub fn start(data: &Path) -> Server {
+        let config = data.with_extension("toml");
+        std::fs::write(
+            &config,
+            format!(
+                r#"data_dir = "{}"
+listen = "127.0.0.1:0"
+durability = "power"
+[ingest]
+max_batch = 1000
+[bootstrap]
+agency_id = "oak-park-pd"
+agency_name = "Oak Park Police Department"
+agency_kind = "municipal"
+jurisdiction = "US-IL"
+admin_username = "operator"
+admin_password_env = "SIGHTLINE_TEST_ADMIN_PASSWORD"
+"#,
+                data.display()
+            ),
+        )
+        .unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_sightline"))
+            .args(["serve", "--config"])
+            .arg(&config)
+            .env("SIGHTLINE_TEST_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start sightline");
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = BufReader::new(stdout).lines();
+        let url = loop {
+            let line = lines.next().expect("server exited before listening").unwrap();
+            if let Some(rest) = line.strip_prefix("sightline listening on ") {
+                break rest.trim().to_owned();
+            }
+        };
+        // Keep draining stdout so the child never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Server { child, url, data: data.to_owned() }
+    }
+
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    pub fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+        call(&self.url, method, path, token, body)
+    }
+
+    pub fn login(&self, username: &str, password: &str) -> String {
+        let (s, v) = self.call("POST", "/api/v1/login", None, Some(json!({"username": username, "password": password})));
+        assert_eq!(s, 200, "login {username}: {v}");
+        v["token"].as_str().unwrap().to_owned()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+pub fn call(base: &str, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+    let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(30)).build();
+    let mut req = agent.request(method, &format!("{base}{path}"));
+    if let Some(t) = token {
+        req = req.set("Authorization", &format!("Bearer {t}"));
+    }
+    let result = match body {
+        Some(b) => req.send_json(b),
+        None => req.call(),
+    };
+    let resp = match result {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("{method} {path}: {e}"),
+    };
+    let status = resp.status();
+    let text = resp.into_string().unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+pub fn raw_post(base: &str, path: &str, token: &str, body: &str) -> (u16, Value) {
+    let resp = match ureq::post(&format!("{base}{path}"))
+        .set("Authorization", &format!("Bearer {token}"))
+        .set("Content-Type", "application/json")
+        .send_string(body)
+    {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("POST {path}: {e}"),
+    };
+    let status = resp.status();
+    let text = resp.into_string().unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
