@@ -32,7 +32,12 @@ pub struct Actor {
 impl Actor {
     /// The node itself.
     pub fn system() -> Self {
-        Actor { kind: ActorKind::System, id: "system".into(), name: "system".into(), agency: None }
+        Actor {
+            kind: ActorKind::System,
+            id: "system".into(),
+            name: "system".into(),
+            agency: None,
+        }
     }
 }
 

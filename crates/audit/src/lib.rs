@@ -17,7 +17,7 @@ mod verify;
 
 pub use entry::{Actor, ActorKind, AuditEntry, EntryDraft};
 pub use log::{AuditLog, EntryFilter, Receipt, verify_dir};
-pub use verify::{Problem, VerifyReport, leaf_hash, chain_hash};
+pub use verify::{Problem, VerifyReport, chain_hash, leaf_hash};
 
 use sightline_types::ErrorCode;
 

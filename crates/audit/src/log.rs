@@ -73,7 +73,10 @@ fn open(path: &Path) -> Result<Connection> {
 }
 
 fn to_hash(v: Vec<u8>, seq: u64) -> Result<[u8; 32]> {
-    v.try_into().map_err(|_| Error::Corrupt { seq, why: "hash is not 32 bytes".into() })
+    v.try_into().map_err(|_| Error::Corrupt {
+        seq,
+        why: "hash is not 32 bytes".into(),
+    })
 }
 
 impl AuditLog {
@@ -82,20 +85,33 @@ impl AuditLog {
     /// # Errors
     /// Fails when the file cannot be opened or its last entry is unreadable.
     pub fn open(dir: &Path, clock: Arc<dyn Clock>) -> Result<Self> {
-        std::fs::create_dir_all(dir).map_err(|source| Error::Io { path: dir.to_owned(), source })?;
+        std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+            path: dir.to_owned(),
+            source,
+        })?;
         let path = dir.join("audit.db");
         let conn = open(&path)?;
         conn.execute_batch(SCHEMA)?;
         let last: Option<(u64, Vec<u8>)> = conn
-            .query_row("SELECT seq, chain_hash FROM entries ORDER BY seq DESC LIMIT 1", [], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
+            .query_row(
+                "SELECT seq, chain_hash FROM entries ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .optional()?;
         let (next_seq, prev) = match last {
             Some((seq, h)) => (seq + 1, to_hash(h, seq)?),
             None => (1, [0; 32]),
         };
-        Ok(AuditLog { path, head: Mutex::new(Head { conn, next_seq, prev }), clock })
+        Ok(AuditLog {
+            path,
+            head: Mutex::new(Head {
+                conn,
+                next_seq,
+                prev,
+            }),
+            clock,
+        })
     }
 
     /// Returns the database path.
@@ -144,7 +160,10 @@ impl AuditLog {
         tx.commit()?;
         head.next_seq += 1;
         head.prev = chain;
-        Ok(Receipt { seq: entry.seq, chain_hash: hex::encode(chain) })
+        Ok(Receipt {
+            seq: entry.seq,
+            chain_hash: hex::encode(chain),
+        })
     }
 
     /// Returns the number of entries.
@@ -172,12 +191,16 @@ impl AuditLog {
              ORDER BY e.seq LIMIT ?4",
         )?;
         let agency = f.agency.as_ref().map(|a| a.as_str());
-        let rows = stmt.query_map(rusqlite::params![f.after_seq, agency, f.action, limit], |r| {
-            Ok((r.get::<_, u64>(0)?, r.get::<_, Vec<u8>>(1)?))
-        })?;
+        let rows = stmt.query_map(
+            rusqlite::params![f.after_seq, agency, f.action, limit],
+            |r| Ok((r.get::<_, u64>(0)?, r.get::<_, Vec<u8>>(1)?)),
+        )?;
         rows.map(|r| {
             let (seq, body) = r?;
-            serde_json::from_slice(&body).map_err(|e| Error::Corrupt { seq, why: e.to_string() })
+            serde_json::from_slice(&body).map_err(|e| Error::Corrupt {
+                seq,
+                why: e.to_string(),
+            })
         })
         .collect()
     }
@@ -210,7 +233,8 @@ pub fn verify_dir(dir: &Path) -> Result<VerifyReport> {
 
 fn verify_connection(conn: &Connection) -> Result<VerifyReport> {
     let mut v = ChainVerifier::new();
-    let mut stmt = conn.prepare("SELECT seq, body, leaf_hash, chain_hash FROM entries ORDER BY seq")?;
+    let mut stmt =
+        conn.prepare("SELECT seq, body, leaf_hash, chain_hash FROM entries ORDER BY seq")?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         let seq: u64 = r.get(0)?;
@@ -256,9 +280,17 @@ mod tests {
         let r = l.verify().unwrap();
         assert!(r.is_ok(), "{r:?}");
         assert_eq!(r.entries, 6);
-        let f = EntryFilter { agency: Some(AgencyId::parse("owner-a").unwrap()), limit: 3, ..Default::default() };
+        let f = EntryFilter {
+            agency: Some(AgencyId::parse("owner-a").unwrap()),
+            limit: 3,
+            ..Default::default()
+        };
         assert_eq!(l.entries(&f).unwrap().len(), 3);
-        let f = EntryFilter { agency: Some(AgencyId::parse("other").unwrap()), limit: 10, ..Default::default() };
+        let f = EntryFilter {
+            agency: Some(AgencyId::parse("other").unwrap()),
+            limit: 10,
+            ..Default::default()
+        };
         assert!(l.entries(&f).unwrap().is_empty());
     }
 
@@ -277,7 +309,9 @@ mod tests {
 
     #[test]
     fn test_verify_detects_altered_entry() {
-        let r = tampered("UPDATE entries SET body = CAST(replace(CAST(body AS TEXT), '\"n\":1', '\"n\":7') AS BLOB) WHERE seq = 2");
+        let r = tampered(
+            "UPDATE entries SET body = CAST(replace(CAST(body AS TEXT), '\"n\":1', '\"n\":7') AS BLOB) WHERE seq = 2",
+        );
         assert_eq!(r.problems[0].seq, 2);
         assert!(r.problems[0].what.contains("altered"), "{r:?}");
     }
@@ -285,7 +319,12 @@ mod tests {
     #[test]
     fn test_verify_detects_removed_entry() {
         let r = tampered("DELETE FROM entries WHERE seq = 3");
-        assert!(r.problems.iter().any(|p| p.seq == 3 && p.what.contains("missing")), "{r:?}");
+        assert!(
+            r.problems
+                .iter()
+                .any(|p| p.seq == 3 && p.what.contains("missing")),
+            "{r:?}"
+        );
     }
 
     #[test]
@@ -298,11 +337,25 @@ mod tests {
         }
         drop(l);
         let c = Connection::open(dir.path().join("audit.db")).unwrap();
-        let body: Vec<u8> = c.query_row("SELECT body FROM entries WHERE seq = 2", [], |r| r.get(0)).unwrap();
-        let new = String::from_utf8(body).unwrap().replace("\"n\":1", "\"n\":9").into_bytes();
-        c.execute("UPDATE entries SET body = ?1, leaf_hash = ?2 WHERE seq = 2", (new.clone(), leaf_hash(&new).to_vec())).unwrap();
+        let body: Vec<u8> = c
+            .query_row("SELECT body FROM entries WHERE seq = 2", [], |r| r.get(0))
+            .unwrap();
+        let new = String::from_utf8(body)
+            .unwrap()
+            .replace("\"n\":1", "\"n\":9")
+            .into_bytes();
+        c.execute(
+            "UPDATE entries SET body = ?1, leaf_hash = ?2 WHERE seq = 2",
+            (new.clone(), leaf_hash(&new).to_vec()),
+        )
+        .unwrap();
         drop(c);
         let r = verify_dir(dir.path()).unwrap();
-        assert!(r.problems.iter().any(|p| p.seq == 2 && p.what.contains("chain")), "{r:?}");
+        assert!(
+            r.problems
+                .iter()
+                .any(|p| p.seq == 2 && p.what.contains("chain")),
+            "{r:?}"
+        );
     }
 }

@@ -60,7 +60,11 @@ impl ChainVerifier {
         ChainVerifier {
             expected_seq: 1,
             prev: [0; 32],
-            report: VerifyReport { entries: 0, head: hex::encode([0u8; 32]), problems: Vec::new() },
+            report: VerifyReport {
+                entries: 0,
+                head: hex::encode([0u8; 32]),
+                problems: Vec::new(),
+            },
         }
     }
 
@@ -80,11 +84,17 @@ impl ChainVerifier {
         }
         let computed_leaf = leaf_hash(body);
         if leaf != computed_leaf {
-            self.problem(seq, "content does not match its leaf hash (entry altered)".into());
+            self.problem(
+                seq,
+                "content does not match its leaf hash (entry altered)".into(),
+            );
         }
         if let Ok(decoded) = serde_json::from_slice::<serde_json::Value>(body) {
             if decoded.get("seq").and_then(|s| s.as_u64()) != Some(seq) {
-                self.problem(seq, "sequence number inside the entry differs from its position".into());
+                self.problem(
+                    seq,
+                    "sequence number inside the entry differs from its position".into(),
+                );
             }
         } else {
             self.problem(seq, "content is not valid JSON".into());
@@ -113,7 +123,13 @@ mod tests {
         );
         let l = leaf_hash(b"{\"seq\":1}");
         let c = chain_hash(&[0; 32], &l);
-        assert_eq!(hex::encode(l), "b119a77a4864308c481efb947ff723d6bd4ea1e7fab902eb8ca98bd759e46aee");
-        assert_eq!(hex::encode(c), "cec66e55a7a5f630d6185cf10c549676e6b6d29423d54a160cf56efab3c2b85c");
+        assert_eq!(
+            hex::encode(l),
+            "b119a77a4864308c481efb947ff723d6bd4ea1e7fab902eb8ca98bd759e46aee"
+        );
+        assert_eq!(
+            hex::encode(c),
+            "cec66e55a7a5f630d6185cf10c549676e6b6d29423d54a160cf56efab3c2b85c"
+        );
     }
 }

@@ -28,32 +28,7 @@ use std::time::Instant;
 #[derive(Subcommand, Debug)]
 pub enum BenchCommand {
     /// Ingest N synthetic reads into a fresh data directory and report reads/s.
-    Ingest {
-        /// Data directory (replaced if it holds an earlier benchmark).
-        #[arg(long, default_value = "./sightline-bench")]
-        data: PathBuf,
-        /// Reads to ingest.
-        #[arg(long, default_value_t = 10_000_000)]
-        reads: usize,
-        /// Distinct vehicles (default: reads / 20).
-        #[arg(long)]
-        vehicles: Option<usize>,
-        /// Cameras.
-        #[arg(long, default_value_t = 200)]
-        cameras: usize,
-        /// Days of history (at most 29).
-        #[arg(long, default_value_t = 28)]
-        days: i64,
-        /// Reads per request.
-        #[arg(long, default_value_t = 1000)]
-        batch: usize,
-        /// Concurrent submitters.
-        #[arg(long, default_value_t = 8)]
-        submitters: usize,
-        /// `power` (fsync each commit) or `process`.
-        #[arg(long, default_value = "power")]
-        durability: String,
-    },
+    Ingest(IngestArgs),
     /// Run searches against a benchmark data directory and report latency percentiles.
     Search {
         /// Data directory made by `bench ingest`.
@@ -63,6 +38,35 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 200)]
         queries: usize,
     },
+}
+
+/// Options of `bench ingest`.
+#[derive(clap::Args, Debug)]
+pub struct IngestArgs {
+    /// Data directory (replaced if it holds an earlier benchmark).
+    #[arg(long, default_value = "./sightline-bench")]
+    pub data: PathBuf,
+    /// Reads to ingest.
+    #[arg(long, default_value_t = 10_000_000)]
+    pub reads: usize,
+    /// Distinct vehicles (default: reads / 20).
+    #[arg(long)]
+    pub vehicles: Option<usize>,
+    /// Cameras.
+    #[arg(long, default_value_t = 200)]
+    pub cameras: usize,
+    /// Days of history (at most 29).
+    #[arg(long, default_value_t = 28)]
+    pub days: i64,
+    /// Reads per request.
+    #[arg(long, default_value_t = 1000)]
+    pub batch: usize,
+    /// Concurrent submitters (cameras with a batch in flight).
+    #[arg(long, default_value_t = 32)]
+    pub submitters: usize,
+    /// `power` (fsync each commit) or `process`.
+    #[arg(long, default_value = "power")]
+    pub durability: String,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -85,7 +89,13 @@ fn durability(s: &str) -> Result<Durability> {
 
 fn dir_size(p: &Path) -> u64 {
     std::fs::read_dir(p)
-        .map(|it| it.flatten().filter_map(|e| e.metadata().ok()).filter(|m| m.is_file()).map(|m| m.len()).sum())
+        .map(|it| {
+            it.flatten()
+                .filter_map(|e| e.metadata().ok())
+                .filter(|m| m.is_file())
+                .map(|m| m.len())
+                .sum()
+        })
         .unwrap_or(0)
 }
 
@@ -93,7 +103,10 @@ fn prepare_dir(data: &Path) -> Result<()> {
     if data.exists() {
         let empty = std::fs::read_dir(data)?.next().is_none();
         if !empty && !data.join(META).exists() && !data.join("store.db").exists() {
-            bail!("{} exists and is not a benchmark directory; choose another --data", data.display());
+            bail!(
+                "{} exists and is not a benchmark directory; choose another --data",
+                data.display()
+            );
         }
         std::fs::remove_dir_all(data).with_context(|| format!("clearing {}", data.display()))?;
     }
@@ -103,18 +116,60 @@ fn prepare_dir(data: &Path) -> Result<()> {
 fn setup_network(node: &Node, cameras: usize) -> Result<Vec<Camera>> {
     let sys = Actor::system();
     let err = |e: sightline_server::error::ApiError| anyhow::anyhow!("{}", e.message);
-    node.create_agency(sys.clone(), &CreateAgency { id: "bench-pd".into(), name: "Bench PD".into(), kind: "municipal".into(), jurisdiction: "US-IL".into() }).map_err(err)?;
+    node.create_agency(
+        sys.clone(),
+        &CreateAgency {
+            id: "bench-pd".into(),
+            name: "Bench PD".into(),
+            kind: "municipal".into(),
+            jurisdiction: "US-IL".into(),
+        },
+    )
+    .map_err(err)?;
     let mut rng = StdRng::seed_from_u64(7);
     let mut out = Vec::with_capacity(cameras);
     for i in 0..cameras {
-        let req = CreateCamera { agency: Some("bench-pd".into()), name: format!("bench camera {i}"), lat: 41.8 + rng.gen_range(0.0..0.2), lon: -87.9 + rng.gen_range(0.0..0.2), bearing: None, mobile: false };
-        out.push(node.create_camera(None, sys.clone(), &req).map_err(err)?.camera);
+        let req = CreateCamera {
+            agency: Some("bench-pd".into()),
+            name: format!("bench camera {i}"),
+            lat: 41.8 + rng.gen_range(0.0..0.2),
+            lon: -87.9 + rng.gen_range(0.0..0.2),
+            bearing: None,
+            mobile: false,
+        };
+        out.push(
+            node.create_camera(None, sys.clone(), &req)
+                .map_err(err)?
+                .camera,
+        );
     }
-    node.create_user(None, sys, &CreateUser { agency: Some("bench-pd".into()), username: "bench-officer".into(), display_name: "Bench".into(), role: "officer".into(), password: "bench-password-123".into() }).map_err(err)?;
+    node.create_user(
+        None,
+        sys,
+        &CreateUser {
+            agency: Some("bench-pd".into()),
+            username: "bench-officer".into(),
+            display_name: "Bench".into(),
+            role: "officer".into(),
+            password: "bench-password-123".into(),
+        },
+    )
+    .map_err(err)?;
     Ok(out)
 }
 
-async fn ingest(data: PathBuf, reads: usize, vehicles: Option<usize>, cameras: usize, days: i64, batch: usize, submitters: usize, dur: Durability) -> Result<()> {
+async fn ingest(args: IngestArgs) -> Result<()> {
+    let IngestArgs {
+        data,
+        reads,
+        vehicles,
+        cameras,
+        days,
+        batch,
+        submitters,
+        durability: dur,
+    } = args;
+    let dur = durability(&dur)?;
     if !(1..=29).contains(&days) {
         bail!("--days must be between 1 and 29 (reads older than 30 days are refused by ingest)");
     }
@@ -127,9 +182,17 @@ async fn ingest(data: PathBuf, reads: usize, vehicles: Option<usize>, cameras: u
     let vehicles = vehicles.unwrap_or(reads / 20).max(1);
     let mut rng = StdRng::seed_from_u64(42);
     let regions = ["US-IL", "US-TX", "US-CA", "DE-BY"];
-    let fleet: Vec<Vehicle> = (0..vehicles).map(|i| fleet::vehicle(regions[i % 4], &mut rng)).collect();
-    let sample_plates: Vec<String> = fleet.iter().step_by((vehicles / 1000).max(1)).map(|v| v.plate.clone()).collect();
-    println!("bench ingest: {reads} reads, {vehicles} vehicles, {cameras} cameras, {days} days, batches of {batch}, {submitters} submitters, durability {dur:?}");
+    let fleet: Vec<Vehicle> = (0..vehicles)
+        .map(|i| fleet::vehicle(regions[i % 4], &mut rng))
+        .collect();
+    let sample_plates: Vec<String> = fleet
+        .iter()
+        .step_by((vehicles / 1000).max(1))
+        .map(|v| v.plate.clone())
+        .collect();
+    println!(
+        "bench ingest: {reads} reads, {vehicles} vehicles, {cameras} cameras, {days} days, batches of {batch}, {submitters} submitters, durability {dur:?}"
+    );
 
     let (tx, rx) = tokio::sync::mpsc::channel::<(Camera, Vec<NewRead>)>(submitters * 2);
     let rx = Arc::new(tokio::sync::Mutex::new(rx));
@@ -146,12 +209,14 @@ async fn ingest(data: PathBuf, reads: usize, vehicles: Option<usize>, cameras: u
             let batch_reads: Vec<NewRead> = (0..n)
                 .map(|i| {
                     // Zipf-like: a few vehicles are seen often, most rarely.
-                    let v = &fleet[((rng.r#gen::<f64>().powi(2)) * vehicles as f64) as usize % vehicles];
+                    let v = &fleet
+                        [((rng.r#gen::<f64>().powi(2)) * vehicles as f64) as usize % vehicles];
                     seq += 1;
                     NewRead {
                         id: format!("b{seq}"),
                         camera_id: None,
-                        captured_at: begin + Duration::microseconds(((produced + i) as f64 * step_us) as i64),
+                        captured_at: begin
+                            + Duration::microseconds(((produced + i) as f64 * step_us) as i64),
                         plate: v.plate.clone(),
                         region: Some(v.region.clone()),
                         confidence: Some(0.9),
@@ -194,12 +259,27 @@ async fn ingest(data: PathBuf, reads: usize, vehicles: Option<usize>, cameras: u
             last = Instant::now();
         }
     }
-    producer.join().map_err(|_| anyhow::anyhow!("generator thread panicked"))?;
+    producer
+        .join()
+        .map_err(|_| anyhow::anyhow!("generator thread panicked"))?;
     let secs = start.elapsed().as_secs_f64();
-    let meta = BenchMeta { reads: stored, vehicles, sample_plates, officer: "bench-officer".into() };
+    let meta = BenchMeta {
+        reads: stored,
+        vehicles,
+        sample_plates,
+        officer: "bench-officer".into(),
+    };
     std::fs::write(data.join(META), serde_json::to_vec_pretty(&meta)?)?;
-    println!("stored {stored} reads in {secs:.1} s = {:.0} reads/s (durable, all indexes; generation included)", stored as f64 / secs);
-    println!("distinct plates {}, partitions {}, data directory {:.2} GiB", node.store.distinct_plates(), node.store.partition_days().len(), dir_size(&data) as f64 / (1u64 << 30) as f64);
+    println!(
+        "stored {stored} reads in {secs:.1} s = {:.0} reads/s (durable, all indexes; generation included)",
+        stored as f64 / secs
+    );
+    println!(
+        "distinct plates {}, partitions {}, data directory {:.2} GiB",
+        node.store.distinct_plates(),
+        node.store.partition_days().len(),
+        dir_size(&data) as f64 / (1u64 << 30) as f64
+    );
     Ok(())
 }
 
@@ -212,7 +292,9 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 fn mutate(plate: &str, rng: &mut impl Rng) -> String {
-    let mut chars: Vec<char> = sightline_types::PlateText::normalise(plate).map(|p| p.as_str().chars().collect()).unwrap_or_default();
+    let mut chars: Vec<char> = sightline_types::PlateText::normalise(plate)
+        .map(|p| p.as_str().chars().collect())
+        .unwrap_or_default();
     if chars.is_empty() {
         return plate.to_owned();
     }
@@ -229,7 +311,9 @@ fn mutate(plate: &str, rng: &mut impl Rng) -> String {
 }
 
 fn wildcard(plate: &str) -> String {
-    let p: Vec<char> = sightline_types::PlateText::normalise(plate).map(|p| p.as_str().chars().collect()).unwrap_or_default();
+    let p: Vec<char> = sightline_types::PlateText::normalise(plate)
+        .map(|p| p.as_str().chars().collect())
+        .unwrap_or_default();
     if p.len() < 5 {
         return format!("{}*", p.iter().collect::<String>());
     }
@@ -237,12 +321,25 @@ fn wildcard(plate: &str) -> String {
 }
 
 async fn search(data: PathBuf, queries: usize) -> Result<()> {
-    let meta: BenchMeta = serde_json::from_slice(&std::fs::read(data.join(META)).with_context(|| format!("{} has no {META}; run `sightline bench ingest` first", data.display()))?)?;
+    let meta: BenchMeta =
+        serde_json::from_slice(&std::fs::read(data.join(META)).with_context(|| {
+            format!(
+                "{} has no {META}; run `sightline bench ingest` first",
+                data.display()
+            )
+        })?)?;
     let node = Arc::new(Node::open(NodeConfig::for_data_dir(data.clone()))?);
-    let user = node.store.user_by_username(&meta.officer)?.context("benchmark officer missing")?;
+    let user = node
+        .store
+        .user_by_username(&meta.officer)?
+        .context("benchmark officer missing")?;
     let agency = node.store.agency(&user.agency)?;
     let who = Principal { user, agency };
-    println!("bench search: {} reads, {} distinct plates, {queries} searches per kind (policy + durable audit append included)", meta.reads, node.store.distinct_plates());
+    println!(
+        "bench search: {} reads, {} distinct plates, {queries} searches per kind (policy + durable audit append included)",
+        meta.reads,
+        node.store.distinct_plates()
+    );
     let mut rng = StdRng::seed_from_u64(9);
     let now = Utc::now();
     for kind in ["exact", "wildcard", "fuzzy", "description"] {
@@ -251,12 +348,32 @@ async fn search(data: PathBuf, queries: usize) -> Result<()> {
         for _ in 0..queries {
             let plate = &meta.sample_plates[rng.gen_range(0..meta.sample_plates.len())];
             let (q_plate, q_desc, window) = match kind {
-                "exact" => (Some(PlateQuery::Exact(plate.clone())), None, Duration::days(28)),
-                "wildcard" => (Some(PlateQuery::Wildcard(wildcard(plate))), None, Duration::days(7)),
-                "fuzzy" => (Some(PlateQuery::Fuzzy(mutate(plate, &mut rng))), None, Duration::days(7)),
+                "exact" => (
+                    Some(PlateQuery::Exact(plate.clone())),
+                    None,
+                    Duration::days(28),
+                ),
+                "wildcard" => (
+                    Some(PlateQuery::Wildcard(wildcard(plate))),
+                    None,
+                    Duration::days(7),
+                ),
+                "fuzzy" => (
+                    Some(PlateQuery::Fuzzy(mutate(plate, &mut rng))),
+                    None,
+                    Duration::days(7),
+                ),
                 _ => {
                     let v = fleet::vehicle("US-IL", &mut rng);
-                    (None, Some(DescriptionQuery { colour: Some(v.colour.into()), vehicle_type: Some(v.vehicle_type.into()), make: None }), Duration::days(1))
+                    (
+                        None,
+                        Some(DescriptionQuery {
+                            colour: Some(v.colour.into()),
+                            vehicle_type: Some(v.vehicle_type.into()),
+                            make: None,
+                        }),
+                        Duration::days(1),
+                    )
                 }
             };
             let end = now - Duration::days(rng.gen_range(0..20));
@@ -265,7 +382,16 @@ async fn search(data: PathBuf, queries: usize) -> Result<()> {
                 case_number: Some("26-000001".into()),
                 reason: Some("benchmark".into()),
                 on_behalf_of: None,
-                query: SearchQuery { plate: q_plate, description: q_desc, window: TimeWindow { from: end - window, to: end }, cameras: None, area: None },
+                query: SearchQuery {
+                    plate: q_plate,
+                    description: q_desc,
+                    window: TimeWindow {
+                        from: end - window,
+                        to: end,
+                    },
+                    cameras: None,
+                    area: None,
+                },
                 limit: None,
             };
             let s = node.searcher.clone();
@@ -293,9 +419,7 @@ async fn search(data: PathBuf, queries: usize) -> Result<()> {
 /// Setup or I/O failures.
 pub async fn run(cmd: BenchCommand) -> Result<()> {
     match cmd {
-        BenchCommand::Ingest { data, reads, vehicles, cameras, days, batch, submitters, durability: d } => {
-            ingest(data, reads, vehicles, cameras, days, batch, submitters, durability(&d)?).await
-        }
+        BenchCommand::Ingest(args) => ingest(args).await,
         BenchCommand::Search { data, queries } => search(data, queries).await,
     }
 }

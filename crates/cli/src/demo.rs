@@ -9,7 +9,9 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 use sightline_audit::Actor;
-use sightline_server::admin::{CreateAgency, CreateAgreement, CreateCamera, CreateDeclaration, CreateUser};
+use sightline_server::admin::{
+    CreateAgency, CreateAgreement, CreateCamera, CreateDeclaration, CreateUser,
+};
 use sightline_server::{Node, NodeConfig};
 use sightline_store::Grantee;
 use sightline_types::{AgencyId, Camera, Jurisdiction, NewRead};
@@ -37,42 +39,90 @@ struct AgencySpec {
 }
 
 const AGENCIES: &[AgencySpec] = &[
-    AgencySpec { id: "oak-park-pd", name: "Oak Park Police Department", kind: "municipal", jurisdiction: "US-IL", cameras: &[
-        ("Harlem Ave & North Ave", 41.9097, -87.8063, 180.0),
-        ("Lake St & Harlem Ave", 41.8858, -87.8030, 90.0),
-        ("Madison St & Oak Park Ave", 41.8803, -87.7946, 270.0),
-        ("Roosevelt Rd & Austin Blvd", 41.8664, -87.7746, 0.0),
-        ("Chicago Ave & Ridgeland Ave", 41.8953, -87.7848, 90.0),
-    ]},
-    AgencySpec { id: "lakeside-hoa", name: "Lakeside Commons HOA (private)", kind: "private", jurisdiction: "US-IL", cameras: &[
-        ("Lakeside Commons main gate", 41.8950, -87.8140, 45.0),
-        ("Lakeside Commons north gate", 41.8985, -87.8122, 200.0),
-    ]},
-    AgencySpec { id: "harris-county-so", name: "Harris County Sheriff's Office", kind: "sheriff", jurisdiction: "US-TX", cameras: &[
-        ("I-45 & FM 1960", 30.0155, -95.4297, 0.0),
-        ("Westheimer Rd & Gessner Rd", 29.7370, -95.5420, 90.0),
-        ("Beltway 8 & Bellaire Blvd", 29.7040, -95.5600, 180.0),
-        ("Tomball Pkwy & Louetta Rd", 30.0230, -95.5400, 315.0),
-    ]},
-    AgencySpec { id: "sacramento-pd", name: "Sacramento Police Department", kind: "municipal", jurisdiction: "US-CA", cameras: &[
-        ("J St & 16th St", 38.5760, -121.4880, 90.0),
-        ("Broadway & Stockton Blvd", 38.5630, -121.4640, 180.0),
-        ("Florin Rd & 24th St", 38.4960, -121.4860, 0.0),
-    ]},
-    AgencySpec { id: "pp-muenchen", name: "Polizeipräsidium München", kind: "state", jurisdiction: "DE-BY", cameras: &[
-        ("Mittlerer Ring / Leopoldstraße", 48.1730, 11.5860, 180.0),
-        ("Donnersbergerbrücke", 48.1425, 11.5355, 90.0),
-        ("A9 Anschlussstelle Fröttmaning", 48.2110, 11.6140, 0.0),
-    ]},
-    AgencySpec { id: "ice-ero-chicago", name: "ICE Enforcement and Removal Operations, Chicago", kind: "federal", jurisdiction: "US", cameras: &[] },
+    AgencySpec {
+        id: "oak-park-pd",
+        name: "Oak Park Police Department",
+        kind: "municipal",
+        jurisdiction: "US-IL",
+        cameras: &[
+            ("Harlem Ave & North Ave", 41.9097, -87.8063, 180.0),
+            ("Lake St & Harlem Ave", 41.8858, -87.8030, 90.0),
+            ("Madison St & Oak Park Ave", 41.8803, -87.7946, 270.0),
+            ("Roosevelt Rd & Austin Blvd", 41.8664, -87.7746, 0.0),
+            ("Chicago Ave & Ridgeland Ave", 41.8953, -87.7848, 90.0),
+        ],
+    },
+    AgencySpec {
+        id: "lakeside-hoa",
+        name: "Lakeside Commons HOA (private)",
+        kind: "private",
+        jurisdiction: "US-IL",
+        cameras: &[
+            ("Lakeside Commons main gate", 41.8950, -87.8140, 45.0),
+            ("Lakeside Commons north gate", 41.8985, -87.8122, 200.0),
+        ],
+    },
+    AgencySpec {
+        id: "harris-county-so",
+        name: "Harris County Sheriff's Office",
+        kind: "sheriff",
+        jurisdiction: "US-TX",
+        cameras: &[
+            ("I-45 & FM 1960", 30.0155, -95.4297, 0.0),
+            ("Westheimer Rd & Gessner Rd", 29.7370, -95.5420, 90.0),
+            ("Beltway 8 & Bellaire Blvd", 29.7040, -95.5600, 180.0),
+            ("Tomball Pkwy & Louetta Rd", 30.0230, -95.5400, 315.0),
+        ],
+    },
+    AgencySpec {
+        id: "sacramento-pd",
+        name: "Sacramento Police Department",
+        kind: "municipal",
+        jurisdiction: "US-CA",
+        cameras: &[
+            ("J St & 16th St", 38.5760, -121.4880, 90.0),
+            ("Broadway & Stockton Blvd", 38.5630, -121.4640, 180.0),
+            ("Florin Rd & 24th St", 38.4960, -121.4860, 0.0),
+        ],
+    },
+    AgencySpec {
+        id: "pp-muenchen",
+        name: "Polizeipräsidium München",
+        kind: "state",
+        jurisdiction: "DE-BY",
+        cameras: &[
+            ("Mittlerer Ring / Leopoldstraße", 48.1730, 11.5860, 180.0),
+            ("Donnersbergerbrücke", 48.1425, 11.5355, 90.0),
+            ("A9 Anschlussstelle Fröttmaning", 48.2110, 11.6140, 0.0),
+        ],
+    },
+    AgencySpec {
+        id: "ice-ero-chicago",
+        name: "ICE Enforcement and Removal Operations, Chicago",
+        kind: "federal",
+        jurisdiction: "US",
+        cameras: &[],
+    },
 ];
 
 /// Vehicles that matter later (hot lists, demo searches): plate, region, note.
 const VEHICLES_OF_INTEREST: &[(&str, &str, &str)] = &[
-    ("CV 48213", "US-IL", "reported stolen in Oak Park; also drives through Houston"),
-    ("KRT-4821", "US-TX", "wanted in a Harris County robbery case"),
+    (
+        "CV 48213",
+        "US-IL",
+        "reported stolen in Oak Park; also drives through Houston",
+    ),
+    (
+        "KRT-4821",
+        "US-TX",
+        "wanted in a Harris County robbery case",
+    ),
     ("8FJX253", "US-CA", "AMBER-alert vehicle in Sacramento"),
-    ("M-SL 4711", "DE-BY", "vehicle of a missing person in Munich"),
+    (
+        "M-SL 4711",
+        "DE-BY",
+        "vehicle of a missing person in Munich",
+    ),
 ];
 
 /// A demo login.
@@ -118,19 +168,61 @@ pub struct Credentials {
 
 fn password(rng: &mut impl Rng) -> String {
     const A: &[u8] = b"abcdefghijkmnpqrstuvwxyzACDEFGHJKLMNPQRSTUVWXYZ23456789";
-    (0..16).map(|_| A[rng.gen_range(0..A.len())] as char).collect()
+    (0..16)
+        .map(|_| A[rng.gen_range(0..A.len())] as char)
+        .collect()
 }
 
 fn user_plan() -> Vec<(&'static str, &'static str, &'static str, &'static str)> {
     vec![
-        ("oak-park-pd", "officer", "Officer Dana Reyes", "Search your own and the HOA's data; Texas data only for purposes Harris County shares nationally."),
-        ("oak-park-pd", "admin", "Sgt. Lee Novak (admin)", "Add cameras, users and sharing agreements; each change is audited."),
-        ("oak-park-pd", "auditor", "Pat Morgan (auditor)", "Read the audit log of searches touching Oak Park data; verify the chain."),
-        ("harris-county-so", "officer", "Deputy Sam Ortiz", "Search Harris County data; Illinois data only under an agreement."),
-        ("sacramento-pd", "officer", "Officer Kim Tran", "Search Sacramento data."),
-        ("pp-muenchen", "officer", "PHK Anna Huber", "Search Munich data (no agreements: nobody else sees it)."),
-        ("ice-ero-chicago", "officer", "Agent J. Doe (federal)", "A federal requester: Illinois, California and Munich data are refused; Harris County shares nationally for a few purposes."),
-        ("lakeside-hoa", "admin", "HOA manager", "Manage the HOA's cameras and its agreement with Oak Park PD."),
+        (
+            "oak-park-pd",
+            "officer",
+            "Officer Dana Reyes",
+            "Search your own and the HOA's data; Texas data only for purposes Harris County shares nationally.",
+        ),
+        (
+            "oak-park-pd",
+            "admin",
+            "Sgt. Lee Novak (admin)",
+            "Add cameras, users and sharing agreements; each change is audited.",
+        ),
+        (
+            "oak-park-pd",
+            "auditor",
+            "Pat Morgan (auditor)",
+            "Read the audit log of searches touching Oak Park data; verify the chain.",
+        ),
+        (
+            "harris-county-so",
+            "officer",
+            "Deputy Sam Ortiz",
+            "Search Harris County data; Illinois data only under an agreement.",
+        ),
+        (
+            "sacramento-pd",
+            "officer",
+            "Officer Kim Tran",
+            "Search Sacramento data.",
+        ),
+        (
+            "pp-muenchen",
+            "officer",
+            "PHK Anna Huber",
+            "Search Munich data (no agreements: nobody else sees it).",
+        ),
+        (
+            "ice-ero-chicago",
+            "officer",
+            "Agent J. Doe (federal)",
+            "A federal requester: Illinois, California and Munich data are refused; Harris County shares nationally for a few purposes.",
+        ),
+        (
+            "lakeside-hoa",
+            "admin",
+            "HOA manager",
+            "Manage the HOA's cameras and its agreement with Oak Park PD.",
+        ),
     ]
 }
 
@@ -140,17 +232,40 @@ fn seed(node: &Node) -> Result<Credentials> {
     let mut rng = StdRng::from_entropy();
     let mut cameras = Vec::new();
     for a in AGENCIES {
-        node.create_agency(sys.clone(), &CreateAgency { id: a.id.into(), name: a.name.into(), kind: a.kind.into(), jurisdiction: a.jurisdiction.into() })
-            .map_err(|e| anyhow::anyhow!("seeding agency {}: {}", a.id, e.message))?;
+        node.create_agency(
+            sys.clone(),
+            &CreateAgency {
+                id: a.id.into(),
+                name: a.name.into(),
+                kind: a.kind.into(),
+                jurisdiction: a.jurisdiction.into(),
+            },
+        )
+        .map_err(|e| anyhow::anyhow!("seeding agency {}: {}", a.id, e.message))?;
         for (name, lat, lon, bearing) in a.cameras {
-            let req = CreateCamera { agency: Some(a.id.into()), name: (*name).into(), lat: *lat, lon: *lon, bearing: Some(*bearing), mobile: false };
-            let c = node.create_camera(None, sys.clone(), &req).map_err(|e| anyhow::anyhow!("seeding camera: {}", e.message))?;
-            cameras.push(DemoCamera { id: c.camera.id.0, name: c.camera.name, owner: a.id.into(), device_key: c.device_key });
+            let req = CreateCamera {
+                agency: Some(a.id.into()),
+                name: (*name).into(),
+                lat: *lat,
+                lon: *lon,
+                bearing: Some(*bearing),
+                mobile: false,
+            };
+            let c = node
+                .create_camera(None, sys.clone(), &req)
+                .map_err(|e| anyhow::anyhow!("seeding camera: {}", e.message))?;
+            cameras.push(DemoCamera {
+                id: c.camera.id.0,
+                name: c.camera.name,
+                owner: a.id.into(),
+                device_key: c.device_key,
+            });
         }
     }
     let op_password = password(&mut rng);
     let operator = AgencyId::parse("oak-park-pd")?;
-    node.create_operator(&operator, "operator", &op_password).map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    node.create_operator(&operator, "operator", &op_password)
+        .map_err(|e| anyhow::anyhow!("{}", e.message))?;
     let mut users = vec![DemoUser {
         username: "operator".into(),
         password: op_password,
@@ -162,23 +277,98 @@ fn seed(node: &Node) -> Result<Credentials> {
     for (agency, role, display, try_this) in user_plan() {
         let username = format!("{role}@{agency}");
         let pw = password(&mut rng);
-        node.create_user(None, sys.clone(), &CreateUser { agency: Some(agency.into()), username: username.clone(), display_name: display.into(), role: role.into(), password: pw.clone() })
-            .map_err(|e| anyhow::anyhow!("seeding user {username}: {}", e.message))?;
-        users.push(DemoUser { username, password: pw, role: role.into(), agency: agency.into(), try_this: try_this.into(), token: String::new() });
+        node.create_user(
+            None,
+            sys.clone(),
+            &CreateUser {
+                agency: Some(agency.into()),
+                username: username.clone(),
+                display_name: display.into(),
+                role: role.into(),
+                password: pw.clone(),
+            },
+        )
+        .map_err(|e| anyhow::anyhow!("seeding user {username}: {}", e.message))?;
+        users.push(DemoUser {
+            username,
+            password: pw,
+            role: role.into(),
+            agency: agency.into(),
+            try_this: try_this.into(),
+            token: String::new(),
+        });
     }
     for u in &mut users {
-        let rec = node.store.user_by_username(&u.username)?.context("seeded user vanished")?;
-        u.token = node.issue_token(&rec, "demo").map_err(|e| anyhow::anyhow!("{}", e.message))?.token;
+        let rec = node
+            .store
+            .user_by_username(&u.username)?
+            .context("seeded user vanished")?;
+        u.token = node
+            .issue_token(&rec, "demo")
+            .map_err(|e| anyhow::anyhow!("{}", e.message))?
+            .token;
     }
     let agreements = [
-        ("lakeside-hoa", Grantee::Agency(AgencyId::parse("oak-park-pd")?), vec!["homicide", "kidnapping", "robbery", "assault", "burglary", "larceny", "motor_vehicle_theft", "stolen_vehicle", "missing_person", "amber_alert", "warrant"]),
-        ("harris-county-so", Grantee::National, vec!["stolen_vehicle", "amber_alert", "homicide", "kidnapping", "missing_person", "warrant"]),
-        ("oak-park-pd", Grantee::Jurisdiction(Jurisdiction::parse("US-IL")?), vec!["stolen_vehicle", "amber_alert", "missing_person", "homicide"]),
-        ("sacramento-pd", Grantee::Jurisdiction(Jurisdiction::parse("US-CA")?), vec!["stolen_vehicle", "amber_alert", "missing_person", "homicide", "robbery"]),
+        (
+            "lakeside-hoa",
+            Grantee::Agency(AgencyId::parse("oak-park-pd")?),
+            vec![
+                "homicide",
+                "kidnapping",
+                "robbery",
+                "assault",
+                "burglary",
+                "larceny",
+                "motor_vehicle_theft",
+                "stolen_vehicle",
+                "missing_person",
+                "amber_alert",
+                "warrant",
+            ],
+        ),
+        (
+            "harris-county-so",
+            Grantee::National,
+            vec![
+                "stolen_vehicle",
+                "amber_alert",
+                "homicide",
+                "kidnapping",
+                "missing_person",
+                "warrant",
+            ],
+        ),
+        (
+            "oak-park-pd",
+            Grantee::Jurisdiction(Jurisdiction::parse("US-IL")?),
+            vec![
+                "stolen_vehicle",
+                "amber_alert",
+                "missing_person",
+                "homicide",
+            ],
+        ),
+        (
+            "sacramento-pd",
+            Grantee::Jurisdiction(Jurisdiction::parse("US-CA")?),
+            vec![
+                "stolen_vehicle",
+                "amber_alert",
+                "missing_person",
+                "homicide",
+                "robbery",
+            ],
+        ),
     ];
     for (owner, grantee, purposes) in agreements {
-        let req = CreateAgreement { owner: Some(owner.into()), grantee, purposes: purposes.into_iter().map(String::from).collect(), expires_at: None };
-        node.create_agreement(None, sys.clone(), &req).map_err(|e| anyhow::anyhow!("seeding agreement: {}", e.message))?;
+        let req = CreateAgreement {
+            owner: Some(owner.into()),
+            grantee,
+            purposes: purposes.into_iter().map(String::from).collect(),
+            expires_at: None,
+        };
+        node.create_agreement(None, sys.clone(), &req)
+            .map_err(|e| anyhow::anyhow!("seeding agreement: {}", e.message))?;
     }
     let decl = CreateDeclaration {
         agency: Some("harris-county-so".into()),
@@ -186,12 +376,23 @@ fn seed(node: &Node) -> Result<Credentials> {
         statement: "Harris County Sheriff's Office will not use Illinois ALPR information to investigate or enforce immigration status or reproductive health care (625 ILCS 5/2-130(c)).".into(),
         signed_by: "Sheriff's Office General Counsel".into(),
     };
-    node.create_declaration(None, sys, &decl).map_err(|e| anyhow::anyhow!("seeding declaration: {}", e.message))?;
+    node.create_declaration(None, sys, &decl)
+        .map_err(|e| anyhow::anyhow!("seeding declaration: {}", e.message))?;
     let vehicles_of_interest = VEHICLES_OF_INTEREST
         .iter()
-        .map(|(p, r, n)| BTreeMap::from([("plate".to_owned(), (*p).to_owned()), ("region".to_owned(), (*r).to_owned()), ("note".to_owned(), (*n).to_owned())]))
+        .map(|(p, r, n)| {
+            BTreeMap::from([
+                ("plate".to_owned(), (*p).to_owned()),
+                ("region".to_owned(), (*r).to_owned()),
+                ("note".to_owned(), (*n).to_owned()),
+            ])
+        })
         .collect();
-    Ok(Credentials { users, cameras, vehicles_of_interest })
+    Ok(Credentials {
+        users,
+        cameras,
+        vehicles_of_interest,
+    })
 }
 
 fn write_credentials(path: &Path, c: &Credentials) -> Result<()> {
@@ -219,13 +420,18 @@ fn regions(node: &Node) -> Result<BTreeMap<String, Region>> {
     let mut by_region: BTreeMap<String, Vec<Camera>> = BTreeMap::new();
     for c in node.store.cameras() {
         if let Some(a) = agencies.iter().find(|a| a.id == c.owner) {
-            by_region.entry(a.jurisdiction.to_string()).or_default().push(c);
+            by_region
+                .entry(a.jurisdiction.to_string())
+                .or_default()
+                .push(c);
         }
     }
     let mut rng = StdRng::seed_from_u64(2026);
     let mut out = BTreeMap::new();
     for (region, cameras) in by_region {
-        let mut fleet: Vec<Vehicle> = (0..400).map(|_| fleet::vehicle(&region, &mut rng)).collect();
+        let mut fleet: Vec<Vehicle> = (0..400)
+            .map(|_| fleet::vehicle(&region, &mut rng))
+            .collect();
         for (plate, r, _) in VEHICLES_OF_INTEREST.iter().filter(|v| v.1 == region) {
             let mut v = fleet::vehicle(r, &mut rng);
             v.plate = (*plate).to_owned();
@@ -240,7 +446,15 @@ fn regions(node: &Node) -> Result<BTreeMap<String, Region>> {
             })
             .collect();
         let n = fleet.len();
-        out.insert(region, Region { cameras, fleet, routes, position: vec![0; n] });
+        out.insert(
+            region,
+            Region {
+                cameras,
+                fleet,
+                routes,
+                position: vec![0; n],
+            },
+        );
     }
     Ok(out)
 }
@@ -274,7 +488,13 @@ fn new_read(v: &Vehicle, at: DateTime<Utc>, rng: &mut impl Rng) -> NewRead {
 }
 
 /// Generates `count` sightings spread over `[from, to)`, grouped by camera.
-fn traffic(regions: &mut BTreeMap<String, Region>, from: DateTime<Utc>, to: DateTime<Utc>, count: usize, rng: &mut impl Rng) -> BTreeMap<i64, (Camera, Vec<NewRead>)> {
+fn traffic(
+    regions: &mut BTreeMap<String, Region>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    count: usize,
+    rng: &mut impl Rng,
+) -> BTreeMap<i64, (Camera, Vec<NewRead>)> {
     let keys: Vec<String> = regions.keys().cloned().collect();
     let weights: Vec<usize> = keys.iter().map(|k| regions[k].cameras.len()).collect();
     let total: usize = weights.iter().sum();
@@ -289,13 +509,18 @@ fn traffic(regions: &mut BTreeMap<String, Region>, from: DateTime<Utc>, to: Date
         }
         let home = &keys[ri];
         let (vehicle, mut cam_region) = {
-            let r = regions.get_mut(home).map(|r| (r.sighting(rng), home.clone()));
+            let r = regions
+                .get_mut(home)
+                .map(|r| (r.sighting(rng), home.clone()));
             let Some(((v, c), _)) = r else { continue };
             (regions[home].fleet[v].clone(), (home.clone(), c))
         };
         // Interstate travel: now and then a US vehicle passes another US region's camera.
         if home.starts_with("US") && rng.gen_bool(0.03) {
-            let others: Vec<&String> = keys.iter().filter(|k| k.starts_with("US") && *k != home).collect();
+            let others: Vec<&String> = keys
+                .iter()
+                .filter(|k| k.starts_with("US") && *k != home)
+                .collect();
             if let Some(o) = others.choose(rng) {
                 let n = regions[*o].cameras.len();
                 cam_region = ((*o).clone(), rng.gen_range(0..n));
@@ -304,7 +529,10 @@ fn traffic(regions: &mut BTreeMap<String, Region>, from: DateTime<Utc>, to: Date
         let cam = regions[&cam_region.0].cameras[cam_region.1].clone();
         let at = from + Duration::microseconds(rng.gen_range(0..span));
         let read = new_read(&vehicle, at, rng);
-        out.entry(cam.id.0).or_insert_with(|| (cam, Vec::new())).1.push(read);
+        out.entry(cam.id.0)
+            .or_insert_with(|| (cam, Vec::new()))
+            .1
+            .push(read);
     }
     out
 }
@@ -340,17 +568,27 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
         write_credentials(&cred_path, &creds)?;
         Some(creds)
     } else {
-        std::fs::read(&cred_path).ok().and_then(|b| serde_json::from_slice(&b).ok())
+        std::fs::read(&cred_path)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
     };
     let mut regions = regions(&node)?;
     let mut rng = StdRng::from_entropy();
     if fresh {
         let now = Utc::now();
-        let batches = traffic(&mut regions, now - Duration::hours(48), now - Duration::seconds(5), 60_000, &mut rng);
+        let batches = traffic(
+            &mut regions,
+            now - Duration::hours(48),
+            now - Duration::seconds(5),
+            60_000,
+            &mut rng,
+        );
         let n = feed(&node, batches).await;
         tracing::info!(reads = n, "backfilled two days of simulated traffic");
     }
-    let listener = tokio::net::TcpListener::bind(&opts.listen).await.with_context(|| format!("binding {}", opts.listen))?;
+    let listener = tokio::net::TcpListener::bind(&opts.listen)
+        .await
+        .with_context(|| format!("binding {}", opts.listen))?;
     let addr = listener.local_addr()?;
     print_banner(&format!("http://{addr}"), creds.as_ref(), &cred_path);
     let sim_node = node.clone();
@@ -367,7 +605,13 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
                 continue;
             }
             let now = Utc::now();
-            let batches = traffic(&mut regions, now - Duration::milliseconds(500), now, count, &mut rng);
+            let batches = traffic(
+                &mut regions,
+                now - Duration::milliseconds(500),
+                now,
+                count,
+                &mut rng,
+            );
             feed(&sim_node, batches).await;
         }
     });
@@ -387,7 +631,11 @@ fn print_banner(url: &str, creds: Option<&Credentials>, path: &Path) {
             }
             println!("  Vehicles of interest:");
             for v in &c.vehicles_of_interest {
-                println!("    {:<12} {}", v.get("plate").map_or("", String::as_str), v.get("note").map_or("", String::as_str));
+                println!(
+                    "    {:<12} {}",
+                    v.get("plate").map_or("", String::as_str),
+                    v.get("note").map_or("", String::as_str)
+                );
             }
         }
         None => println!("  Credentials: see {} (not readable now)", path.display()),

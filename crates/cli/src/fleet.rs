@@ -19,19 +19,61 @@ pub struct Vehicle {
     pub make: &'static str,
 }
 
-const COLOURS: &[&str] = &["white", "black", "grey", "silver", "blue", "red", "green", "brown", "beige", "yellow"];
-const TYPES: &[&str] = &["sedan", "suv", "pickup", "hatchback", "van", "wagon", "coupe", "truck", "motorcycle"];
-const US_MAKES: &[&str] = &["ford", "chevrolet", "toyota", "honda", "nissan", "jeep", "ram", "hyundai", "kia", "subaru", "tesla", "gmc"];
-const DE_MAKES: &[&str] = &["volkswagen", "bmw", "mercedes-benz", "audi", "opel", "skoda", "ford", "seat", "renault", "toyota"];
+const COLOURS: &[&str] = &[
+    "white", "black", "grey", "silver", "blue", "red", "green", "brown", "beige", "yellow",
+];
+const TYPES: &[&str] = &[
+    "sedan",
+    "suv",
+    "pickup",
+    "hatchback",
+    "van",
+    "wagon",
+    "coupe",
+    "truck",
+    "motorcycle",
+];
+const US_MAKES: &[&str] = &[
+    "ford",
+    "chevrolet",
+    "toyota",
+    "honda",
+    "nissan",
+    "jeep",
+    "ram",
+    "hyundai",
+    "kia",
+    "subaru",
+    "tesla",
+    "gmc",
+];
+const DE_MAKES: &[&str] = &[
+    "volkswagen",
+    "bmw",
+    "mercedes-benz",
+    "audi",
+    "opel",
+    "skoda",
+    "ford",
+    "seat",
+    "renault",
+    "toyota",
+];
 const LETTERS: &[u8] = b"ABCDEFGHJKLMNPRSTUVWXYZ";
-const DE_DISTRICTS: &[&str] = &["M", "M", "M", "FS", "ED", "DAH", "STA", "RO", "A", "IN", "LA"];
+const DE_DISTRICTS: &[&str] = &[
+    "M", "M", "M", "FS", "ED", "DAH", "STA", "RO", "A", "IN", "LA",
+];
 
 fn letters(rng: &mut impl Rng, n: usize) -> String {
-    (0..n).map(|_| LETTERS[rng.gen_range(0..LETTERS.len())] as char).collect()
+    (0..n)
+        .map(|_| LETTERS[rng.gen_range(0..LETTERS.len())] as char)
+        .collect()
 }
 
 fn digits(rng: &mut impl Rng, n: usize) -> String {
-    (0..n).map(|_| char::from(b'0' + rng.gen_range(0..10u8))).collect()
+    (0..n)
+        .map(|_| char::from(b'0' + rng.gen_range(0..10u8)))
+        .collect()
 }
 
 /// Returns a plate in the format of a jurisdiction (`US-IL`, `US-TX`, `US-CA`, `DE-BY`; others get
@@ -40,7 +82,12 @@ pub fn plate_for(region: &str, rng: &mut impl Rng) -> String {
     match region {
         "US-IL" => format!("{} {}", letters(rng, 2), digits(rng, 5)),
         "US-TX" => format!("{}-{}", letters(rng, 3), digits(rng, 4)),
-        "US-CA" => format!("{}{}{}", rng.gen_range(5..10), letters(rng, 3), digits(rng, 3)),
+        "US-CA" => format!(
+            "{}{}{}",
+            rng.gen_range(5..10),
+            letters(rng, 3),
+            digits(rng, 3)
+        ),
         r if r.starts_with("DE") => {
             let d = DE_DISTRICTS.choose(rng).copied().unwrap_or("M");
             let n = rng.gen_range(1..=2);
@@ -52,7 +99,11 @@ pub fn plate_for(region: &str, rng: &mut impl Rng) -> String {
 
 /// Creates a random vehicle registered in `region`.
 pub fn vehicle(region: &str, rng: &mut impl Rng) -> Vehicle {
-    let makes = if region.starts_with("DE") { DE_MAKES } else { US_MAKES };
+    let makes = if region.starts_with("DE") {
+        DE_MAKES
+    } else {
+        US_MAKES
+    };
     Vehicle {
         plate: plate_for(region, rng),
         region: region.to_owned(),

@@ -11,7 +11,11 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "sightline", version, about = "Sightline ALPR node: law enforced before search, every access provable")]
+#[command(
+    name = "sightline",
+    version,
+    about = "Sightline ALPR node: law enforced before search, every access provable"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -88,7 +92,10 @@ pub(crate) async fn shutdown_signal() {
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 }
 
 fn audit_verify(data: &std::path::Path, json: bool) -> Result<bool> {
@@ -97,9 +104,15 @@ fn audit_verify(data: &std::path::Path, json: bool) -> Result<bool> {
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else if report.is_ok() {
-        println!("audit log OK: {} entries, head {}", report.entries, report.head);
+        println!(
+            "audit log OK: {} entries, head {}",
+            report.entries, report.head
+        );
     } else {
-        println!("audit log FAILED verification ({} entries read):", report.entries);
+        println!(
+            "audit log FAILED verification ({} entries read):",
+            report.entries
+        );
         for p in &report.problems {
             println!("  entry {}: {}", p.seq, p.what);
         }
@@ -111,14 +124,27 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     init_tracing();
     let result: Result<bool> = (|| {
-        let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?;
         match cli.command {
             Command::Serve { config } => rt.block_on(serve::run(&config)).map(|()| true),
-            Command::Demo { data, port, bind, rate } => {
-                let opts = demo::DemoOptions { data, listen: format!("{bind}:{port}"), rate };
+            Command::Demo {
+                data,
+                port,
+                bind,
+                rate,
+            } => {
+                let opts = demo::DemoOptions {
+                    data,
+                    listen: format!("{bind}:{port}"),
+                    rate,
+                };
                 rt.block_on(demo::run(opts)).map(|()| true)
             }
-            Command::Audit { command: AuditCommand::Verify { data, json } } => audit_verify(&data, json),
+            Command::Audit {
+                command: AuditCommand::Verify { data, json },
+            } => audit_verify(&data, json),
             Command::Bench { command } => rt.block_on(bench::run(command)).map(|()| true),
         }
     })();

@@ -13,21 +13,38 @@ use std::sync::Arc;
 /// # Errors
 /// When the file is unreadable or invalid; the message names the file and the field.
 pub fn load_config(path: &Path) -> Result<NodeConfig> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config file {}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read config file {}", path.display()))?;
     toml::from_str(&text).with_context(|| format!("config file {} is invalid", path.display()))
 }
 
 fn bootstrap(node: &Node) -> Result<()> {
-    let Some(b) = node.config.bootstrap.clone() else { return Ok(()) };
+    let Some(b) = node.config.bootstrap.clone() else {
+        return Ok(());
+    };
     if !node.store.agencies()?.is_empty() {
         return Ok(());
     }
-    let password = std::env::var(&b.admin_password_env)
-        .with_context(|| format!("bootstrap needs the admin password in the environment variable {}", b.admin_password_env))?;
-    let req = CreateAgency { id: b.agency_id.clone(), name: b.agency_name, kind: b.agency_kind, jurisdiction: b.jurisdiction };
-    node.create_agency(Actor::system(), &req).map_err(|e| anyhow::anyhow!("bootstrap agency: {}", e.message))?;
-    node.create_operator(&AgencyId::parse(&b.agency_id)?, &b.admin_username, &password)
-        .map_err(|e| anyhow::anyhow!("bootstrap admin: {}", e.message))?;
+    let password = std::env::var(&b.admin_password_env).with_context(|| {
+        format!(
+            "bootstrap needs the admin password in the environment variable {}",
+            b.admin_password_env
+        )
+    })?;
+    let req = CreateAgency {
+        id: b.agency_id.clone(),
+        name: b.agency_name,
+        kind: b.agency_kind,
+        jurisdiction: b.jurisdiction,
+    };
+    node.create_agency(Actor::system(), &req)
+        .map_err(|e| anyhow::anyhow!("bootstrap agency: {}", e.message))?;
+    node.create_operator(
+        &AgencyId::parse(&b.agency_id)?,
+        &b.admin_username,
+        &password,
+    )
+    .map_err(|e| anyhow::anyhow!("bootstrap admin: {}", e.message))?;
     tracing::info!(agency = %b.agency_id, "bootstrapped first agency and node operator");
     Ok(())
 }
@@ -42,7 +59,9 @@ pub async fn run(config_path: &Path) -> Result<()> {
     let node = Arc::new(Node::open(config).context("opening the node")?);
     let n = node.clone();
     tokio::task::spawn_blocking(move || bootstrap(&n)).await??;
-    let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    let listener = tokio::net::TcpListener::bind(&listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
     // Tests and scripts read this line to learn the port when `listen` uses port 0.
     println!("sightline listening on http://{addr}");

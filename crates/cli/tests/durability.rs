@@ -12,18 +12,26 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use support::{ADMIN_PASSWORD, Server, call};
 
+/// Acknowledged read ids with their capture time.
+type Acked = Vec<(String, DateTime<Utc>)>;
+
 #[test]
 fn test_acknowledged_reads_survive_kill_9() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("node");
     let mut s = Server::start(&data);
     let op = s.login("operator", ADMIN_PASSWORD);
-    let (st, v) = s.call("POST", "/api/v1/cameras", Some(&op), Some(json!({"name": "cam", "lat": 41.9, "lon": -87.8})));
+    let (st, v) = s.call(
+        "POST",
+        "/api/v1/cameras",
+        Some(&op),
+        Some(json!({"name": "cam", "lat": 41.9, "lon": -87.8})),
+    );
     assert_eq!(st, 201);
     let camera = CameraId(v["camera"]["id"].as_i64().unwrap());
     let key = v["device_key"].as_str().unwrap().to_owned();
 
-    let acked: Arc<Mutex<Vec<(String, DateTime<Utc>)>>> = Arc::default();
+    let acked: Arc<Mutex<Acked>> = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
     let mut workers = Vec::new();
     for w in 0..4 {
@@ -58,21 +66,47 @@ fn test_acknowledged_reads_survive_kill_9() {
         w.join().unwrap();
     }
     let acked = acked.lock().unwrap().clone();
-    assert!(acked.len() >= 2000, "too few acknowledged reads before the kill: {}", acked.len());
+    assert!(
+        acked.len() >= 2000,
+        "too few acknowledged reads before the kill: {}",
+        acked.len()
+    );
 
     let store = Store::open(&data, Durability::Power).unwrap();
-    assert!(!store.contains_read(camera, "never-sent", acked[0].1.timestamp_micros()).unwrap());
+    assert!(
+        !store
+            .contains_read(camera, "never-sent", acked[0].1.timestamp_micros())
+            .unwrap()
+    );
     let missing: Vec<&String> = acked
         .iter()
-        .filter(|(id, at)| !store.contains_read(camera, id, at.timestamp_micros()).unwrap())
+        .filter(|(id, at)| {
+            !store
+                .contains_read(camera, id, at.timestamp_micros())
+                .unwrap()
+        })
         .map(|(id, _)| id)
         .collect();
-    assert!(missing.is_empty(), "{} of {} acknowledged reads lost, e.g. {:?}", missing.len(), acked.len(), &missing[..missing.len().min(5)]);
+    assert!(
+        missing.is_empty(),
+        "{} of {} acknowledged reads lost, e.g. {:?}",
+        missing.len(),
+        acked.len(),
+        &missing[..missing.len().min(5)]
+    );
     drop(store);
 
     // The node restarts on the same data, its audit log verifies, and it keeps ingesting.
     let s2 = Server::start(&data);
-    let (st, v) = call(&s2.url, "POST", "/api/v1/reads", Some(&key), Some(json!({"reads": [{"id": "after", "captured_at": Utc::now().to_rfc3339(), "plate": "AFTER1"}]})));
+    let (st, v) = call(
+        &s2.url,
+        "POST",
+        "/api/v1/reads",
+        Some(&key),
+        Some(
+            json!({"reads": [{"id": "after", "captured_at": Utc::now().to_rfc3339(), "plate": "AFTER1"}]}),
+        ),
+    );
     assert_eq!((st, v["accepted"].as_u64()), (200, Some(1)), "{v}");
     let op = s2.login("operator", ADMIN_PASSWORD);
     let (_, report) = s2.call("GET", "/api/v1/audit/verify", Some(&op), None);

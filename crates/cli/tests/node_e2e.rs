@@ -16,20 +16,35 @@ fn window() -> Value {
 }
 
 fn search(s: &Server, token: &str, purpose: &str, plate: Value) -> (u16, Value) {
-    s.call("POST", "/api/v1/searches", Some(token), Some(json!({
-        "purpose": purpose, "case_number": "26-000042", "reason": "stolen vehicle report",
-        "query": { "plate": plate, "window": window() }
-    })))
+    s.call(
+        "POST",
+        "/api/v1/searches",
+        Some(token),
+        Some(json!({
+            "purpose": purpose, "case_number": "26-000042", "reason": "stolen vehicle report",
+            "query": { "plate": plate, "window": window() }
+        })),
+    )
 }
 
 fn plates(v: &Value) -> Vec<String> {
-    let mut p: Vec<String> = v["results"].as_array().unwrap().iter().map(|r| r["plate"].as_str().unwrap().to_owned()).collect();
+    let mut p: Vec<String> = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["plate"].as_str().unwrap().to_owned())
+        .collect();
     p.sort();
     p
 }
 
 fn owner<'a>(v: &'a Value, id: &str) -> &'a Value {
-    v["owners"].as_array().unwrap().iter().find(|o| o["owner"] == id).unwrap_or_else(|| panic!("no decision for {id}: {v}"))
+    v["owners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["owner"] == id)
+        .unwrap_or_else(|| panic!("no decision for {id}: {v}"))
 }
 
 #[test]
@@ -42,18 +57,35 @@ fn test_node_end_to_end() {
     let (st, v) = s.call("POST", "/api/v1/agencies", Some(&op), Some(json!({"id": "harris-county-so", "name": "Harris County SO", "kind": "sheriff", "jurisdiction": "US-TX"})));
     assert_eq!(st, 201, "{v}");
     assert!(v["audit_seq"].as_u64().unwrap() > 0);
-    let (st, _) = s.call("POST", "/api/v1/agencies", Some(&op), Some(json!({"id": "Bad Id", "name": "x", "kind": "sheriff", "jurisdiction": "US-TX"})));
+    let (st, _) = s.call(
+        "POST",
+        "/api/v1/agencies",
+        Some(&op),
+        Some(json!({"id": "Bad Id", "name": "x", "kind": "sheriff", "jurisdiction": "US-TX"})),
+    );
     assert_eq!(st, 400);
-    for (agency, user, role) in [("oak-park-pd", "officer@oak", "officer"), ("harris-county-so", "officer@harris", "officer"), ("oak-park-pd", "auditor@oak", "auditor")] {
+    for (agency, user, role) in [
+        ("oak-park-pd", "officer@oak", "officer"),
+        ("harris-county-so", "officer@harris", "officer"),
+        ("oak-park-pd", "auditor@oak", "auditor"),
+    ] {
         let (st, v) = s.call("POST", "/api/v1/users", Some(&op), Some(json!({"agency": agency, "username": user, "display_name": user, "role": role, "password": "a-long-password-1"})));
         assert_eq!(st, 201, "{v}");
     }
     let (st, v) = s.call("POST", "/api/v1/users", Some(&op), Some(json!({"username": "weak", "display_name": "w", "role": "officer", "password": "short"})));
     assert_eq!((st, v["code"].as_str()), (400, Some("bad_request")));
     let cam = |agency: &str, name: &str| {
-        let (st, v) = s.call("POST", "/api/v1/cameras", Some(&op), Some(json!({"agency": agency, "name": name, "lat": 41.88, "lon": -87.8})));
+        let (st, v) = s.call(
+            "POST",
+            "/api/v1/cameras",
+            Some(&op),
+            Some(json!({"agency": agency, "name": name, "lat": 41.88, "lon": -87.8})),
+        );
         assert_eq!(st, 201, "{v}");
-        (v["camera"]["id"].as_i64().unwrap(), v["device_key"].as_str().unwrap().to_owned())
+        (
+            v["camera"]["id"].as_i64().unwrap(),
+            v["device_key"].as_str().unwrap().to_owned(),
+        )
     };
     let (il_cam, il_key) = cam("oak-park-pd", "Lake & Harlem");
     let (_tx_cam, tx_key) = cam("harris-county-so", "I-45 & FM 1960");
@@ -71,60 +103,157 @@ fn test_node_end_to_end() {
     ]});
     let (st, v) = s.call("POST", "/api/v1/reads", Some(&il_key), Some(batch.clone()));
     assert_eq!(st, 200, "{v}");
-    assert_eq!((v["accepted"].as_u64(), v["rejected"].as_u64()), (Some(3), Some(3)), "{v}");
-    let codes: Vec<&str> = v["results"].as_array().unwrap().iter().filter_map(|r| r["error"]["code"].as_str()).collect();
-    assert_eq!(codes, ["malformed_plate", "future_timestamp", "unknown_camera"]);
-    assert!(v["results"][3]["error"]["message"].as_str().unwrap().contains("'$'"), "{v}");
+    assert_eq!(
+        (v["accepted"].as_u64(), v["rejected"].as_u64()),
+        (Some(3), Some(3)),
+        "{v}"
+    );
+    let codes: Vec<&str> = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["error"]["code"].as_str())
+        .collect();
+    assert_eq!(
+        codes,
+        ["malformed_plate", "future_timestamp", "unknown_camera"]
+    );
+    assert!(
+        v["results"][3]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("'$'"),
+        "{v}"
+    );
     // Idempotent re-send.
     let (st, v) = s.call("POST", "/api/v1/reads", Some(&il_key), Some(batch));
     assert_eq!(st, 200);
-    assert_eq!((v["accepted"].as_u64(), v["duplicates"].as_u64()), (Some(0), Some(3)), "{v}");
+    assert_eq!(
+        (v["accepted"].as_u64(), v["duplicates"].as_u64()),
+        (Some(0), Some(3)),
+        "{v}"
+    );
     // Batch-level errors.
-    let big: Vec<Value> = (0..1001).map(|i| json!({"id": format!("b{i}"), "captured_at": rfc(now), "plate": "BIG1"})).collect();
-    let (st, v) = s.call("POST", "/api/v1/reads", Some(&il_key), Some(json!({ "reads": big })));
-    assert_eq!((st, v["code"].as_str()), (413, Some("payload_too_large")), "{v}");
+    let big: Vec<Value> = (0..1001)
+        .map(|i| json!({"id": format!("b{i}"), "captured_at": rfc(now), "plate": "BIG1"}))
+        .collect();
+    let (st, v) = s.call(
+        "POST",
+        "/api/v1/reads",
+        Some(&il_key),
+        Some(json!({ "reads": big })),
+    );
+    assert_eq!(
+        (st, v["code"].as_str()),
+        (413, Some("payload_too_large")),
+        "{v}"
+    );
     let (st, v) = raw_post(&s.url, "/api/v1/reads", &il_key, "{not json");
     assert_eq!(st, 400, "{v}");
-    let (st, _) = s.call("POST", "/api/v1/reads", Some(&il_key), Some(json!({ "reads": [] })));
+    let (st, _) = s.call(
+        "POST",
+        "/api/v1/reads",
+        Some(&il_key),
+        Some(json!({ "reads": [] })),
+    );
     assert_eq!(st, 400);
-    let (st, v) = s.call("POST", "/api/v1/reads", Some(&il_key), Some(json!([{ "id": "only-bad", "captured_at": rfc(now), "plate": "!!" }])));
+    let (st, v) = s.call(
+        "POST",
+        "/api/v1/reads",
+        Some(&il_key),
+        Some(json!([{ "id": "only-bad", "captured_at": rfc(now), "plate": "!!" }])),
+    );
     assert_eq!((st, v["rejected"].as_u64()), (422, Some(1)));
 
     // OpenALPR webhook shapes.
     let group = json!({ "data_type": "alpr_group", "best_uuid": "grp-1", "epoch_start": (now - Duration::minutes(30)).timestamp_millis(),
         "best_plate_number": "ABC1234", "best_confidence": 88.0, "best_region": "us-tx",
         "vehicle": { "color": [{ "name": "red", "confidence": 90.0 }], "body_type": [{ "name": "sedan-standard" }] } });
-    let (st, v) = s.call("POST", "/api/v1/compat/openalpr", Some(&tx_key), Some(group));
+    let (st, v) = s.call(
+        "POST",
+        "/api/v1/compat/openalpr",
+        Some(&tx_key),
+        Some(group),
+    );
     assert_eq!((st, v["accepted"].as_u64()), (200, Some(1)), "{v}");
     let results = json!({ "data_type": "alpr_results", "uuid": "frm-1", "epoch_time": (now - Duration::minutes(20)).timestamp_millis(),
         "results": [{ "plate": "A8C1234", "confidence": 71.0, "region": "us-il" }] });
-    let (st, v) = s.call("POST", "/api/v1/compat/openalpr", Some(&il_key), Some(results));
+    let (st, v) = s.call(
+        "POST",
+        "/api/v1/compat/openalpr",
+        Some(&il_key),
+        Some(results),
+    );
     assert_eq!((st, v["accepted"].as_u64()), (200, Some(1)), "{v}");
-    let (st, _) = s.call("POST", "/api/v1/compat/openalpr", Some(&il_key), Some(json!({ "data_type": "alpr_group" })));
+    let (st, _) = s.call(
+        "POST",
+        "/api/v1/compat/openalpr",
+        Some(&il_key),
+        Some(json!({ "data_type": "alpr_group" })),
+    );
     assert_eq!(st, 400);
 
     // Credentials are kept apart.
-    let (st, _) = s.call("POST", "/api/v1/reads", Some(&officer), Some(json!({ "reads": [] })));
+    let (st, _) = s.call(
+        "POST",
+        "/api/v1/reads",
+        Some(&officer),
+        Some(json!({ "reads": [] })),
+    );
     assert_eq!(st, 403);
     let (st, _) = search(&s, &il_key, "stolen_vehicle", json!({ "exact": "ABC1234" }));
     assert_eq!(st, 403);
-    let (st, _) = search(&s, "slu_nonsense", "stolen_vehicle", json!({ "exact": "ABC1234" }));
+    let (st, _) = search(
+        &s,
+        "slu_nonsense",
+        "stolen_vehicle",
+        json!({ "exact": "ABC1234" }),
+    );
     assert_eq!(st, 401);
 
     // Exact: own data contributes, Harris County's is excluded without an agreement.
-    let (st, v) = search(&s, &officer, "stolen_vehicle", json!({ "exact": "abc 1234" }));
+    let (st, v) = search(
+        &s,
+        &officer,
+        "stolen_vehicle",
+        json!({ "exact": "abc 1234" }),
+    );
     assert_eq!(st, 200, "{v}");
     assert_eq!(plates(&v), ["ABC1234", "ABC1234"]);
     assert_eq!(owner(&v, "oak-park-pd")["outcome"], "contributed");
     let tx = owner(&v, "harris-county-so");
-    assert_eq!((tx["outcome"].as_str(), tx["rule"].as_str()), (Some("excluded"), Some("base.default-deny")));
-    assert_eq!(v["results"][0]["captured_at"].as_str().map(|t| t < v["results"][1]["captured_at"].as_str().unwrap()), Some(false), "newest first");
+    assert_eq!(
+        (tx["outcome"].as_str(), tx["rule"].as_str()),
+        (Some("excluded"), Some("base.default-deny"))
+    );
+    assert_eq!(
+        v["results"][0]["captured_at"]
+            .as_str()
+            .map(|t| t < v["results"][1]["captured_at"].as_str().unwrap()),
+        Some(false),
+        "newest first"
+    );
     // Wildcard and fuzzy.
-    let (_, v) = search(&s, &officer, "stolen_vehicle", json!({ "wildcard": "AB?12*" }));
+    let (_, v) = search(
+        &s,
+        &officer,
+        "stolen_vehicle",
+        json!({ "wildcard": "AB?12*" }),
+    );
     assert_eq!(plates(&v), ["ABC1234", "ABC1234"]);
-    let (_, v) = search(&s, &officer, "stolen_vehicle", json!({ "fuzzy": "ABC1234" }));
+    let (_, v) = search(
+        &s,
+        &officer,
+        "stolen_vehicle",
+        json!({ "fuzzy": "ABC1234" }),
+    );
     assert_eq!(plates(&v), ["A8C1234", "ABC1234", "ABC1234"]);
-    let (_, v) = search(&s, &officer, "stolen_vehicle", json!({ "fuzzy": "ABC12345" }));
+    let (_, v) = search(
+        &s,
+        &officer,
+        "stolen_vehicle",
+        json!({ "fuzzy": "ABC12345" }),
+    );
     assert_eq!(plates(&v).len(), 3, "one insertion away: {v}");
     // Description.
     let (st, v) = s.call("POST", "/api/v1/searches", Some(&officer), Some(json!({
@@ -136,33 +265,75 @@ fn test_node_end_to_end() {
     let (st, v) = s.call("POST", "/api/v1/sharing-agreements", Some(&op), Some(json!({
         "owner": "harris-county-so", "grantee": { "kind": "agency", "value": "oak-park-pd" }, "purposes": ["stolen_vehicle"] })));
     assert_eq!(st, 201, "{v}");
-    let (_, v) = search(&s, &officer, "stolen_vehicle", json!({ "exact": "ABC1234" }));
+    let (_, v) = search(
+        &s,
+        &officer,
+        "stolen_vehicle",
+        json!({ "exact": "ABC1234" }),
+    );
     assert_eq!(plates(&v).len(), 3);
-    assert_eq!(owner(&v, "harris-county-so")["rule"], "base.sharing-agreement");
+    assert_eq!(
+        owner(&v, "harris-county-so")["rule"],
+        "base.sharing-agreement"
+    );
     let (_, v) = search(&s, &officer, "fraud", json!({ "exact": "ABC1234" }));
     assert_eq!(plates(&v).len(), 2);
 
     // Refusals: no purpose, no case number, unknown purpose; each audited.
     let (st, v) = s.call("POST", "/api/v1/searches", Some(&officer), Some(json!({ "case_number": "1", "query": { "plate": { "exact": "ABC1234" }, "window": window() } })));
     assert_eq!(st, 400);
-    assert!(v["message"].as_str().unwrap().contains("purpose is required"), "{v}");
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .contains("purpose is required"),
+        "{v}"
+    );
     let refused_seq = v["details"]["audit_seq"].as_u64().unwrap();
     let (st, v) = s.call("POST", "/api/v1/searches", Some(&officer), Some(json!({ "purpose": "robbery", "query": { "plate": { "exact": "ABC1234" }, "window": window() } })));
     assert_eq!(st, 400);
-    assert!(v["message"].as_str().unwrap().contains("case number is required"), "{v}");
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .contains("case number is required"),
+        "{v}"
+    );
     let (st, _) = raw_post(&s.url, "/api/v1/searches", &officer, "{\"purpose\":");
     assert_eq!(st, 400);
 
     // The audit log holds every search, refusals included, and verifies.
     let auditor = s.login("auditor@oak", "a-long-password-1");
-    let (st, _) = search(&s, &auditor, "stolen_vehicle", json!({ "exact": "ABC1234" }));
+    let (st, _) = search(
+        &s,
+        &auditor,
+        "stolen_vehicle",
+        json!({ "exact": "ABC1234" }),
+    );
     assert_eq!(st, 403, "auditors do not search plates");
-    let (st, entries) = s.call("GET", "/api/v1/audit/entries?action=search&limit=1000", Some(&auditor), None);
+    let (st, entries) = s.call(
+        "GET",
+        "/api/v1/audit/entries?action=search&limit=1000",
+        Some(&auditor),
+        None,
+    );
     assert_eq!(st, 200);
     let entries = entries.as_array().unwrap();
-    let outcomes: Vec<&str> = entries.iter().map(|e| e["outcome"].as_str().unwrap()).collect();
-    assert!(outcomes.contains(&"partial") && outcomes.contains(&"refused") && outcomes.contains(&"allowed"), "{outcomes:?}");
-    assert!(entries.iter().any(|e| e["seq"].as_u64() == Some(refused_seq) && e["outcome"] == "refused"));
+    let outcomes: Vec<&str> = entries
+        .iter()
+        .map(|e| e["outcome"].as_str().unwrap())
+        .collect();
+    assert!(
+        outcomes.contains(&"partial")
+            && outcomes.contains(&"refused")
+            && outcomes.contains(&"allowed"),
+        "{outcomes:?}"
+    );
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["seq"].as_u64() == Some(refused_seq) && e["outcome"] == "refused")
+    );
     let first = entries.iter().find(|e| e["outcome"] == "partial").unwrap();
     assert_eq!(first["details"]["request"]["case_number"], "26-000042");
     assert_eq!(first["details"]["decisions"].as_array().unwrap().len(), 2);
@@ -177,11 +348,23 @@ fn test_node_end_to_end() {
     assert_eq!((st, v["status"].as_str()), (200, Some("ok")));
     let (_, m) = s.call("GET", "/metrics", None, None);
     let m = m.as_str().unwrap().to_owned();
-    for name in ["sightline_ingest_reads_total", "sightline_searches_total", "sightline_search_latency_seconds", "sightline_audit_appends_total", "sightline_policy_denials_total"] {
+    for name in [
+        "sightline_ingest_reads_total",
+        "sightline_searches_total",
+        "sightline_search_latency_seconds",
+        "sightline_audit_appends_total",
+        "sightline_policy_denials_total",
+    ] {
         assert!(m.contains(name), "{name} missing from metrics");
     }
     let (_, doc) = s.call("GET", "/api/v1/openapi.json", None, None);
-    for p in ["/api/v1/searches", "/api/v1/reads", "/api/v1/compat/openalpr", "/api/v1/login", "/api/v1/sharing-agreements"] {
+    for p in [
+        "/api/v1/searches",
+        "/api/v1/reads",
+        "/api/v1/compat/openalpr",
+        "/api/v1/login",
+        "/api/v1/sharing-agreements",
+    ] {
         assert!(doc["paths"][p].is_object(), "{p} missing from OpenAPI");
     }
     let (st, v) = s.call("GET", "/api/v1/nothing-here", None, None);
@@ -190,14 +373,28 @@ fn test_node_end_to_end() {
     // The offline verifier agrees, and catches tampering.
     let data = s.data.clone();
     drop(s);
-    let verify = || std::process::Command::new(env!("CARGO_BIN_EXE_sightline")).args(["audit", "verify", "--data"]).arg(&data).output().unwrap();
+    let verify = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_sightline"))
+            .args(["audit", "verify", "--data"])
+            .arg(&data)
+            .output()
+            .unwrap()
+    };
     let out = verify();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("audit log OK"));
     let c = rusqlite::Connection::open(data.join("audit.db")).unwrap();
     c.execute("DELETE FROM entries WHERE seq = 3", []).unwrap();
     drop(c);
     let out = verify();
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("entry 3"), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("entry 3"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }

@@ -116,7 +116,11 @@ pub struct Ingest {
 impl Ingest {
     /// Creates the service.
     pub fn new(store: Arc<Store>, clock: Arc<dyn Clock>, limits: IngestLimits) -> Self {
-        Ingest { store, clock, limits }
+        Ingest {
+            store,
+            clock,
+            limits,
+        }
     }
 
     /// Returns the limits in force.
@@ -134,7 +138,10 @@ impl Ingest {
             return Err(Error::EmptyBatch);
         }
         if reads.len() > self.limits.max_batch {
-            return Err(Error::BatchTooLarge { got: reads.len(), max: self.limits.max_batch });
+            return Err(Error::BatchTooLarge {
+                got: reads.len(),
+                max: self.limits.max_batch,
+            });
         }
         let now = self.clock.now();
         let mut results: Vec<ReadResult> = Vec::with_capacity(reads.len());
@@ -146,7 +153,13 @@ impl Ingest {
                 Ok(rec) => {
                     slots.push(index);
                     records.push(rec);
-                    results.push(ReadResult { index, id, status: ReadStatus::Accepted, seq: None, error: None });
+                    results.push(ReadResult {
+                        index,
+                        id,
+                        status: ReadStatus::Accepted,
+                        seq: None,
+                        error: None,
+                    });
                 }
                 Err(error) => results.push(ReadResult {
                     index,

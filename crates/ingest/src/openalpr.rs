@@ -31,11 +31,18 @@ fn text(v: &Value, field: &str) -> Result<String> {
 }
 
 fn percent(v: &Value, field: &str) -> Option<f64> {
-    v.get(field).and_then(Value::as_f64).map(|c| (c / 100.0).clamp(0.0, 1.0))
+    v.get(field)
+        .and_then(Value::as_f64)
+        .map(|c| (c / 100.0).clamp(0.0, 1.0))
 }
 
 fn top_name(vehicle: Option<&Value>, field: &str) -> Option<String> {
-    let name = vehicle?.get(field)?.as_array()?.first()?.get("name")?.as_str()?;
+    let name = vehicle?
+        .get(field)?
+        .as_array()?
+        .first()?
+        .get("name")?
+        .as_str()?;
     Some(name.split('-').next().unwrap_or(name).to_owned())
 }
 
@@ -46,7 +53,10 @@ fn group(v: &Value) -> Result<Vec<NewRead>> {
         camera_id: None,
         captured_at: epoch_ms(v, "epoch_start")?,
         plate: text(v, "best_plate_number")?,
-        region: v.get("best_region").and_then(Value::as_str).map(str::to_owned),
+        region: v
+            .get("best_region")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
         confidence: percent(v, "best_confidence"),
         colour: top_name(vehicle, "color"),
         vehicle_type: top_name(vehicle, "body_type"),
@@ -139,7 +149,9 @@ mod tests {
         let reads = to_reads(&v).unwrap();
         assert_eq!(reads.len(), 2);
         assert_eq!(reads[1].id, "f-1-1");
-        let e = to_reads(&json!({"data_type": "alpr_group"})).unwrap_err().to_string();
+        let e = to_reads(&json!({"data_type": "alpr_group"}))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("best_uuid"), "{e}");
         assert!(to_reads(&json!({"data_type": "video"})).is_err());
     }

@@ -20,12 +20,20 @@ pub struct IngestLimits {
 
 impl Default for IngestLimits {
     fn default() -> Self {
-        IngestLimits { max_batch: 1000, max_future_skew_s: 300, max_age_days: 30 }
+        IngestLimits {
+            max_batch: 1000,
+            max_future_skew_s: 300,
+            max_age_days: 30,
+        }
     }
 }
 
 fn reject(status: u16, code: &'static str, message: String) -> ReadError {
-    ReadError { status, code, message }
+    ReadError {
+        status,
+        code,
+        message,
+    }
 }
 
 fn attribute(name: &str, v: Option<String>) -> Result<Option<String>, ReadError> {
@@ -35,7 +43,11 @@ fn attribute(name: &str, v: Option<String>) -> Result<Option<String>, ReadError>
         return Ok(None);
     }
     if v.chars().count() > 32 || v.chars().any(|c| c.is_control()) {
-        return Err(reject(400, "invalid_attribute", format!("{name} must be at most 32 printable characters")));
+        return Err(reject(
+            400,
+            "invalid_attribute",
+            format!("{name} must be at most 32 printable characters"),
+        ));
     }
     Ok(Some(v))
 }
@@ -51,37 +63,90 @@ pub fn validate_read(
     limits: &IngestLimits,
 ) -> Result<ReadRecord, ReadError> {
     if r.id.is_empty() || r.id.len() > MAX_READ_ID_LEN || r.id.chars().any(|c| c.is_control()) {
-        return Err(reject(400, "invalid_id", format!("read id must be 1 to {MAX_READ_ID_LEN} printable characters")));
+        return Err(reject(
+            400,
+            "invalid_id",
+            format!("read id must be 1 to {MAX_READ_ID_LEN} printable characters"),
+        ));
     }
     if let Some(cid) = r.camera_id
         && cid != camera.id.0
     {
-        return Err(reject(403, "unknown_camera", format!("camera {cid} is not the camera this device key belongs to (camera {})", camera.id)));
+        return Err(reject(
+            403,
+            "unknown_camera",
+            format!(
+                "camera {cid} is not the camera this device key belongs to (camera {})",
+                camera.id
+            ),
+        ));
     }
     if r.captured_at > now + Duration::seconds(limits.max_future_skew_s) {
-        return Err(reject(422, "future_timestamp", format!("captured_at {} is in the future (more than {} s ahead of the node clock)", r.captured_at.to_rfc3339(), limits.max_future_skew_s)));
+        return Err(reject(
+            422,
+            "future_timestamp",
+            format!(
+                "captured_at {} is in the future (more than {} s ahead of the node clock)",
+                r.captured_at.to_rfc3339(),
+                limits.max_future_skew_s
+            ),
+        ));
     }
     if r.captured_at < now - Duration::days(limits.max_age_days) {
-        return Err(reject(422, "stale_timestamp", format!("captured_at {} is more than {} days old", r.captured_at.to_rfc3339(), limits.max_age_days)));
+        return Err(reject(
+            422,
+            "stale_timestamp",
+            format!(
+                "captured_at {} is more than {} days old",
+                r.captured_at.to_rfc3339(),
+                limits.max_age_days
+            ),
+        ));
     }
     let plate = PlateText::normalise(&r.plate)
         .map_err(|e| reject(400, "malformed_plate", e.to_string()))?;
-    let region = match r.region.map(|s| s.trim().to_ascii_uppercase()).filter(|s| !s.is_empty()) {
+    let region = match r
+        .region
+        .map(|s| s.trim().to_ascii_uppercase())
+        .filter(|s| !s.is_empty())
+    {
         Some(s) if s.len() > 16 || !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') => {
-            return Err(reject(400, "invalid_region", "region must be a short code such as US-IL or DE".into()));
+            return Err(reject(
+                400,
+                "invalid_region",
+                "region must be a short code such as US-IL or DE".into(),
+            ));
         }
         other => other,
     };
     if let Some(c) = r.confidence
         && !(0.0..=1.0).contains(&c)
     {
-        return Err(reject(400, "invalid_confidence", format!("confidence {c} is outside 0..=1")));
+        return Err(reject(
+            400,
+            "invalid_confidence",
+            format!("confidence {c} is outside 0..=1"),
+        ));
     }
     let (lat, lon) = match (r.lat, r.lon) {
         (None, None) => (None, None),
-        (Some(la), Some(lo)) if (-90.0..=90.0).contains(&la) && (-180.0..=180.0).contains(&lo) => (Some(la), Some(lo)),
-        (Some(_), Some(_)) => return Err(reject(400, "invalid_position", "lat must be in -90..=90 and lon in -180..=180".into())),
-        _ => return Err(reject(400, "invalid_position", "lat and lon must be given together".into())),
+        (Some(la), Some(lo)) if (-90.0..=90.0).contains(&la) && (-180.0..=180.0).contains(&lo) => {
+            (Some(la), Some(lo))
+        }
+        (Some(_), Some(_)) => {
+            return Err(reject(
+                400,
+                "invalid_position",
+                "lat must be in -90..=90 and lon in -180..=180".into(),
+            ));
+        }
+        _ => {
+            return Err(reject(
+                400,
+                "invalid_position",
+                "lat and lon must be given together".into(),
+            ));
+        }
     };
     Ok(ReadRecord {
         camera_id: camera.id,
@@ -105,11 +170,31 @@ mod tests {
     use sightline_types::{AgencyId, CameraId};
 
     fn cam() -> Camera {
-        Camera { id: CameraId(7), owner: AgencyId::parse("oak-park-pd").unwrap(), name: "c".into(), lat: 0.0, lon: 0.0, bearing: None, mobile: false }
+        Camera {
+            id: CameraId(7),
+            owner: AgencyId::parse("oak-park-pd").unwrap(),
+            name: "c".into(),
+            lat: 0.0,
+            lon: 0.0,
+            bearing: None,
+            mobile: false,
+        }
     }
 
     fn read(plate: &str, at: DateTime<Utc>) -> NewRead {
-        NewRead { id: "r1".into(), camera_id: None, captured_at: at, plate: plate.into(), region: Some("us-il".into()), confidence: Some(0.8), colour: Some(" Red ".into()), vehicle_type: None, make: None, lat: None, lon: None }
+        NewRead {
+            id: "r1".into(),
+            camera_id: None,
+            captured_at: at,
+            plate: plate.into(),
+            region: Some("us-il".into()),
+            confidence: Some(0.8),
+            colour: Some(" Red ".into()),
+            vehicle_type: None,
+            make: None,
+            lat: None,
+            lon: None,
+        }
     }
 
     #[test]
@@ -133,12 +218,21 @@ mod tests {
         assert_eq!(e.code, "stale_timestamp");
         let mut r = read("AB1", now);
         r.camera_id = Some(8);
-        assert_eq!(validate_read(&cam(), r, now, &l).unwrap_err().code, "unknown_camera");
+        assert_eq!(
+            validate_read(&cam(), r, now, &l).unwrap_err().code,
+            "unknown_camera"
+        );
         let mut r = read("AB1", now);
         r.confidence = Some(1.5);
-        assert_eq!(validate_read(&cam(), r, now, &l).unwrap_err().code, "invalid_confidence");
+        assert_eq!(
+            validate_read(&cam(), r, now, &l).unwrap_err().code,
+            "invalid_confidence"
+        );
         let mut r = read("AB1", now);
         r.lat = Some(10.0);
-        assert_eq!(validate_read(&cam(), r, now, &l).unwrap_err().code, "invalid_position");
+        assert_eq!(
+            validate_read(&cam(), r, now, &l).unwrap_err().code,
+            "invalid_position"
+        );
     }
 }

@@ -41,8 +41,16 @@ impl Decision {
     /// Returns (rule, citation, explanation).
     pub fn parts(&self) -> (&str, &str, &str) {
         match self {
-            Decision::Allow { rule, citation, explanation }
-            | Decision::Deny { rule, citation, explanation } => (rule, citation, explanation),
+            Decision::Allow {
+                rule,
+                citation,
+                explanation,
+            }
+            | Decision::Deny {
+                rule,
+                citation,
+                explanation,
+            } => (rule, citation, explanation),
         }
     }
 }
@@ -99,7 +107,10 @@ impl PolicyEngine {
     /// Parse errors, missing annotations, or a `permit` rule.
     pub fn add_agency_policy(&mut self, agency: &str, src: &str) -> Result<()> {
         let set = self.parse_set(agency, src)?;
-        if set.policies().any(|p| p.effect() == cedar_policy::Effect::Permit) {
+        if set
+            .policies()
+            .any(|p| p.effect() == cedar_policy::Effect::Permit)
+        {
             return Err(Error::Parse {
                 name: agency.to_owned(),
                 message: "agency policies may only contain forbid rules".into(),
@@ -110,24 +121,34 @@ impl PolicyEngine {
     }
 
     fn parse_set(&mut self, name: &str, src: &str) -> Result<PolicySet> {
-        let parsed = PolicySet::from_str(src)
-            .map_err(|e| Error::Parse { name: name.to_owned(), message: e.to_string() })?;
+        let parsed = PolicySet::from_str(src).map_err(|e| Error::Parse {
+            name: name.to_owned(),
+            message: e.to_string(),
+        })?;
         let mut out = PolicySet::new();
         let mut seen = HashSet::new();
         for p in parsed.policies() {
             let ann = |key: &'static str| {
-                p.annotation(key).map(str::to_owned).ok_or(Error::MissingAnnotation {
-                    name: name.to_owned(),
-                    annotation: key,
-                })
+                p.annotation(key)
+                    .map(str::to_owned)
+                    .ok_or(Error::MissingAnnotation {
+                        name: name.to_owned(),
+                        annotation: key,
+                    })
             };
             let id = ann("id")?;
-            let info = RuleInfo { citation: ann("citation")?, explanation: ann("explanation")? };
+            let info = RuleInfo {
+                citation: ann("citation")?,
+                explanation: ann("explanation")?,
+            };
             if !seen.insert(id.clone()) || (self.rules.contains_key(&id) && !self.owns(name, &id)) {
                 return Err(Error::DuplicateId(id));
             }
             let policy: Policy = p.new_id(PolicyId::new(id.clone()));
-            out.add(policy).map_err(|e| Error::Parse { name: name.to_owned(), message: e.to_string() })?;
+            out.add(policy).map_err(|e| Error::Parse {
+                name: name.to_owned(),
+                message: e.to_string(),
+            })?;
             self.rules.insert(id, info);
         }
         Ok(out)
@@ -136,7 +157,10 @@ impl PolicyEngine {
     /// Tells whether rule `id` belongs to the set being replaced (re-adding a pack is fine).
     fn owns(&self, name: &str, id: &str) -> bool {
         let pid = PolicyId::new(id);
-        self.packs.get(name).or_else(|| self.agencies.get(name)).is_some_and(|s| s.policy(&pid).is_some())
+        self.packs
+            .get(name)
+            .or_else(|| self.agencies.get(name))
+            .is_some_and(|s| s.policy(&pid).is_some())
     }
 
     /// Returns the policy sets that apply to an owner, base first.
@@ -144,7 +168,9 @@ impl PolicyEngine {
         let mut all = self.base.clone();
         let sets = [
             self.packs.get(&req.owner.country),
-            self.packs.get(&req.owner.jurisdiction).filter(|_| req.owner.jurisdiction != req.owner.country),
+            self.packs
+                .get(&req.owner.jurisdiction)
+                .filter(|_| req.owner.jurisdiction != req.owner.country),
             self.agencies.get(&req.owner.agency),
         ];
         for set in sets.into_iter().flatten() {
@@ -162,7 +188,9 @@ impl PolicyEngine {
             Err(msg) => Decision::Deny {
                 rule: "policy.evaluation-error".into(),
                 citation: "Sightline: policy errors fail closed".into(),
-                explanation: format!("The policy could not be evaluated ({msg}); access is refused."),
+                explanation: format!(
+                    "The policy could not be evaluated ({msg}); access is refused."
+                ),
             },
         }
     }
@@ -176,14 +204,20 @@ impl PolicyEngine {
         let principal = uid("Sightline::User", &req.user_id.to_string())?;
         let action = uid("Sightline::Action", "search")?;
         let resource = uid("Sightline::Dataset", &req.owner.agency)?;
-        let context = Context::from_json_value(req.context_json(), None).map_err(|e| e.to_string())?;
-        let request = Request::new(principal, action, resource, context, None).map_err(|e| e.to_string())?;
+        let context =
+            Context::from_json_value(req.context_json(), None).map_err(|e| e.to_string())?;
+        let request =
+            Request::new(principal, action, resource, context, None).map_err(|e| e.to_string())?;
         let set = self.applicable(req);
         let response = Authorizer::new().is_authorized(&request, &set, &Entities::empty());
         if let Some(err) = response.diagnostics().errors().next() {
             return Err(err.to_string());
         }
-        let mut reasons: Vec<String> = response.diagnostics().reason().map(|p| p.to_string()).collect();
+        let mut reasons: Vec<String> = response
+            .diagnostics()
+            .reason()
+            .map(|p| p.to_string())
+            .collect();
         // Prefer the most specific rule: law packs and agency rules over base rules.
         reasons.sort_by_key(|r| (r.starts_with("base."), r.clone()));
         let explain = |rule: String| {
@@ -196,11 +230,19 @@ impl PolicyEngine {
         Ok(match (response.decision(), reasons.into_iter().next()) {
             (cedar_policy::Decision::Allow, Some(rule)) => {
                 let (rule, citation, explanation) = explain(rule);
-                Decision::Allow { rule, citation, explanation }
+                Decision::Allow {
+                    rule,
+                    citation,
+                    explanation,
+                }
             }
             (cedar_policy::Decision::Deny, Some(rule)) => {
                 let (rule, citation, explanation) = explain(rule);
-                Decision::Deny { rule, citation, explanation }
+                Decision::Deny {
+                    rule,
+                    citation,
+                    explanation,
+                }
             }
             (_, None) => Decision::Deny {
                 rule: "base.default-deny".into(),
@@ -302,9 +344,13 @@ mod tests {
     #[test]
     fn test_agency_policy_may_not_permit_and_needs_annotations() {
         let mut e = PolicyEngine::with_base().unwrap();
-        let permit = r#"@id("x") @citation("c") @explanation("e") permit (principal, action, resource);"#;
+        let permit =
+            r#"@id("x") @citation("c") @explanation("e") permit (principal, action, resource);"#;
         assert!(e.add_agency_policy("oak-park-pd", permit).is_err());
         let bare = "forbid (principal, action, resource);";
-        assert!(matches!(e.add_pack("US", bare), Err(Error::MissingAnnotation { .. })));
+        assert!(matches!(
+            e.add_pack("US", bare),
+            Err(Error::MissingAnnotation { .. })
+        ));
     }
 }

@@ -18,10 +18,25 @@ pub(crate) struct Facts<'a> {
 }
 
 impl<'a> Facts<'a> {
-    pub(crate) fn gather(store: &Store, who: &'a Principal, search: &'a ParsedSearch, now: DateTime<Utc>) -> Result<Self> {
-        let agreements = store.agreements()?.into_iter().filter(|a| a.is_active(now)).collect();
+    pub(crate) fn gather(
+        store: &Store,
+        who: &'a Principal,
+        search: &'a ParsedSearch,
+        now: DateTime<Utc>,
+    ) -> Result<Self> {
+        let agreements = store
+            .agreements()?
+            .into_iter()
+            .filter(|a| a.is_active(now))
+            .collect();
         let declarations = store.declarations()?;
-        Ok(Facts { who, search, now, agreements, declarations })
+        Ok(Facts {
+            who,
+            search,
+            now,
+            agreements,
+            declarations,
+        })
     }
 
     fn granted(&self, owner: &Agency, to: &Agency) -> Vec<Purpose> {
@@ -46,7 +61,11 @@ impl<'a> Facts<'a> {
             purpose: self.search.purpose,
             purposes: vec![self.search.purpose],
             has_case_number: !self.search.case_number.is_empty(),
-            agreement_purposes: if owner.id == me.id { Vec::new() } else { self.granted(owner, me) },
+            agreement_purposes: if owner.id == me.id {
+                Vec::new()
+            } else {
+                self.granted(owner, me)
+            },
             on_behalf_agreement_purposes: self.granted(owner, behalf),
             declaration_on_record: self
                 .declarations

@@ -69,7 +69,9 @@ impl Error {
     /// Returns the audit sequence number of a refusal, when there is one.
     pub fn audit_seq(&self) -> Option<u64> {
         match self {
-            Error::Invalid { audit_seq, .. } | Error::Forbidden { audit_seq, .. } => Some(*audit_seq),
+            Error::Invalid { audit_seq, .. } | Error::Forbidden { audit_seq, .. } => {
+                Some(*audit_seq)
+            }
             _ => None,
         }
     }
@@ -116,7 +118,12 @@ impl Searcher {
         policy: Arc<RwLock<PolicyEngine>>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        Searcher { store, audit, policy, clock }
+        Searcher {
+            store,
+            audit,
+            policy,
+            clock,
+        }
     }
 
     /// Records a request that could not even be parsed, and returns the error to send back.
@@ -128,9 +135,24 @@ impl Searcher {
         }
     }
 
-    fn append(&self, who: &Principal, outcome: &str, owners: Vec<AgencyId>, details: serde_json::Value) -> Result<u64> {
-        let draft = EntryDraft { actor: who.actor(), action: "search".into(), outcome: outcome.into(), owners, details };
-        self.audit.append(draft).map(|r| r.seq).map_err(Error::AuditUnavailable)
+    fn append(
+        &self,
+        who: &Principal,
+        outcome: &str,
+        owners: Vec<AgencyId>,
+        details: serde_json::Value,
+    ) -> Result<u64> {
+        let draft = EntryDraft {
+            actor: who.actor(),
+            action: "search".into(),
+            outcome: outcome.into(),
+            owners,
+            details,
+        };
+        self.audit
+            .append(draft)
+            .map(|r| r.seq)
+            .map_err(Error::AuditUnavailable)
     }
 
     /// Runs a search. Blocking (SQLite); call it off the async runtime.
@@ -143,31 +165,59 @@ impl Searcher {
         let parsed = match validate::parse(&req, now, |id| self.store.agency(id).ok()) {
             Ok(p) => p,
             Err(message) => {
-                let audit_seq = self.append(who, "refused", Vec::new(), json!({ "request": request_json, "error": message }))?;
+                let audit_seq = self.append(
+                    who,
+                    "refused",
+                    Vec::new(),
+                    json!({ "request": request_json, "error": message }),
+                )?;
                 return Err(Error::Invalid { message, audit_seq });
             }
         };
         if !who.user.role.may_search() {
             let message = format!("role `{}` may not run plate searches", who.user.role);
-            let audit_seq = self.append(who, "refused", Vec::new(), json!({ "request": request_json, "error": message }))?;
+            let audit_seq = self.append(
+                who,
+                "refused",
+                Vec::new(),
+                json!({ "request": request_json, "error": message }),
+            )?;
             return Err(Error::Forbidden { message, audit_seq });
         }
-        let cameras: Vec<_> = self.store.cameras().into_iter().filter(|c| parsed.camera_in_scope(c)).collect();
-        let agencies: BTreeMap<AgencyId, Agency> =
-            self.store.agencies()?.into_iter().map(|a| (a.id.clone(), a)).collect();
+        let cameras: Vec<_> = self
+            .store
+            .cameras()
+            .into_iter()
+            .filter(|c| parsed.camera_in_scope(c))
+            .collect();
+        let agencies: BTreeMap<AgencyId, Agency> = self
+            .store
+            .agencies()?
+            .into_iter()
+            .map(|a| (a.id.clone(), a))
+            .collect();
         let owners: Vec<&Agency> = {
-            let ids: std::collections::BTreeSet<&AgencyId> = cameras.iter().map(|c| &c.owner).collect();
+            let ids: std::collections::BTreeSet<&AgencyId> =
+                cameras.iter().map(|c| &c.owner).collect();
             ids.into_iter().filter_map(|id| agencies.get(id)).collect()
         };
         let facts = facts::Facts::gather(&self.store, who, &parsed, now)?;
         let engine = self.policy.read().unwrap_or_else(|e| e.into_inner());
-        let decisions: Vec<(&Agency, Decision)> =
-            owners.iter().map(|o| (*o, engine.evaluate(&facts.request_for(o)))).collect();
+        let decisions: Vec<(&Agency, Decision)> = owners
+            .iter()
+            .map(|o| (*o, engine.evaluate(&facts.request_for(o))))
+            .collect();
         drop(engine);
-        let allowed: HashSet<&AgencyId> =
-            decisions.iter().filter(|(_, d)| d.is_allow()).map(|(a, _)| &a.id).collect();
-        let allowed_cameras: HashSet<CameraId> =
-            cameras.iter().filter(|c| allowed.contains(&c.owner)).map(|c| c.id).collect();
+        let allowed: HashSet<&AgencyId> = decisions
+            .iter()
+            .filter(|(_, d)| d.is_allow())
+            .map(|(a, _)| &a.id)
+            .collect();
+        let allowed_cameras: HashSet<CameraId> = cameras
+            .iter()
+            .filter(|c| allowed.contains(&c.owner))
+            .map(|c| c.id)
+            .collect();
 
         let (results, truncated) = if allowed_cameras.is_empty() {
             (Vec::new(), false)
@@ -197,7 +247,11 @@ impl Searcher {
                 OwnerDecision {
                     owner: a.id.clone(),
                     owner_name: a.name.clone(),
-                    outcome: if d.is_allow() { OwnerOutcome::Contributed } else { OwnerOutcome::Excluded },
+                    outcome: if d.is_allow() {
+                        OwnerOutcome::Contributed
+                    } else {
+                        OwnerOutcome::Excluded
+                    },
                     rule: rule.to_owned(),
                     citation: citation.to_owned(),
                     explanation: explanation.to_owned(),
@@ -230,6 +284,11 @@ impl Searcher {
         // Fail closed: rows leave only after the entry is durable.
         let audit_seq = self.append(who, outcome, owners_touched, details)?;
         tracing::info!(audit_seq, outcome, results = results.len(), "search");
-        Ok(SearchResponse { audit_seq, results, truncated, owners: owner_decisions })
+        Ok(SearchResponse {
+            audit_seq,
+            results,
+            truncated,
+            owners: owner_decisions,
+        })
     }
 }

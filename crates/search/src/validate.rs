@@ -45,7 +45,10 @@ impl ParsedSearch {
     /// Tells whether a camera is within the query's camera and area filters.
     pub fn camera_in_scope(&self, c: &Camera) -> bool {
         self.cameras.as_ref().is_none_or(|s| s.contains(&c.id.0))
-            && self.area.as_ref().is_none_or(|a| c.mobile || a.contains(c.lat, c.lon))
+            && self
+                .area
+                .as_ref()
+                .is_none_or(|a| c.mobile || a.contains(c.lat, c.lon))
     }
 }
 
@@ -66,7 +69,11 @@ pub(crate) fn parse(
     now: DateTime<Utc>,
     agency: impl Fn(&AgencyId) -> Option<Agency>,
 ) -> Result<ParsedSearch, String> {
-    let code = required(&req.purpose, "purpose", ": choose a code from GET /api/v1/purposes")?;
+    let code = required(
+        &req.purpose,
+        "purpose",
+        ": choose a code from GET /api/v1/purposes",
+    )?;
     let purpose = Purpose::parse(&code).map_err(|e| e.to_string())?;
     let case_number = required(&req.case_number, "case number", " for every search")?;
     if case_number.chars().count() > 64 {
@@ -76,20 +83,30 @@ pub(crate) fn parse(
     if reason.chars().count() > 1000 {
         return Err("reason must be at most 1000 characters".into());
     }
-    let on_behalf_of = match req.on_behalf_of.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => None,
-        Some(s) => {
-            let id = AgencyId::parse(s).map_err(|e| format!("on_behalf_of: {e}"))?;
-            Some(agency(&id).ok_or_else(|| format!("on_behalf_of agency `{id}` is not known to this node"))?)
-        }
-    };
+    let on_behalf_of =
+        match req
+            .on_behalf_of
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            None => None,
+            Some(s) => {
+                let id = AgencyId::parse(s).map_err(|e| format!("on_behalf_of: {e}"))?;
+                Some(agency(&id).ok_or_else(|| {
+                    format!("on_behalf_of agency `{id}` is not known to this node")
+                })?)
+            }
+        };
     let q = &req.query;
     let w = q.window;
     if w.to <= w.from {
         return Err("query.window: `to` must be after `from`".into());
     }
     if w.to - w.from > Duration::days(MAX_WINDOW_DAYS) {
-        return Err(format!("query.window covers more than {MAX_WINDOW_DAYS} days"));
+        return Err(format!(
+            "query.window covers more than {MAX_WINDOW_DAYS} days"
+        ));
     }
     if w.from > now {
         return Err("query.window starts in the future".into());
@@ -98,15 +115,15 @@ pub(crate) fn parse(
         (Some(_), Some(_)) | (None, None) => {
             return Err("query needs exactly one of `plate` and `description`".into());
         }
-        (Some(PlateQuery::Exact(p)), None) => {
-            Some(PlateSelector::Exact(PlateText::normalise(p).map_err(|e| format!("query.plate: {e}"))?))
-        }
-        (Some(PlateQuery::Fuzzy(p)), None) => {
-            Some(PlateSelector::Fuzzy(PlateText::normalise(p).map_err(|e| format!("query.plate: {e}"))?))
-        }
-        (Some(PlateQuery::Wildcard(p)), None) => {
-            Some(PlateSelector::Wildcard(PlatePattern::parse(p).map_err(|e| format!("query.plate: {e}"))?))
-        }
+        (Some(PlateQuery::Exact(p)), None) => Some(PlateSelector::Exact(
+            PlateText::normalise(p).map_err(|e| format!("query.plate: {e}"))?,
+        )),
+        (Some(PlateQuery::Fuzzy(p)), None) => Some(PlateSelector::Fuzzy(
+            PlateText::normalise(p).map_err(|e| format!("query.plate: {e}"))?,
+        )),
+        (Some(PlateQuery::Wildcard(p)), None) => Some(PlateSelector::Wildcard(
+            PlatePattern::parse(p).map_err(|e| format!("query.plate: {e}"))?,
+        )),
         (None, Some(_)) => None,
     };
     let description = q.description.clone().unwrap_or_default();
@@ -120,12 +137,16 @@ pub(crate) fn parse(
     }
     let cameras = match &q.cameras {
         Some(c) if c.is_empty() => return Err("query.cameras must not be empty when given".into()),
-        Some(c) if c.len() > 1000 => return Err("query.cameras lists more than 1000 cameras".into()),
+        Some(c) if c.len() > 1000 => {
+            return Err("query.cameras lists more than 1000 cameras".into());
+        }
         Some(c) => Some(c.iter().copied().collect()),
         None => None,
     };
     if let Some(a) = &q.area
-        && (!(1.0..=500_000.0).contains(&a.radius_m) || !(-90.0..=90.0).contains(&a.lat) || !(-180.0..=180.0).contains(&a.lon))
+        && (!(1.0..=500_000.0).contains(&a.radius_m)
+            || !(-90.0..=90.0).contains(&a.lat)
+            || !(-180.0..=180.0).contains(&a.lon))
     {
         return Err("query.area needs a valid lat/lon and a radius_m between 1 and 500000".into());
     }
@@ -134,7 +155,18 @@ pub(crate) fn parse(
         Some(0) => return Err("limit must be at least 1".into()),
         Some(n) => (n as usize).min(MAX_LIMIT),
     };
-    Ok(ParsedSearch { purpose, case_number, reason, on_behalf_of, plate, description, window: w, cameras, area: q.area, limit })
+    Ok(ParsedSearch {
+        purpose,
+        case_number,
+        reason,
+        on_behalf_of,
+        plate,
+        description,
+        window: w,
+        cameras,
+        area: q.area,
+        limit,
+    })
 }
 
 #[cfg(test)]
@@ -152,7 +184,10 @@ mod tests {
             query: SearchQuery {
                 plate: Some(PlateQuery::Exact("abc 123".into())),
                 description: None,
-                window: TimeWindow { from: now - Duration::days(1), to: now },
+                window: TimeWindow {
+                    from: now - Duration::days(1),
+                    to: now,
+                },
                 cameras: None,
                 area: None,
             },
@@ -164,13 +199,25 @@ mod tests {
     fn test_missing_purpose_and_case_number_refused() {
         let mut r = req();
         r.purpose = None;
-        assert!(parse(&r, Utc::now(), |_| None).unwrap_err().contains("purpose is required"));
+        assert!(
+            parse(&r, Utc::now(), |_| None)
+                .unwrap_err()
+                .contains("purpose is required")
+        );
         let mut r = req();
         r.case_number = Some("  ".into());
-        assert!(parse(&r, Utc::now(), |_| None).unwrap_err().contains("case number is required"));
+        assert!(
+            parse(&r, Utc::now(), |_| None)
+                .unwrap_err()
+                .contains("case number is required")
+        );
         let mut r = req();
         r.purpose = Some("curiosity".into());
-        assert!(parse(&r, Utc::now(), |_| None).unwrap_err().contains("unknown purpose"));
+        assert!(
+            parse(&r, Utc::now(), |_| None)
+                .unwrap_err()
+                .contains("unknown purpose")
+        );
     }
 
     #[test]
@@ -180,10 +227,18 @@ mod tests {
         assert!(parse(&r, Utc::now(), |_| None).is_err());
         let mut r = req();
         r.query.plate = None;
-        assert!(parse(&r, Utc::now(), |_| None).unwrap_err().contains("exactly one"));
+        assert!(
+            parse(&r, Utc::now(), |_| None)
+                .unwrap_err()
+                .contains("exactly one")
+        );
         let mut r = req();
         r.on_behalf_of = Some("nobody-here".into());
-        assert!(parse(&r, Utc::now(), |_| None).unwrap_err().contains("not known"));
+        assert!(
+            parse(&r, Utc::now(), |_| None)
+                .unwrap_err()
+                .contains("not known")
+        );
         let p = parse(&req(), Utc::now(), |_| None).unwrap();
         assert_eq!(p.limit, DEFAULT_LIMIT);
     }

@@ -11,7 +11,9 @@ use serde_json::json;
 use sightline_audit::{Actor, EntryDraft};
 use sightline_search::Principal;
 use sightline_store::{Declaration, Grantee, NewCamera, NewUser, SharingAgreement, UserRecord};
-use sightline_types::{Agency, AgencyId, AgencyKind, Camera, ErrorCode, Jurisdiction, Purpose, Role};
+use sightline_types::{
+    Agency, AgencyId, AgencyKind, Camera, ErrorCode, Jurisdiction, Purpose, Role,
+};
 
 /// Body of `POST /api/v1/agencies`.
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
@@ -174,7 +176,10 @@ fn acting_agency(who: &Principal, requested: Option<&str>) -> ApiResult<AgencyId
         Some(s) => {
             let id = AgencyId::parse(s)?;
             if id != who.agency.id && !who.user.node_operator {
-                return Err(ApiError::forbidden(format!("you may only manage your own agency ({})", who.agency.id)));
+                return Err(ApiError::forbidden(format!(
+                    "you may only manage your own agency ({})",
+                    who.agency.id
+                )));
             }
             Ok(id)
         }
@@ -184,7 +189,9 @@ fn acting_agency(who: &Principal, requested: Option<&str>) -> ApiResult<AgencyId
 fn non_empty(what: &str, s: &str, max: usize) -> ApiResult<String> {
     let t = s.trim();
     if t.is_empty() || t.chars().count() > max {
-        return Err(ApiError::bad_request(format!("{what} must be 1 to {max} characters")));
+        return Err(ApiError::bad_request(format!(
+            "{what} must be 1 to {max} characters"
+        )));
     }
     Ok(t.to_owned())
 }
@@ -194,8 +201,20 @@ impl Node {
     ///
     /// # Errors
     /// 503 when the audit log is unavailable.
-    pub fn audit_change(&self, actor: Actor, action: &str, owners: Vec<AgencyId>, details: serde_json::Value) -> ApiResult<u64> {
-        let r = self.audit.append(EntryDraft { actor, action: action.into(), outcome: "ok".into(), owners, details })?;
+    pub fn audit_change(
+        &self,
+        actor: Actor,
+        action: &str,
+        owners: Vec<AgencyId>,
+        details: serde_json::Value,
+    ) -> ApiResult<u64> {
+        let r = self.audit.append(EntryDraft {
+            actor,
+            action: action.into(),
+            outcome: "ok".into(),
+            owners,
+            details,
+        })?;
         self.metrics.audit_appends.inc();
         Ok(r.seq)
     }
@@ -212,22 +231,40 @@ impl Node {
             jurisdiction: Jurisdiction::parse(&req.jurisdiction)?,
         };
         self.store.create_agency(&a)?;
-        let seq = self.audit_change(actor, "agency.create", vec![a.id.clone()], json!({ "agency": a }))?;
-        Ok(Audited { item: a, audit_seq: seq })
+        let seq = self.audit_change(
+            actor,
+            "agency.create",
+            vec![a.id.clone()],
+            json!({ "agency": a }),
+        )?;
+        Ok(Audited {
+            item: a,
+            audit_seq: seq,
+        })
     }
 
     /// Creates a user (hashes the password; blocking).
     ///
     /// # Errors
     /// 400 for invalid fields or a weak password, 403 across agencies, 409 for a taken name.
-    pub fn create_user(&self, who: Option<&Principal>, actor: Actor, req: &CreateUser) -> ApiResult<Audited<UserView>> {
+    pub fn create_user(
+        &self,
+        who: Option<&Principal>,
+        actor: Actor,
+        req: &CreateUser,
+    ) -> ApiResult<Audited<UserView>> {
         let agency = match who {
             Some(w) => acting_agency(w, req.agency.as_deref())?,
             None => AgencyId::parse(req.agency.as_deref().unwrap_or_default())?,
         };
         let username = non_empty("username", &req.username, 64)?;
-        if !username.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '@')) {
-            return Err(ApiError::bad_request("username may contain only letters, digits, . - _ @"));
+        if !username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '@'))
+        {
+            return Err(ApiError::bad_request(
+                "username may contain only letters, digits, . - _ @",
+            ));
         }
         auth::check_password_policy(&req.password)?;
         let user = NewUser {
@@ -241,14 +278,22 @@ impl Node {
         let rec = self.store.create_user(&user, self.clock.now())?;
         let view = UserView::from(&rec);
         let seq = self.audit_change(actor, "user.create", vec![agency], json!({ "user": view }))?;
-        Ok(Audited { item: view, audit_seq: seq })
+        Ok(Audited {
+            item: view,
+            audit_seq: seq,
+        })
     }
 
     /// Creates the node operator account (bootstrap and demo only).
     ///
     /// # Errors
     /// As [`Node::create_user`].
-    pub fn create_operator(&self, agency: &AgencyId, username: &str, password: &str) -> ApiResult<UserView> {
+    pub fn create_operator(
+        &self,
+        agency: &AgencyId,
+        username: &str,
+        password: &str,
+    ) -> ApiResult<UserView> {
         auth::check_password_policy(password)?;
         let user = NewUser {
             agency: agency.clone(),
@@ -260,7 +305,12 @@ impl Node {
         };
         let rec = self.store.create_user(&user, self.clock.now())?;
         let view = UserView::from(&rec);
-        self.audit_change(Actor::system(), "user.create", vec![agency.clone()], json!({ "user": view }))?;
+        self.audit_change(
+            Actor::system(),
+            "user.create",
+            vec![agency.clone()],
+            json!({ "user": view }),
+        )?;
         Ok(view)
     }
 
@@ -268,13 +318,20 @@ impl Node {
     ///
     /// # Errors
     /// 400 for invalid fields, 403 across agencies.
-    pub fn create_camera(&self, who: Option<&Principal>, actor: Actor, req: &CreateCamera) -> ApiResult<CameraCreated> {
+    pub fn create_camera(
+        &self,
+        who: Option<&Principal>,
+        actor: Actor,
+        req: &CreateCamera,
+    ) -> ApiResult<CameraCreated> {
         let owner = match who {
             Some(w) => acting_agency(w, req.agency.as_deref())?,
             None => AgencyId::parse(req.agency.as_deref().unwrap_or_default())?,
         };
         if !(-90.0..=90.0).contains(&req.lat) || !(-180.0..=180.0).contains(&req.lon) {
-            return Err(ApiError::bad_request("lat must be in -90..=90 and lon in -180..=180"));
+            return Err(ApiError::bad_request(
+                "lat must be in -90..=90 and lon in -180..=180",
+            ));
         }
         if req.bearing.is_some_and(|b| !(0.0..360.0).contains(&b)) {
             return Err(ApiError::bad_request("bearing must be in 0..360 degrees"));
@@ -292,23 +349,43 @@ impl Node {
             },
             self.clock.now(),
         )?;
-        let seq = self.audit_change(actor, "camera.create", vec![owner], json!({ "camera": cam }))?;
-        Ok(CameraCreated { camera: cam, device_key: key, audit_seq: seq })
+        let seq = self.audit_change(
+            actor,
+            "camera.create",
+            vec![owner],
+            json!({ "camera": cam }),
+        )?;
+        Ok(CameraCreated {
+            camera: cam,
+            device_key: key,
+            audit_seq: seq,
+        })
     }
 
     /// Creates a sharing agreement.
     ///
     /// # Errors
     /// 400 for unknown purposes or an empty list, 403 across agencies, 404 for unknown agencies.
-    pub fn create_agreement(&self, who: Option<&Principal>, actor: Actor, req: &CreateAgreement) -> ApiResult<Audited<SharingAgreement>> {
+    pub fn create_agreement(
+        &self,
+        who: Option<&Principal>,
+        actor: Actor,
+        req: &CreateAgreement,
+    ) -> ApiResult<Audited<SharingAgreement>> {
         let owner = match who {
             Some(w) => acting_agency(w, req.owner.as_deref())?,
             None => AgencyId::parse(req.owner.as_deref().unwrap_or_default())?,
         };
         if req.purposes.is_empty() {
-            return Err(ApiError::bad_request("purposes must list at least one purpose code"));
+            return Err(ApiError::bad_request(
+                "purposes must list at least one purpose code",
+            ));
         }
-        let purposes = req.purposes.iter().map(|p| Purpose::parse(p.trim())).collect::<Result<Vec<_>, _>>()?;
+        let purposes = req
+            .purposes
+            .iter()
+            .map(|p| Purpose::parse(p.trim()))
+            .collect::<Result<Vec<_>, _>>()?;
         let now = self.clock.now();
         if req.expires_at.is_some_and(|e| e <= now) {
             return Err(ApiError::bad_request("expires_at must be in the future"));
@@ -322,15 +399,28 @@ impl Node {
             created_by: actor.name.clone(),
             created_at: now,
         })?;
-        let seq = self.audit_change(actor, "sharing.create", vec![owner], json!({ "agreement": a }))?;
-        Ok(Audited { item: a, audit_seq: seq })
+        let seq = self.audit_change(
+            actor,
+            "sharing.create",
+            vec![owner],
+            json!({ "agreement": a }),
+        )?;
+        Ok(Audited {
+            item: a,
+            audit_seq: seq,
+        })
     }
 
     /// Records a written declaration.
     ///
     /// # Errors
     /// 400 for invalid fields, 403 across agencies.
-    pub fn create_declaration(&self, who: Option<&Principal>, actor: Actor, req: &CreateDeclaration) -> ApiResult<Audited<Declaration>> {
+    pub fn create_declaration(
+        &self,
+        who: Option<&Principal>,
+        actor: Actor,
+        req: &CreateDeclaration,
+    ) -> ApiResult<Audited<Declaration>> {
         let agency = match who {
             Some(w) => acting_agency(w, req.agency.as_deref())?,
             None => AgencyId::parse(req.agency.as_deref().unwrap_or_default())?,
@@ -343,8 +433,16 @@ impl Node {
             signed_by: non_empty("signed_by", &req.signed_by, 200)?,
             recorded_at: self.clock.now(),
         })?;
-        let seq = self.audit_change(actor, "declaration.create", vec![agency], json!({ "declaration": d }))?;
-        Ok(Audited { item: d, audit_seq: seq })
+        let seq = self.audit_change(
+            actor,
+            "declaration.create",
+            vec![agency],
+            json!({ "declaration": d }),
+        )?;
+        Ok(Audited {
+            item: d,
+            audit_seq: seq,
+        })
     }
 
     /// Checks a password and issues an API token (blocking: argon2).
@@ -352,8 +450,16 @@ impl Node {
     /// # Errors
     /// 401 for an unknown user or a wrong password (same message for both).
     pub fn login(&self, req: &LoginRequest) -> ApiResult<LoginResponse> {
-        let fail = || ApiError::new(ErrorCode::Unauthenticated, "unknown username or wrong password");
-        let user = self.store.user_by_username(req.username.trim())?.ok_or_else(fail)?;
+        let fail = || {
+            ApiError::new(
+                ErrorCode::Unauthenticated,
+                "unknown username or wrong password",
+            )
+        };
+        let user = self
+            .store
+            .user_by_username(req.username.trim())?
+            .ok_or_else(fail)?;
         if !auth::verify_password(&req.password, &user.password_hash) {
             return Err(fail());
         }
@@ -368,7 +474,17 @@ impl Node {
         let token = auth::new_secret(USER_TOKEN_PREFIX);
         let now = self.clock.now();
         let expires_at = now + Duration::hours(self.config.token_ttl_hours);
-        self.store.insert_token(&auth::hash_secret(&token), user.id, label, now, Some(expires_at))?;
-        Ok(LoginResponse { token, expires_at, user: UserView::from(user) })
+        self.store.insert_token(
+            &auth::hash_secret(&token),
+            user.id,
+            label,
+            now,
+            Some(expires_at),
+        )?;
+        Ok(LoginResponse {
+            token,
+            expires_at,
+            user: UserView::from(user),
+        })
     }
 }

@@ -7,8 +7,8 @@
 
 use crate::AppState;
 use crate::error::ApiError;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use rand::RngCore;
@@ -48,7 +48,11 @@ pub fn hash_password(password: &str) -> Result<String, ApiError> {
 
 /// Checks a password against a stored argon2 hash.
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    PasswordHash::new(hash).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
 }
 
 /// Checks a new password's strength.
@@ -57,7 +61,9 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
 /// A 400 naming the rule.
 pub fn check_password_policy(password: &str) -> Result<(), ApiError> {
     if password.chars().count() < 12 {
-        return Err(ApiError::bad_request("password must be at least 12 characters"));
+        return Err(ApiError::bad_request(
+            "password must be at least 12 characters",
+        ));
     }
     Ok(())
 }
@@ -83,7 +89,12 @@ async fn resolve(state: &AppState, parts: &Parts) -> Result<TokenKind, ApiError>
     let store = state.store.clone();
     tokio::task::spawn_blocking(move || store.resolve_token(&hash, now))
         .await??
-        .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated, "token is unknown, revoked or expired"))
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::Unauthenticated,
+                "token is unknown, revoked or expired",
+            )
+        })
 }
 
 /// An authenticated user.
@@ -100,7 +111,10 @@ impl UserAuth {
             Ok(())
         } else {
             let names: Vec<&str> = roles.iter().map(|r| r.code()).collect();
-            Err(ApiError::forbidden(format!("this needs the role {}", names.join(" or "))))
+            Err(ApiError::forbidden(format!(
+                "this needs the role {}",
+                names.join(" or ")
+            )))
         }
     }
 }
@@ -108,13 +122,18 @@ impl UserAuth {
 impl FromRequestParts<AppState> for UserAuth {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         match resolve(state, parts).await? {
             TokenKind::User(user) => {
                 let agency = state.store.agency(&user.agency)?;
                 Ok(UserAuth(Principal { user, agency }))
             }
-            TokenKind::Camera(_) => Err(ApiError::forbidden("a camera key cannot be used as a user token")),
+            TokenKind::Camera(_) => Err(ApiError::forbidden(
+                "a camera key cannot be used as a user token",
+            )),
         }
     }
 }
@@ -126,10 +145,15 @@ pub struct CameraAuth(pub Camera);
 impl FromRequestParts<AppState> for CameraAuth {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         match resolve(state, parts).await? {
             TokenKind::Camera(c) => Ok(CameraAuth(c)),
-            TokenKind::User(_) => Err(ApiError::forbidden("reads must be sent with a camera device key")),
+            TokenKind::User(_) => Err(ApiError::forbidden(
+                "reads must be sent with a camera device key",
+            )),
         }
     }
 }

@@ -33,7 +33,11 @@ pub struct ApiError {
 impl ApiError {
     /// Creates an error without details.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        ApiError { code, message: message.into(), details: serde_json::Value::Null }
+        ApiError {
+            code,
+            message: message.into(),
+            details: serde_json::Value::Null,
+        }
     }
 
     /// Adds details.
@@ -74,7 +78,15 @@ impl IntoResponse for ApiError {
         if status.is_server_error() {
             tracing::warn!(code = self.code.as_str(), message = %self.message, "request failed");
         }
-        (status, Json(ErrorBody { code: self.code, message: self.message, details: self.details })).into_response()
+        (
+            status,
+            Json(ErrorBody {
+                code: self.code,
+                message: self.message,
+                details: self.details,
+            }),
+        )
+            .into_response()
     }
 }
 

@@ -31,7 +31,9 @@ pub type AppState = Arc<Node>;
 pub fn router(node: AppState) -> Router {
     api::routes()
         .merge(web::routes())
-        .layer(axum::extract::DefaultBodyLimit::max(node.config.max_body_bytes))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            node.config.max_body_bytes,
+        ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(node)
 }

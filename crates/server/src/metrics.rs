@@ -39,17 +39,44 @@ impl Metrics {
         let search_latency = Histogram::new(exponential_buckets(0.0005, 2.0, 16));
         let audit_appends = Counter::default();
         let policy_denials = Counter::default();
-        registry.register("ingest_reads", "Reads received, by result", ingest_reads.clone());
+        registry.register(
+            "ingest_reads",
+            "Reads received, by result",
+            ingest_reads.clone(),
+        );
         registry.register("searches", "Searches, by outcome", searches.clone());
-        registry.register("search_latency_seconds", "Search latency", search_latency.clone());
-        registry.register("audit_appends", "Audit entries appended", audit_appends.clone());
-        registry.register("policy_denials", "Data owners excluded from a search by policy", policy_denials.clone());
-        Metrics { registry, ingest_reads, searches, search_latency, audit_appends, policy_denials }
+        registry.register(
+            "search_latency_seconds",
+            "Search latency",
+            search_latency.clone(),
+        );
+        registry.register(
+            "audit_appends",
+            "Audit entries appended",
+            audit_appends.clone(),
+        );
+        registry.register(
+            "policy_denials",
+            "Data owners excluded from a search by policy",
+            policy_denials.clone(),
+        );
+        Metrics {
+            registry,
+            ingest_reads,
+            searches,
+            search_latency,
+            audit_appends,
+            policy_denials,
+        }
     }
 
     /// Counts one labelled event.
     pub fn count(family: &Family<Outcome, Counter>, outcome: &str, n: u64) {
-        family.get_or_create(&Outcome { outcome: outcome.to_owned() }).inc_by(n);
+        family
+            .get_or_create(&Outcome {
+                outcome: outcome.to_owned(),
+            })
+            .inc_by(n);
     }
 
     /// Renders the OpenMetrics text.

@@ -66,7 +66,16 @@ impl Node {
         let policy = Arc::new(RwLock::new(PolicyEngine::with_base()?));
         let searcher = Searcher::new(store.clone(), audit.clone(), policy.clone(), clock.clone());
         let ingest = Ingest::new(store.clone(), clock.clone(), config.ingest.clone());
-        Ok(Node { config, store, audit, searcher, ingest, policy, clock, metrics: Metrics::new() })
+        Ok(Node {
+            config,
+            store,
+            audit,
+            searcher,
+            ingest,
+            policy,
+            clock,
+            metrics: Metrics::new(),
+        })
     }
 }
 
@@ -82,9 +91,21 @@ impl Node {
         reads: Vec<sightline_types::NewRead>,
     ) -> Result<sightline_ingest::IngestReport, sightline_ingest::Error> {
         let report = self.ingest.ingest(camera, reads).await?;
-        Metrics::count(&self.metrics.ingest_reads, "accepted", report.accepted as u64);
-        Metrics::count(&self.metrics.ingest_reads, "duplicate", report.duplicates as u64);
-        Metrics::count(&self.metrics.ingest_reads, "rejected", report.rejected as u64);
+        Metrics::count(
+            &self.metrics.ingest_reads,
+            "accepted",
+            report.accepted as u64,
+        );
+        Metrics::count(
+            &self.metrics.ingest_reads,
+            "duplicate",
+            report.duplicates as u64,
+        );
+        Metrics::count(
+            &self.metrics.ingest_reads,
+            "rejected",
+            report.rejected as u64,
+        );
         Ok(report)
     }
 }

@@ -33,8 +33,14 @@ impl Modify for Security {
             s.description = Some(desc.to_owned());
             SecurityScheme::Http(s)
         };
-        components.add_security_scheme("user_token", bearer("User API token from POST /api/v1/login (slu_…)"));
-        components.add_security_scheme("camera_key", bearer("Camera device key from POST /api/v1/cameras (slc_…)"));
+        components.add_security_scheme(
+            "user_token",
+            bearer("User API token from POST /api/v1/login (slu_…)"),
+        );
+        components.add_security_scheme(
+            "camera_key",
+            bearer("Camera device key from POST /api/v1/cameras (slc_…)"),
+        );
     }
 }
 

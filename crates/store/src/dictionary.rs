@@ -59,7 +59,11 @@ impl PlateDictionary {
     pub(crate) fn text_of(&self, id: PlateId) -> Option<&str> {
         let i = usize::try_from(id.0).ok()?.checked_sub(1)?;
         let end = *self.ends.get(i)? as usize;
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize + 1 };
+        let start = if i == 0 {
+            0
+        } else {
+            self.ends[i - 1] as usize + 1
+        };
         self.packed.get(start..end)
     }
 
@@ -68,7 +72,8 @@ impl PlateDictionary {
         debug_assert!(!self.by_text.contains_key(text));
         let id = self.next_id();
         self.packed.push_str(text);
-        self.ends.push(u32::try_from(self.packed.len()).unwrap_or(u32::MAX));
+        self.ends
+            .push(u32::try_from(self.packed.len()).unwrap_or(u32::MAX));
         self.packed.push('\n');
         self.by_text.insert(text.into(), id);
         PlateId(id)
@@ -127,6 +132,10 @@ mod tests {
         assert_eq!(ids("*ABC*"), vec![PlateId(1), PlateId(2)]);
         assert_eq!(ids("??"), vec![PlateId(4)]);
         assert_eq!(ids("*9"), vec![PlateId(2)]);
-        assert_eq!(d.match_pattern(&PlatePattern::parse("*A*").unwrap(), 1).len(), 1);
+        assert_eq!(
+            d.match_pattern(&PlatePattern::parse("*A*").unwrap(), 1)
+                .len(),
+            1
+        );
     }
 }

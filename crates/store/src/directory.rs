@@ -93,7 +93,9 @@ impl Grantee {
         let bad = |e: sightline_types::Error| Error::Corrupt(e.to_string());
         match kind {
             "agency" => Ok(Grantee::Agency(AgencyId::parse(&value).map_err(bad)?)),
-            "jurisdiction" => Ok(Grantee::Jurisdiction(Jurisdiction::parse(&value).map_err(bad)?)),
+            "jurisdiction" => Ok(Grantee::Jurisdiction(
+                Jurisdiction::parse(&value).map_err(bad)?,
+            )),
             "national" => Ok(Grantee::National),
             other => Err(Error::Corrupt(format!("grantee kind `{other}`"))),
         }
@@ -199,7 +201,15 @@ fn agency_from(row: (String, String, String, String)) -> Result<Agency> {
 type UserRow = (i64, String, String, String, String, String, bool);
 
 fn user_row(r: &Row<'_>) -> rusqlite::Result<UserRow> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+    ))
 }
 
 fn user_from(r: UserRow) -> Result<UserRecord> {
@@ -214,12 +224,21 @@ fn user_from(r: UserRow) -> Result<UserRecord> {
     })
 }
 
-const USER_COLS: &str = "u.id, u.agency_id, u.username, u.display_name, u.role, u.password_hash, u.node_operator";
+const USER_COLS: &str =
+    "u.id, u.agency_id, u.username, u.display_name, u.role, u.password_hash, u.node_operator";
 
 type CameraRow = (i64, String, String, f64, f64, Option<f64>, bool);
 
 fn camera_row(r: &Row<'_>) -> rusqlite::Result<CameraRow> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+    ))
 }
 
 fn camera_from(r: CameraRow) -> Result<Camera> {
@@ -239,8 +258,12 @@ const CAMERA_COLS: &str = "id, agency_id, name, lat, lon, bearing, mobile";
 /// Loads every camera (for the in-memory cache).
 pub(crate) fn load_cameras(conn: &Connection) -> Result<HashMap<CameraId, Camera>> {
     let mut stmt = conn.prepare(&format!("SELECT {CAMERA_COLS} FROM cameras"))?;
-    let rows = stmt.query_map([], camera_row)?.collect::<Result<Vec<_>, _>>()?;
-    rows.into_iter().map(|r| camera_from(r).map(|c| (c.id, c))).collect()
+    let rows = stmt
+        .query_map([], camera_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    rows.into_iter()
+        .map(|r| camera_from(r).map(|c| (c.id, c)))
+        .collect()
 }
 
 impl Store {
@@ -252,7 +275,12 @@ impl Store {
         self.with_directory(|c| {
             c.execute(
                 "INSERT INTO agencies(id, name, kind, jurisdiction) VALUES (?1, ?2, ?3, ?4)",
-                (a.id.as_str(), &a.name, a.kind.code(), a.jurisdiction.as_str()),
+                (
+                    a.id.as_str(),
+                    &a.name,
+                    a.kind.code(),
+                    a.jurisdiction.as_str(),
+                ),
             )
             .map_err(|e| conflict_or(e, || format!("agency `{}`", a.id)))?;
             Ok(())
@@ -283,8 +311,11 @@ impl Store {
     /// Database failures.
     pub fn agencies(&self) -> Result<Vec<Agency>> {
         self.with_directory(|c| {
-            let mut stmt = c.prepare("SELECT id, name, kind, jurisdiction FROM agencies ORDER BY id")?;
-            let rows = stmt.query_map([], agency_row)?.collect::<Result<Vec<_>, _>>()?;
+            let mut stmt =
+                c.prepare("SELECT id, name, kind, jurisdiction FROM agencies ORDER BY id")?;
+            let rows = stmt
+                .query_map([], agency_row)?
+                .collect::<Result<Vec<_>, _>>()?;
             rows.into_iter().map(agency_from).collect()
         })
     }
@@ -341,7 +372,9 @@ impl Store {
             let mut stmt = c.prepare(&format!(
                 "SELECT {USER_COLS} FROM users u WHERE u.agency_id = ?1 ORDER BY u.username"
             ))?;
-            let rows = stmt.query_map([agency.as_str()], user_row)?.collect::<Result<Vec<_>, _>>()?;
+            let rows = stmt
+                .query_map([agency.as_str()], user_row)?
+                .collect::<Result<Vec<_>, _>>()?;
             rows.into_iter().map(user_from).collect()
         })
     }
@@ -431,7 +464,11 @@ impl Store {
             bearing: n.bearing,
             mobile: n.mobile,
         };
-        self.shared.cameras.write().unwrap_or_else(|e| e.into_inner()).insert(cam.id, cam.clone());
+        self.shared
+            .cameras
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(cam.id, cam.clone());
         Ok(cam)
     }
 
@@ -446,7 +483,8 @@ impl Store {
         }
         let (kind, value) = a.grantee.to_columns();
         let purposes: Vec<&str> = a.purposes.iter().map(|p| p.code()).collect();
-        let purposes = serde_json::to_string(&purposes).map_err(|e| Error::Corrupt(e.to_string()))?;
+        let purposes =
+            serde_json::to_string(&purposes).map_err(|e| Error::Corrupt(e.to_string()))?;
         let id = self.with_directory(|c| {
             c.execute(
                 "INSERT INTO sharing_agreements(owner_id, grantee_kind, grantee, purposes, expires_us, created_by, created_us) \
@@ -463,7 +501,16 @@ impl Store {
     /// # Errors
     /// Database failures or corrupt rows.
     pub fn agreements(&self) -> Result<Vec<SharingAgreement>> {
-        type Row = (i64, String, String, String, String, Option<i64>, String, i64);
+        type Row = (
+            i64,
+            String,
+            String,
+            String,
+            String,
+            Option<i64>,
+            String,
+            i64,
+        );
         let rows: Vec<Row> = self.with_directory(|c| {
             let mut stmt = c.prepare(
                 "SELECT id, owner_id, grantee_kind, grantee, purposes, expires_us, created_by, created_us \

@@ -120,14 +120,18 @@ impl Store {
     /// # Errors
     /// Fails when the directory cannot be created or the database cannot be opened or migrated.
     pub fn open(dir: &Path, durability: Durability) -> Result<Self> {
-        std::fs::create_dir_all(dir).map_err(|source| Error::Io { path: dir.to_owned(), source })?;
+        std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+            path: dir.to_owned(),
+            source,
+        })?;
         let path = dir.join("store.db");
         let conn = schema::open_connection(&path, durability)?;
         schema::migrate(&conn)?;
         let shared = Arc::new(Shared::default());
         *shared.dict.write().unwrap_or_else(|e| e.into_inner()) = PlateDictionary::load(&conn)?;
         *shared.partitions.write().unwrap_or_else(|e| e.into_inner()) = partition::load(&conn)?;
-        *shared.cameras.write().unwrap_or_else(|e| e.into_inner()) = directory::load_cameras(&conn)?;
+        *shared.cameras.write().unwrap_or_else(|e| e.into_inner()) =
+            directory::load_cameras(&conn)?;
         let writer_conn = schema::open_connection(&path, durability)?;
         let writer = writer::spawn(writer_conn, Arc::clone(&shared))?;
         Ok(Store {
@@ -168,24 +172,45 @@ impl Store {
 
     /// Returns a camera from the in-memory cache.
     pub fn camera(&self, id: CameraId) -> Option<Camera> {
-        self.shared.cameras.read().unwrap_or_else(|e| e.into_inner()).get(&id).cloned()
+        self.shared
+            .cameras
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&id)
+            .cloned()
     }
 
     /// Returns every camera.
     pub fn cameras(&self) -> Vec<Camera> {
-        let mut v: Vec<Camera> =
-            self.shared.cameras.read().unwrap_or_else(|e| e.into_inner()).values().cloned().collect();
+        let mut v: Vec<Camera> = self
+            .shared
+            .cameras
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .cloned()
+            .collect();
         v.sort_by_key(|c| c.id);
         v
     }
 
     /// Returns the capture days (days since the Unix epoch) that have a partition.
     pub fn partition_days(&self) -> Vec<i32> {
-        self.shared.partitions.read().unwrap_or_else(|e| e.into_inner()).iter().copied().collect()
+        self.shared
+            .partitions
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .copied()
+            .collect()
     }
 
     /// Counts distinct plates in the dictionary.
     pub fn distinct_plates(&self) -> usize {
-        self.shared.dict.read().unwrap_or_else(|e| e.into_inner()).len()
+        self.shared
+            .dict
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .len()
     }
 }

@@ -68,7 +68,9 @@ pub(crate) fn drop(conn: &Connection, day: i32) -> Result<()> {
 /// Loads the set of existing partition days.
 pub(crate) fn load(conn: &Connection) -> Result<BTreeSet<i32>> {
     let mut stmt = conn.prepare("SELECT day FROM partitions")?;
-    let days = stmt.query_map([], |r| r.get::<_, i32>(0))?.collect::<Result<_, _>>()?;
+    let days = stmt
+        .query_map([], |r| r.get::<_, i32>(0))?
+        .collect::<Result<_, _>>()?;
     Ok(days)
 }
 
@@ -78,7 +80,9 @@ mod tests {
 
     #[test]
     fn test_day_math() {
-        let t = DateTime::parse_from_rfc3339("2026-11-26T23:59:59Z").unwrap().timestamp_micros();
+        let t = DateTime::parse_from_rfc3339("2026-11-26T23:59:59Z")
+            .unwrap()
+            .timestamp_micros();
         let d = day_of(t);
         assert_eq!(table_name(d), "reads_20261126");
         assert!(day_start(d) <= t && t < day_start(d + 1));

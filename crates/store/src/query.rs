@@ -47,14 +47,37 @@ pub struct ReadQuery {
 }
 
 /// Raw columns of one partition row.
-type Row = (u32, i64, i64, i64, String, Option<String>, Option<f64>, Option<String>, Option<String>, Option<String>, Option<f64>, Option<f64>);
+type Row = (
+    u32,
+    i64,
+    i64,
+    i64,
+    String,
+    Option<String>,
+    Option<f64>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<f64>,
+    Option<f64>,
+);
 
 const COLS: &str = "plate_id, captured_us, seq, camera_id, client_id, region, confidence, colour, vehicle_type, make, lat, lon";
 
 fn map_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
     Ok((
-        r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?,
-        r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?, r.get(10)?, r.get(11)?,
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+        r.get(9)?,
+        r.get(10)?,
+        r.get(11)?,
     ))
 }
 
@@ -141,7 +164,11 @@ impl Store {
 
     fn to_stored(&self, rows: Vec<Row>) -> Vec<StoredRead> {
         let dict = self.shared.dict.read().unwrap_or_else(|e| e.into_inner());
-        let cams = self.shared.cameras.read().unwrap_or_else(|e| e.into_inner());
+        let cams = self
+            .shared
+            .cameras
+            .read()
+            .unwrap_or_else(|e| e.into_inner());
         rows.into_iter()
             .filter_map(|r| {
                 let cam = cams.get(&CameraId(r.3))?;
@@ -155,7 +182,11 @@ impl Store {
                     plate: dict.text_of(PlateId(r.0))?.to_owned(),
                     region: r.5,
                     confidence: r.6,
-                    attributes: VehicleAttributes { colour: r.7, vehicle_type: r.8, make: r.9 },
+                    attributes: VehicleAttributes {
+                        colour: r.7,
+                        vehicle_type: r.8,
+                        make: r.9,
+                    },
                     lat: r.10.unwrap_or(cam.lat),
                     lon: r.11.unwrap_or(cam.lon),
                 })
@@ -187,11 +218,15 @@ fn query_day(c: &Connection, day: i32, q: &ReadQuery, rows: &mut Vec<Row>) -> Re
                  AND (?3 IS NULL OR colour = ?3) AND (?4 IS NULL OR vehicle_type = ?4) \
                  ORDER BY captured_us DESC"
             ))?;
-            let mut it = stmt.query_map((q.from_us, q.to_us, &d.colour, &d.vehicle_type), map_row)?;
+            let mut it =
+                stmt.query_map((q.from_us, q.to_us, &d.colour, &d.vehicle_type), map_row)?;
             while rows.len() <= q.limit {
                 let Some(r) = it.next() else { break };
                 let r = r?;
-                let make_ok = d.make.as_ref().is_none_or(|m| r.9.as_ref().is_some_and(|x| x.eq_ignore_ascii_case(m)));
+                let make_ok = d
+                    .make
+                    .as_ref()
+                    .is_none_or(|m| r.9.as_ref().is_some_and(|x| x.eq_ignore_ascii_case(m)));
                 if make_ok && allowed(&r) {
                     rows.push(r);
                 }
@@ -207,13 +242,27 @@ impl Store {
     ///
     /// # Errors
     /// Database failures.
-    pub fn contains_read(&self, camera: CameraId, client_id: &str, captured_us: i64) -> Result<bool> {
+    pub fn contains_read(
+        &self,
+        camera: CameraId,
+        client_id: &str,
+        captured_us: i64,
+    ) -> Result<bool> {
         let day = day_of(captured_us);
-        if !self.shared.partitions.read().unwrap_or_else(|e| e.into_inner()).contains(&day) {
+        if !self
+            .shared
+            .partitions
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(&day)
+        {
             return Ok(false);
         }
         self.with_reader(|c| {
-            let sql = format!("SELECT 1 FROM {} WHERE camera_id = ?1 AND client_id = ?2", table_name(day));
+            let sql = format!(
+                "SELECT 1 FROM {} WHERE camera_id = ?1 AND client_id = ?2",
+                table_name(day)
+            );
             let found = c.prepare_cached(&sql)?.exists((camera.0, client_id))?;
             Ok(found)
         })

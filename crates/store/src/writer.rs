@@ -81,15 +81,24 @@ impl std::fmt::Debug for JobBox {
 pub(crate) fn spawn(conn: Connection, shared: Arc<Shared>) -> Result<WriterHandle> {
     let (tx, rx) = mpsc::channel::<JobBox>();
     let next_seq: i64 = conn
-        .query_row("SELECT value FROM meta WHERE key = 'next_seq'", [], |r| r.get::<_, String>(0))
+        .query_row("SELECT value FROM meta WHERE key = 'next_seq'", [], |r| {
+            r.get::<_, String>(0)
+        })
         .optional()?
         .and_then(|s| s.parse().ok())
         .unwrap_or(1);
-    let mut w = Writer { conn, shared, next_seq };
+    let mut w = Writer {
+        conn,
+        shared,
+        next_seq,
+    };
     std::thread::Builder::new()
         .name("sightline-writer".into())
         .spawn(move || w.run(rx))
-        .map_err(|source| Error::Io { path: "writer thread".into(), source })?;
+        .map_err(|source| Error::Io {
+            path: "writer thread".into(),
+            source,
+        })?;
     Ok(WriterHandle(tx))
 }
 
@@ -103,7 +112,10 @@ impl crate::Store {
         reads: Vec<ReadRecord>,
     ) -> Result<oneshot::Receiver<Result<Vec<AppendOutcome>>>> {
         let (tx, rx) = oneshot::channel();
-        self.writer.0.send(JobBox(Job::Append(reads, tx))).map_err(|_| Error::WriterGone)?;
+        self.writer
+            .0
+            .send(JobBox(Job::Append(reads, tx)))
+            .map_err(|_| Error::WriterGone)?;
         Ok(rx)
     }
 
@@ -112,7 +124,9 @@ impl crate::Store {
     /// # Errors
     /// Fails when the transaction fails; then none of the reads were stored.
     pub async fn append_reads(&self, reads: Vec<ReadRecord>) -> Result<Vec<AppendOutcome>> {
-        self.submit_reads(reads)?.await.map_err(|_| Error::WriterGone)?
+        self.submit_reads(reads)?
+            .await
+            .map_err(|_| Error::WriterGone)?
     }
 
     /// Stores reads and waits for the commit (blocking; not for async contexts).
@@ -120,7 +134,9 @@ impl crate::Store {
     /// # Errors
     /// Fails when the transaction fails; then none of the reads were stored.
     pub fn append_reads_blocking(&self, reads: Vec<ReadRecord>) -> Result<Vec<AppendOutcome>> {
-        self.submit_reads(reads)?.blocking_recv().map_err(|_| Error::WriterGone)?
+        self.submit_reads(reads)?
+            .blocking_recv()
+            .map_err(|_| Error::WriterGone)?
     }
 
     /// Drops every partition for days before `day`; returns the days dropped.
@@ -129,7 +145,10 @@ impl crate::Store {
     /// Fails when the writer is gone or the drop fails.
     pub fn drop_partitions_before(&self, day: i32) -> Result<Vec<i32>> {
         let (tx, rx) = oneshot::channel();
-        self.writer.0.send(JobBox(Job::DropBefore(day, tx))).map_err(|_| Error::WriterGone)?;
+        self.writer
+            .0
+            .send(JobBox(Job::DropBefore(day, tx)))
+            .map_err(|_| Error::WriterGone)?;
         rx.blocking_recv().map_err(|_| Error::WriterGone)?
     }
 }
@@ -179,7 +198,11 @@ impl Writer {
                     dict.push(&text);
                 }
                 drop(dict);
-                self.shared.partitions.write().unwrap_or_else(|e| e.into_inner()).extend(new_days);
+                self.shared
+                    .partitions
+                    .write()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .extend(new_days);
                 for ((_, reply), out) in group.into_iter().zip(outcomes) {
                     let _ = reply.send(Ok(out));
                 }
@@ -201,24 +224,36 @@ impl Writer {
     ) -> Result<(Vec<Vec<AppendOutcome>>, Vec<String>, Vec<i32>)> {
         let tx = self.conn.transaction()?;
         let dict = self.shared.dict.read().unwrap_or_else(|e| e.into_inner());
-        let known_days = self.shared.partitions.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let known_days = self
+            .shared
+            .partitions
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         let mut new_plates: Vec<String> = Vec::new();
         let mut pending: HashMap<String, u32> = HashMap::new();
         let mut new_days = Vec::new();
         let mut next_plate = dict.next_id();
-        let mut outcomes = Vec::with_capacity(group.len());
         let now_us = chrono::Utc::now().timestamp_micros();
-        for (reads, _) in group {
-            let mut out = Vec::with_capacity(reads.len());
-            for r in reads {
+        // Pass 1: resolve plate ids (adding new plates) and create missing partitions.
+        // Each row: (day, plate_id, request index, read index).
+        let mut rows: Vec<(i32, u32, usize, usize)> = Vec::new();
+        for (gi, (reads, _)) in group.iter().enumerate() {
+            for (ri, r) in reads.iter().enumerate() {
                 let text = r.plate.as_str();
-                let plate_id = match dict.id_of(text).map(|p| p.0).or_else(|| pending.get(text).copied()) {
+                let plate_id = match dict
+                    .id_of(text)
+                    .map(|p| p.0)
+                    .or_else(|| pending.get(text).copied())
+                {
                     Some(id) => id,
                     None => {
                         let id = next_plate;
                         next_plate += 1;
-                        tx.prepare_cached("INSERT INTO plates(id, text, canon) VALUES (?1, ?2, ?3)")?
-                            .execute((id, text, r.plate.canonical()))?;
+                        tx.prepare_cached(
+                            "INSERT INTO plates(id, text, canon) VALUES (?1, ?2, ?3)",
+                        )?
+                        .execute((id, text, r.plate.canonical()))?;
                         pending.insert(text.to_owned(), id);
                         new_plates.push(text.to_owned());
                         id
@@ -229,38 +264,56 @@ impl Writer {
                     partition::create(&tx, day, now_us)?;
                     new_days.push(day);
                 }
+                rows.push((day, plate_id, gi, ri));
+            }
+        }
+        drop(dict);
+        // Pass 2: insert in (partition, plate) order. The partition's primary key is
+        // (plate_id, captured_us, seq), so sorted inserts walk its B-tree in order instead of
+        // touching a random leaf per row. The sort is stable, so within one plate the earlier
+        // submission wins an id collision.
+        rows.sort_by_key(|&(day, plate, _, _)| (day, plate));
+        let mut outcomes: Vec<Vec<AppendOutcome>> = group
+            .iter()
+            .map(|(reads, _)| vec![AppendOutcome::Duplicate; reads.len()])
+            .collect();
+        let mut current: Option<(i32, String)> = None;
+        for (day, plate_id, gi, ri) in rows {
+            let r = &group[gi].0[ri];
+            if current.as_ref().is_none_or(|(d, _)| *d != day) {
                 let sql = format!(
                     "INSERT OR IGNORE INTO {} (plate_id, captured_us, seq, camera_id, client_id, region, \
                      confidence, colour, vehicle_type, make, lat, lon, received_us) \
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                     partition::table_name(day)
                 );
-                let seq = self.next_seq;
-                let n = tx.prepare_cached(&sql)?.execute(rusqlite::params![
-                    plate_id,
-                    r.captured_us,
-                    seq,
-                    r.camera_id.0,
-                    r.client_id,
-                    r.region,
-                    r.confidence,
-                    r.colour,
-                    r.vehicle_type,
-                    r.make,
-                    r.lat,
-                    r.lon,
-                    r.received_us,
-                ])?;
-                if n == 1 {
-                    self.next_seq += 1;
-                    out.push(AppendOutcome::Inserted { seq });
-                } else {
-                    out.push(AppendOutcome::Duplicate);
-                }
+                current = Some((day, sql));
             }
-            outcomes.push(out);
+            let sql = current
+                .as_ref()
+                .map(|(_, s)| s.as_str())
+                .unwrap_or_default();
+            let seq = self.next_seq;
+            let n = tx.prepare_cached(sql)?.execute(rusqlite::params![
+                plate_id,
+                r.captured_us,
+                seq,
+                r.camera_id.0,
+                r.client_id,
+                r.region,
+                r.confidence,
+                r.colour,
+                r.vehicle_type,
+                r.make,
+                r.lat,
+                r.lon,
+                r.received_us,
+            ])?;
+            if n == 1 {
+                self.next_seq += 1;
+                outcomes[gi][ri] = AppendOutcome::Inserted { seq };
+            }
         }
-        drop(dict);
         tx.execute(
             "INSERT INTO meta(key, value) VALUES ('next_seq', ?1) \
              ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -284,7 +337,11 @@ impl Writer {
             partition::drop(&tx, *d)?;
         }
         tx.commit()?;
-        let mut parts = self.shared.partitions.write().unwrap_or_else(|e| e.into_inner());
+        let mut parts = self
+            .shared
+            .partitions
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
         for d in &days {
             parts.remove(d);
         }

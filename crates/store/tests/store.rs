@@ -12,7 +12,9 @@ use sightline_types::{
 use std::collections::HashSet;
 
 fn t0() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-11-20T12:00:00Z").unwrap().with_timezone(&Utc)
+    DateTime::parse_from_rfc3339("2026-11-20T12:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
 fn setup(store: &Store) -> Camera {
@@ -64,7 +66,13 @@ fn query(store: &Store, cam: &Camera, sel: ReadSelector) -> Vec<String> {
         cameras: HashSet::from([cam.id]),
         limit: 100,
     };
-    store.query_reads(&q).unwrap().0.into_iter().map(|r| r.id).collect()
+    store
+        .query_reads(&q)
+        .unwrap()
+        .0
+        .into_iter()
+        .map(|r| r.id)
+        .collect()
 }
 
 #[test]
@@ -82,18 +90,50 @@ fn test_store_roundtrip_idempotency_and_queries() {
     let out = store.append_reads_blocking(batch).unwrap();
     assert!(matches!(out[0], AppendOutcome::Inserted { .. }));
     assert_eq!(out[4], AppendOutcome::Duplicate);
-    let again = store.append_reads_blocking(vec![read(&cam, "r2", "ABC1234", t0() + Duration::days(1), "red")]).unwrap();
+    let again = store
+        .append_reads_blocking(vec![read(
+            &cam,
+            "r2",
+            "ABC1234",
+            t0() + Duration::days(1),
+            "red",
+        )])
+        .unwrap();
     assert_eq!(again, vec![AppendOutcome::Duplicate]);
     assert_eq!(store.partition_days().len(), 3);
 
-    let exact = store.resolve_plates(&PlateSelector::Exact(PlateText::normalise("abc 1234").unwrap())).unwrap().0;
-    assert_eq!(query(&store, &cam, ReadSelector::Plates(exact)), vec!["r2", "r1"]);
-    let wild = store.resolve_plates(&PlateSelector::Wildcard(PlatePattern::parse("A?C*").unwrap())).unwrap().0;
+    let exact = store
+        .resolve_plates(&PlateSelector::Exact(
+            PlateText::normalise("abc 1234").unwrap(),
+        ))
+        .unwrap()
+        .0;
+    assert_eq!(
+        query(&store, &cam, ReadSelector::Plates(exact)),
+        vec!["r2", "r1"]
+    );
+    let wild = store
+        .resolve_plates(&PlateSelector::Wildcard(
+            PlatePattern::parse("A?C*").unwrap(),
+        ))
+        .unwrap()
+        .0;
     assert_eq!(wild.len(), 2);
-    let fuzzy = store.resolve_plates(&PlateSelector::Fuzzy(PlateText::normalise("A8C123").unwrap())).unwrap().0;
+    let fuzzy = store
+        .resolve_plates(&PlateSelector::Fuzzy(
+            PlateText::normalise("A8C123").unwrap(),
+        ))
+        .unwrap()
+        .0;
     assert_eq!(fuzzy.len(), 2, "canonical match plus one deletion");
-    let blue = VehicleAttributes { colour: Some("blue".into()), ..Default::default() };
-    assert_eq!(query(&store, &cam, ReadSelector::Description(blue)), vec!["r3", "r4"]);
+    let blue = VehicleAttributes {
+        colour: Some("blue".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        query(&store, &cam, ReadSelector::Description(blue)),
+        vec!["r3", "r4"]
+    );
 
     // A camera outside the allowed set contributes nothing.
     let q = ReadQuery {
@@ -108,15 +148,27 @@ fn test_store_roundtrip_idempotency_and_queries() {
     // Retention drops whole partitions.
     let cut = sightline_store::day_of(t0().timestamp_micros());
     assert_eq!(store.drop_partitions_before(cut).unwrap().len(), 1);
-    let xyz = store.resolve_plates(&PlateSelector::Exact(PlateText::normalise("XYZ999").unwrap())).unwrap().0;
+    let xyz = store
+        .resolve_plates(&PlateSelector::Exact(
+            PlateText::normalise("XYZ999").unwrap(),
+        ))
+        .unwrap()
+        .0;
     assert!(query(&store, &cam, ReadSelector::Plates(xyz)).is_empty());
     drop(store);
 
     // Everything survives a reopen, including the sequence counter and dictionary.
     let store = Store::open(dir.path(), Durability::Process).unwrap();
     assert_eq!(store.distinct_plates(), 3);
-    let out = store.append_reads_blocking(vec![read(&cam, "r9", "NEW1", t0(), "red")]).unwrap();
+    let out = store
+        .append_reads_blocking(vec![read(&cam, "r9", "NEW1", t0(), "red")])
+        .unwrap();
     assert_eq!(out, vec![AppendOutcome::Inserted { seq: 5 }]);
-    let exact = store.resolve_plates(&PlateSelector::Exact(PlateText::normalise("ABC1234").unwrap())).unwrap().0;
+    let exact = store
+        .resolve_plates(&PlateSelector::Exact(
+            PlateText::normalise("ABC1234").unwrap(),
+        ))
+        .unwrap()
+        .0;
     assert_eq!(query(&store, &cam, ReadSelector::Plates(exact)).len(), 2);
 }

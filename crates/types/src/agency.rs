@@ -6,7 +6,9 @@ use std::fmt;
 
 /// An agency's identifier: a lower-case slug such as `oak-park-pd`, stable and readable in
 /// policies and audit entries.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(try_from = "String", into = "String")]
 #[schema(value_type = String, example = "oak-park-pd")]
 pub struct AgencyId(String);
@@ -17,14 +19,21 @@ impl AgencyId {
     /// # Errors
     /// Returns an error naming the rule that the slug breaks.
     pub fn parse(s: &str) -> Result<Self> {
-        let bad = |why| Error::InvalidId { kind: "agency id", value: s.to_owned(), why };
+        let bad = |why| Error::InvalidId {
+            kind: "agency id",
+            value: s.to_owned(),
+            why,
+        };
         if !(2..=48).contains(&s.len()) {
             return Err(bad("must be 2 to 48 characters"));
         }
         if !s.starts_with(|c: char| c.is_ascii_lowercase()) {
             return Err(bad("must start with a lower-case letter"));
         }
-        if !s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+        if !s
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
             return Err(bad("may contain only a-z, 0-9 and -"));
         }
         Ok(AgencyId(s.to_owned()))
@@ -166,7 +175,9 @@ impl Role {
 }
 
 /// An ISO 3166 jurisdiction: a country (`US`, `DE`) or a subdivision (`US-IL`, `DE-BY`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(try_from = "String", into = "String")]
 #[schema(value_type = String, example = "US-IL")]
 pub struct Jurisdiction(String);
@@ -237,12 +248,36 @@ pub struct Agency {
 }
 
 /// A user's numeric identifier.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[schema(value_type = i64)]
 pub struct UserId(pub i64);
 
 /// A camera's numeric identifier.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[schema(value_type = i64)]
 pub struct CameraId(pub i64);
 

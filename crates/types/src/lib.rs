@@ -20,6 +20,6 @@ pub use plate::{PlatePattern, PlateText, canonical_plate};
 pub use purpose::Purpose;
 pub use read::{NewRead, StoredRead, VehicleAttributes};
 pub use search::{
-    DescriptionQuery, GeoRadius, OwnerDecision, OwnerOutcome, PlateQuery, SearchQuery, SearchRequest, SearchResponse,
-    TimeWindow,
+    DescriptionQuery, GeoRadius, OwnerDecision, OwnerOutcome, PlateQuery, SearchQuery,
+    SearchRequest, SearchResponse, TimeWindow,
 };

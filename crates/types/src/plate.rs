@@ -138,15 +138,21 @@ impl PlatePattern {
                 continue;
             }
             if !(is_plate_char(up) || up == '?' || up == '*') {
-                return Err(Error::Pattern(format!("character {c:?} is not a plate character, `?` or `*`")));
+                return Err(Error::Pattern(format!(
+                    "character {c:?} is not a plate character, `?` or `*`"
+                )));
             }
             out.push(up);
         }
         if out.chars().all(|c| c == '*') {
-            return Err(Error::Pattern("a pattern needs at least one character or `?`".into()));
+            return Err(Error::Pattern(
+                "a pattern needs at least one character or `?`".into(),
+            ));
         }
         if out.chars().filter(|c| *c != '*').count() > MAX_PLATE_LEN {
-            return Err(Error::Pattern(format!("more than {MAX_PLATE_LEN} characters")));
+            return Err(Error::Pattern(format!(
+                "more than {MAX_PLATE_LEN} characters"
+            )));
         }
         Ok(PlatePattern(out))
     }
@@ -266,15 +272,24 @@ mod tests {
 
     #[test]
     fn test_normalise_strips_separators_and_uppercases() {
-        assert_eq!(PlateText::normalise("ab-cd 123").unwrap().as_str(), "ABCD123");
+        assert_eq!(
+            PlateText::normalise("ab-cd 123").unwrap().as_str(),
+            "ABCD123"
+        );
         assert_eq!(PlateText::normalise("m·ün 42").unwrap().as_str(), "MÜN42");
     }
 
     #[test]
     fn test_normalise_rejects_foreign_characters_and_empty() {
-        assert_eq!(PlateText::normalise("AB$12"), Err(Error::PlateCharacter('$')));
+        assert_eq!(
+            PlateText::normalise("AB$12"),
+            Err(Error::PlateCharacter('$'))
+        );
         assert_eq!(PlateText::normalise(" - "), Err(Error::EmptyPlate));
-        assert!(matches!(PlateText::normalise("ABCDEFGHIJK"), Err(Error::PlateTooLong(_))));
+        assert!(matches!(
+            PlateText::normalise("ABCDEFGHIJK"),
+            Err(Error::PlateTooLong(_))
+        ));
     }
 
     #[test]
@@ -291,8 +306,8 @@ mod tests {
         assert!(p.matches("ABC12"));
         assert!(p.matches("ABX12345"));
         assert!(!p.matches("AB12"));
-        assert_eq!(p.longest_literal(), "AB");
         assert_eq!(p.literal_prefix(), "AB");
+        assert_eq!(PlatePattern::parse("ab?123*").unwrap().longest_literal(), "123");
         assert!(PlatePattern::parse("*").is_err());
         assert!(PlatePattern::parse("**1").unwrap().matches("XYZ1"));
         assert!(PlatePattern::parse("a%").is_err());

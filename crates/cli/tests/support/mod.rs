@@ -53,14 +53,21 @@ admin_password_env = "SIGHTLINE_TEST_ADMIN_PASSWORD"
         let stdout = child.stdout.take().unwrap();
         let mut lines = BufReader::new(stdout).lines();
         let url = loop {
-            let line = lines.next().expect("server exited before listening").unwrap();
+            let line = lines
+                .next()
+                .expect("server exited before listening")
+                .unwrap();
             if let Some(rest) = line.strip_prefix("sightline listening on ") {
                 break rest.trim().to_owned();
             }
         };
         // Keep draining stdout so the child never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
-        Server { child, url, data: data.to_owned() }
+        Server {
+            child,
+            url,
+            data: data.to_owned(),
+        }
     }
 
     pub fn kill(&mut self) {
@@ -68,12 +75,23 @@ admin_password_env = "SIGHTLINE_TEST_ADMIN_PASSWORD"
         let _ = self.child.wait();
     }
 
-    pub fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+    pub fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         call(&self.url, method, path, token, body)
     }
 
     pub fn login(&self, username: &str, password: &str) -> String {
-        let (s, v) = self.call("POST", "/api/v1/login", None, Some(json!({"username": username, "password": password})));
+        let (s, v) = self.call(
+            "POST",
+            "/api/v1/login",
+            None,
+            Some(json!({"username": username, "password": password})),
+        );
         assert_eq!(s, 200, "login {username}: {v}");
         v["token"].as_str().unwrap().to_owned()
     }
@@ -85,8 +103,16 @@ impl Drop for Server {
     }
 }
 
-pub fn call(base: &str, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
-    let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(30)).build();
+pub fn call(
+    base: &str,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let agent = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(30))
+        .build();
     let mut req = agent.request(method, &format!("{base}{path}"));
     if let Some(t) = token {
         req = req.set("Authorization", &format!("Bearer {t}"));
@@ -102,7 +128,10 @@ pub fn call(base: &str, method: &str, path: &str, token: Option<&str>, body: Opt
     };
     let status = resp.status();
     let text = resp.into_string().unwrap_or_default();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }
 
 pub fn raw_post(base: &str, path: &str, token: &str, body: &str) -> (u16, Value) {
@@ -117,5 +146,8 @@ pub fn raw_post(base: &str, path: &str, token: &str, body: &str) -> (u16, Value)
     };
     let status = resp.status();
     let text = resp.into_string().unwrap_or_default();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }

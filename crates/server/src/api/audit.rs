@@ -27,7 +27,11 @@ pub struct EntriesQuery {
 /// operator sees all).
 #[utoipa::path(get, path = "/api/v1/audit/entries", tag = "audit", params(EntriesQuery), security(("user_token" = [])),
     responses((status = 200, body = [AuditEntry]), (status = 403, body = crate::error::ErrorBody)))]
-pub async fn list_entries(State(node): State<AppState>, auth: UserAuth, Query(q): Query<EntriesQuery>) -> ApiResult<Json<Vec<AuditEntry>>> {
+pub async fn list_entries(
+    State(node): State<AppState>,
+    auth: UserAuth,
+    Query(q): Query<EntriesQuery>,
+) -> ApiResult<Json<Vec<AuditEntry>>> {
     auth.require(&[Role::Auditor, Role::Admin])?;
     let who = auth.0;
     let filter = EntryFilter {
@@ -37,7 +41,9 @@ pub async fn list_entries(State(node): State<AppState>, auth: UserAuth, Query(q)
         limit: q.limit.unwrap_or(100).min(1000),
     };
     let audit = node.audit.clone();
-    Ok(Json(tokio::task::spawn_blocking(move || audit.entries(&filter)).await??))
+    Ok(Json(
+        tokio::task::spawn_blocking(move || audit.entries(&filter)).await??,
+    ))
 }
 
 /// Recomputes every hash of the log and reports what is wrong, if anything.
@@ -46,5 +52,7 @@ pub async fn list_entries(State(node): State<AppState>, auth: UserAuth, Query(q)
 pub async fn verify(State(node): State<AppState>, auth: UserAuth) -> ApiResult<Json<VerifyReport>> {
     auth.require(&[Role::Auditor, Role::Admin])?;
     let audit = node.audit.clone();
-    Ok(Json(tokio::task::spawn_blocking(move || audit.verify()).await??))
+    Ok(Json(
+        tokio::task::spawn_blocking(move || audit.verify()).await??,
+    ))
 }

@@ -20,7 +20,9 @@ use sightline_types::{Agency, Camera, Role};
 type Body = Result<Bytes, BytesRejection>;
 
 /// Runs blocking directory work off the async runtime.
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> ApiResult<T> + Send + 'static) -> ApiResult<T> {
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> ApiResult<T> + Send + 'static,
+) -> ApiResult<T> {
     tokio::task::spawn_blocking(f).await?
 }
 
@@ -35,7 +37,11 @@ pub async fn login(State(node): State<AppState>, body: Body) -> ApiResult<Json<L
 /// Revokes the token used for this request.
 #[utoipa::path(post, path = "/api/v1/logout", tag = "auth", security(("user_token" = [])),
     responses((status = 204, description = "revoked")))]
-pub async fn logout(State(node): State<AppState>, _who: UserAuth, headers: HeaderMap) -> ApiResult<StatusCode> {
+pub async fn logout(
+    State(node): State<AppState>,
+    _who: UserAuth,
+    headers: HeaderMap,
+) -> ApiResult<StatusCode> {
     let token = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -59,21 +65,33 @@ pub struct Me {
 /// Returns the signed-in user and agency.
 #[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("user_token" = [])), responses((status = 200, body = Me)))]
 pub async fn me(UserAuth(who): UserAuth) -> Json<Me> {
-    Json(Me { user: UserView::from(&who.user), agency: who.agency })
+    Json(Me {
+        user: UserView::from(&who.user),
+        agency: who.agency,
+    })
 }
 
 /// Lists agencies on this node.
 #[utoipa::path(get, path = "/api/v1/agencies", tag = "directory", security(("user_token" = [])), responses((status = 200, body = [Agency])))]
-pub async fn list_agencies(State(node): State<AppState>, _who: UserAuth) -> ApiResult<Json<Vec<Agency>>> {
+pub async fn list_agencies(
+    State(node): State<AppState>,
+    _who: UserAuth,
+) -> ApiResult<Json<Vec<Agency>>> {
     Ok(Json(node.store.agencies()?))
 }
 
 /// Creates an agency (node operators).
 #[utoipa::path(post, path = "/api/v1/agencies", tag = "directory", request_body = CreateAgency, security(("user_token" = [])),
     responses((status = 201, body = Audited<Agency>), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
-pub async fn create_agency(State(node): State<AppState>, UserAuth(who): UserAuth, body: Body) -> ApiResult<(StatusCode, Json<Audited<Agency>>)> {
+pub async fn create_agency(
+    State(node): State<AppState>,
+    UserAuth(who): UserAuth,
+    body: Body,
+) -> ApiResult<(StatusCode, Json<Audited<Agency>>)> {
     if !who.user.node_operator {
-        return Err(ApiError::forbidden("only the node operator creates agencies"));
+        return Err(ApiError::forbidden(
+            "only the node operator creates agencies",
+        ));
     }
     let req: CreateAgency = parse_json(body)?;
     let out = blocking(move || node.create_agency(who.actor(), &req)).await?;
@@ -82,7 +100,10 @@ pub async fn create_agency(State(node): State<AppState>, UserAuth(who): UserAuth
 
 /// Lists users of the caller's agency (admins).
 #[utoipa::path(get, path = "/api/v1/users", tag = "directory", security(("user_token" = [])), responses((status = 200, body = [UserView])))]
-pub async fn list_users(State(node): State<AppState>, auth: UserAuth) -> ApiResult<Json<Vec<UserView>>> {
+pub async fn list_users(
+    State(node): State<AppState>,
+    auth: UserAuth,
+) -> ApiResult<Json<Vec<UserView>>> {
     auth.require(&[Role::Admin])?;
     let users = node.store.users_of(&auth.0.agency.id)?;
     Ok(Json(users.iter().map(UserView::from).collect()))
@@ -91,7 +112,11 @@ pub async fn list_users(State(node): State<AppState>, auth: UserAuth) -> ApiResu
 /// Creates a user in the caller's agency (admins).
 #[utoipa::path(post, path = "/api/v1/users", tag = "directory", request_body = CreateUser, security(("user_token" = [])),
     responses((status = 201, body = Audited<UserView>), (status = 400, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
-pub async fn create_user(State(node): State<AppState>, auth: UserAuth, body: Body) -> ApiResult<(StatusCode, Json<Audited<UserView>>)> {
+pub async fn create_user(
+    State(node): State<AppState>,
+    auth: UserAuth,
+    body: Body,
+) -> ApiResult<(StatusCode, Json<Audited<UserView>>)> {
     auth.require(&[Role::Admin])?;
     let req: CreateUser = parse_json(body)?;
     let who = auth.0;
@@ -108,7 +133,11 @@ pub async fn list_cameras(State(node): State<AppState>, _who: UserAuth) -> Json<
 /// Registers a camera and returns its device key once (admins).
 #[utoipa::path(post, path = "/api/v1/cameras", tag = "directory", request_body = CreateCamera, security(("user_token" = [])),
     responses((status = 201, body = CameraCreated), (status = 400, body = crate::error::ErrorBody)))]
-pub async fn create_camera(State(node): State<AppState>, auth: UserAuth, body: Body) -> ApiResult<(StatusCode, Json<CameraCreated>)> {
+pub async fn create_camera(
+    State(node): State<AppState>,
+    auth: UserAuth,
+    body: Body,
+) -> ApiResult<(StatusCode, Json<CameraCreated>)> {
     auth.require(&[Role::Admin])?;
     let req: CreateCamera = parse_json(body)?;
     let who = auth.0;
@@ -118,11 +147,16 @@ pub async fn create_camera(State(node): State<AppState>, auth: UserAuth, body: B
 
 /// Lists the agreements the caller's agency grants or is covered by.
 #[utoipa::path(get, path = "/api/v1/sharing-agreements", tag = "directory", security(("user_token" = [])), responses((status = 200, body = [SharingAgreement])))]
-pub async fn list_agreements(State(node): State<AppState>, UserAuth(who): UserAuth) -> ApiResult<Json<Vec<SharingAgreement>>> {
+pub async fn list_agreements(
+    State(node): State<AppState>,
+    UserAuth(who): UserAuth,
+) -> ApiResult<Json<Vec<SharingAgreement>>> {
     let all = node.store.agreements()?;
     let mine = all
         .into_iter()
-        .filter(|a| who.user.node_operator || a.owner == who.agency.id || a.grantee.covers(&who.agency))
+        .filter(|a| {
+            who.user.node_operator || a.owner == who.agency.id || a.grantee.covers(&who.agency)
+        })
         .collect();
     Ok(Json(mine))
 }
@@ -131,7 +165,11 @@ pub async fn list_agreements(State(node): State<AppState>, UserAuth(who): UserAu
 /// listed purposes (admins).
 #[utoipa::path(post, path = "/api/v1/sharing-agreements", tag = "directory", request_body = CreateAgreement, security(("user_token" = [])),
     responses((status = 201, body = Audited<SharingAgreement>), (status = 400, body = crate::error::ErrorBody)))]
-pub async fn create_agreement(State(node): State<AppState>, auth: UserAuth, body: Body) -> ApiResult<(StatusCode, Json<Audited<SharingAgreement>>)> {
+pub async fn create_agreement(
+    State(node): State<AppState>,
+    auth: UserAuth,
+    body: Body,
+) -> ApiResult<(StatusCode, Json<Audited<SharingAgreement>>)> {
     auth.require(&[Role::Admin])?;
     let req: CreateAgreement = parse_json(body)?;
     let who = auth.0;
@@ -141,14 +179,21 @@ pub async fn create_agreement(State(node): State<AppState>, auth: UserAuth, body
 
 /// Lists declarations on record.
 #[utoipa::path(get, path = "/api/v1/declarations", tag = "directory", security(("user_token" = [])), responses((status = 200, body = [Declaration])))]
-pub async fn list_declarations(State(node): State<AppState>, _who: UserAuth) -> ApiResult<Json<Vec<Declaration>>> {
+pub async fn list_declarations(
+    State(node): State<AppState>,
+    _who: UserAuth,
+) -> ApiResult<Json<Vec<Declaration>>> {
     Ok(Json(node.store.declarations()?))
 }
 
 /// Records a written declaration by the caller's agency (admins).
 #[utoipa::path(post, path = "/api/v1/declarations", tag = "directory", request_body = CreateDeclaration, security(("user_token" = [])),
     responses((status = 201, body = Audited<Declaration>), (status = 400, body = crate::error::ErrorBody)))]
-pub async fn create_declaration(State(node): State<AppState>, auth: UserAuth, body: Body) -> ApiResult<(StatusCode, Json<Audited<Declaration>>)> {
+pub async fn create_declaration(
+    State(node): State<AppState>,
+    auth: UserAuth,
+    body: Body,
+) -> ApiResult<(StatusCode, Json<Audited<Declaration>>)> {
     auth.require(&[Role::Admin])?;
     let req: CreateDeclaration = parse_json(body)?;
     let who = auth.0;

@@ -22,14 +22,21 @@ pub struct Health {
 /// Liveness and a few counts.
 #[utoipa::path(get, path = "/healthz", tag = "meta", responses((status = 200, body = Health)))]
 pub async fn healthz(State(node): State<AppState>) -> Json<Health> {
-    Json(Health { status: "ok", audit_entries: node.audit.len(), distinct_plates: node.store.distinct_plates() })
+    Json(Health {
+        status: "ok",
+        audit_entries: node.audit.len(),
+        distinct_plates: node.store.distinct_plates(),
+    })
 }
 
 /// Prometheus metrics (OpenMetrics text).
 #[utoipa::path(get, path = "/metrics", tag = "meta", responses((status = 200, description = "OpenMetrics text")))]
 pub async fn metrics(State(node): State<AppState>) -> impl IntoResponse {
     (
-        [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
         node.metrics.render(),
     )
 }
@@ -54,5 +61,14 @@ pub struct PurposeInfo {
 /// The purpose taxonomy.
 #[utoipa::path(get, path = "/api/v1/purposes", tag = "search", responses((status = 200, body = [PurposeInfo])))]
 pub async fn purposes() -> Json<Vec<PurposeInfo>> {
-    Json(Purpose::ALL.iter().map(|p| PurposeInfo { code: p.code(), label: p.label(), nibrs: p.nibrs() }).collect())
+    Json(
+        Purpose::ALL
+            .iter()
+            .map(|p| PurposeInfo {
+                code: p.code(),
+                label: p.label(),
+                nibrs: p.nibrs(),
+            })
+            .collect(),
+    )
 }

@@ -25,11 +25,26 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/login", post(directory::login))
         .route("/api/v1/logout", post(directory::logout))
         .route("/api/v1/me", get(directory::me))
-        .route("/api/v1/agencies", get(directory::list_agencies).post(directory::create_agency))
-        .route("/api/v1/users", get(directory::list_users).post(directory::create_user))
-        .route("/api/v1/cameras", get(directory::list_cameras).post(directory::create_camera))
-        .route("/api/v1/sharing-agreements", get(directory::list_agreements).post(directory::create_agreement))
-        .route("/api/v1/declarations", get(directory::list_declarations).post(directory::create_declaration))
+        .route(
+            "/api/v1/agencies",
+            get(directory::list_agencies).post(directory::create_agency),
+        )
+        .route(
+            "/api/v1/users",
+            get(directory::list_users).post(directory::create_user),
+        )
+        .route(
+            "/api/v1/cameras",
+            get(directory::list_cameras).post(directory::create_camera),
+        )
+        .route(
+            "/api/v1/sharing-agreements",
+            get(directory::list_agreements).post(directory::create_agreement),
+        )
+        .route(
+            "/api/v1/declarations",
+            get(directory::list_declarations).post(directory::create_declaration),
+        )
         .route("/api/v1/reads", post(reads::post_reads))
         .route("/api/v1/compat/openalpr", post(reads::post_openalpr))
         .route("/api/v1/searches", post(searches::post_search))
@@ -39,7 +54,10 @@ pub fn routes() -> Router<AppState> {
 }
 
 async fn not_found() -> ApiError {
-    ApiError::new(ErrorCode::NotFound, "no such route; see /api/v1/openapi.json")
+    ApiError::new(
+        ErrorCode::NotFound,
+        "no such route; see /api/v1/openapi.json",
+    )
 }
 
 /// Parses a JSON body into `T`, turning every failure (too large, not JSON, wrong shape) into the
@@ -49,7 +67,8 @@ async fn not_found() -> ApiError {
 /// 413 for an oversized body, 400 otherwise.
 pub fn parse_json<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, ApiError> {
     let bytes = body_bytes(body)?;
-    serde_json::from_slice(&bytes).map_err(|e| ApiError::bad_request(format!("invalid JSON body: {e}")))
+    serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::bad_request(format!("invalid JSON body: {e}")))
 }
 
 /// Unwraps a body, mapping the size-limit rejection to 413.

@@ -26,11 +26,24 @@ pub enum ReadBatch {
     Bare(Vec<NewRead>),
 }
 
-async fn ingest(node: &AppState, camera: &Camera, reads: Vec<NewRead>) -> ApiResult<(StatusCode, Json<IngestReport>)> {
+async fn ingest(
+    node: &AppState,
+    camera: &Camera,
+    reads: Vec<NewRead>,
+) -> ApiResult<(StatusCode, Json<IngestReport>)> {
     let report = node.ingest_reads(camera, reads).await?;
-    tracing::debug!(camera = camera.id.0, accepted = report.accepted, rejected = report.rejected, "ingest batch");
+    tracing::debug!(
+        camera = camera.id.0,
+        accepted = report.accepted,
+        rejected = report.rejected,
+        "ingest batch"
+    );
     // 422 only when nothing in the batch was usable, so a client cannot miss a total failure.
-    let status = if report.rejected == report.results.len() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let status = if report.rejected == report.results.len() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
     Ok((status, Json(report)))
 }
 
@@ -62,11 +75,19 @@ pub async fn post_openalpr(
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<(StatusCode, Json<IngestReport>)> {
     let bytes = body_bytes(body)?;
-    let value: serde_json::Value =
-        serde_json::from_slice(&bytes).map_err(|e| ApiError::bad_request(format!("invalid JSON body: {e}")))?;
+    let value: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::bad_request(format!("invalid JSON body: {e}")))?;
     let reads = sightline_ingest::openalpr::to_reads(&value)?;
     if reads.is_empty() {
-        return Ok((StatusCode::OK, Json(IngestReport { accepted: 0, duplicates: 0, rejected: 0, results: Vec::new() })));
+        return Ok((
+            StatusCode::OK,
+            Json(IngestReport {
+                accepted: 0,
+                duplicates: 0,
+                rejected: 0,
+                results: Vec::new(),
+            }),
+        ));
     }
     ingest(&node, &camera, reads).await
 }

@@ -33,11 +33,17 @@ pub async fn post_search(
         Err(e) => Err(n.searcher.refuse_unparsed(&who, e.message)),
     })
     .await?;
-    node.metrics.search_latency.observe(started.elapsed().as_secs_f64());
+    node.metrics
+        .search_latency
+        .observe(started.elapsed().as_secs_f64());
     match &result {
         Ok(r) => {
             node.metrics.audit_appends.inc();
-            let denied = r.owners.iter().filter(|o| o.outcome == OwnerOutcome::Excluded).count();
+            let denied = r
+                .owners
+                .iter()
+                .filter(|o| o.outcome == OwnerOutcome::Excluded)
+                .count();
             node.metrics.policy_denials.inc_by(denied as u64);
             let outcome = match (denied, r.owners.len()) {
                 (0, _) => "allowed",
