@@ -72,6 +72,7 @@ pub struct IngestArgs {
 #[derive(Serialize, Deserialize)]
 struct BenchMeta {
     reads: usize,
+    days: i64,
     vehicles: usize,
     sample_plates: Vec<String>,
     officer: String,
@@ -265,6 +266,7 @@ async fn ingest(args: IngestArgs) -> Result<()> {
     let secs = start.elapsed().as_secs_f64();
     let meta = BenchMeta {
         reads: stored,
+        days,
         vehicles,
         sample_plates,
         officer: "bench-officer".into(),
@@ -376,7 +378,8 @@ async fn search(data: PathBuf, queries: usize) -> Result<()> {
                     )
                 }
             };
-            let end = now - Duration::days(rng.gen_range(0..20));
+            // Windows end inside the benchmark's history, so every search has data to look at.
+            let end = now - Duration::hours(rng.gen_range(0..(meta.days * 24).max(1)));
             let req = SearchRequest {
                 purpose: Some("stolen_vehicle".into()),
                 case_number: Some("26-000001".into()),

@@ -1,13 +1,15 @@
 //! Evaluation: pick the policy sets that apply to the owner, ask Cedar, explain the answer.
 
+use crate::packs::{self, PackSource};
 use crate::request::PolicyRequest;
 use crate::{Error, Result};
 use cedar_policy::{
-    Authorizer, Context, Entities, EntityId, EntityTypeName, EntityUid, Policy, PolicyId,
-    PolicySet, Request,
+    Authorizer, Context, Entities, EntityId, EntityTypeName, EntityUid, PolicyId, PolicySet,
+    Request, Schema, ValidationMode, Validator,
 };
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::str::FromStr;
+use std::sync::{Arc, RwLock};
 
 /// The outcome for one owner.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,72 +63,138 @@ struct RuleInfo {
     explanation: String,
 }
 
-/// The policy engine: base policy plus law packs and agency policies.
+/// A loaded law pack.
 #[derive(Debug, Clone)]
+pub struct Pack {
+    /// Manifest.
+    pub manifest: packs::PackManifest,
+    /// Non-hit retention in minutes.
+    pub retention_minutes: i64,
+    /// Non-hit retention for private operators, in minutes.
+    pub private_retention_minutes: Option<i64>,
+    policies: PolicySet,
+}
+
+/// The policy engine: base policy, law packs by jurisdiction, agency policies.
+#[derive(Debug)]
 pub struct PolicyEngine {
+    schema: Schema,
     base: PolicySet,
-    /// Law packs by jurisdiction code (`US`, `US-IL`, `DE`).
-    packs: BTreeMap<String, PolicySet>,
-    /// Agency policies by agency id; they can only narrow (Cedar: any forbid wins).
+    packs: Vec<Pack>,
     agencies: BTreeMap<String, PolicySet>,
     rules: BTreeMap<String, RuleInfo>,
+    /// Combined policy sets by (owner jurisdiction, owner agency), built on first use.
+    combined: RwLock<HashMap<(String, String), Arc<PolicySet>>>,
 }
 
 const BASE: &str = include_str!("../policies/base.cedar");
+const SCHEMA: &str = include_str!("../policies/schema.cedarschema");
+
+fn parse_error(name: &str, e: impl std::fmt::Display) -> Error {
+    Error::Parse {
+        name: name.to_owned(),
+        message: e.to_string(),
+    }
+}
 
 impl PolicyEngine {
-    /// Builds the engine with the shipped base policy and no packs.
+    /// Builds the engine with the base policy and the shipped law packs.
     ///
     /// # Errors
-    /// Only if the shipped base policy were broken (caught by tests).
+    /// Only if a shipped file were broken (caught by tests).
+    pub fn with_shipped_packs() -> Result<Self> {
+        Self::with_packs(packs::shipped()?)
+    }
+
+    /// Builds the engine with the base policy and no law packs.
+    ///
+    /// # Errors
+    /// Only if the shipped base policy were broken.
     pub fn with_base() -> Result<Self> {
+        Self::with_packs(Vec::new())
+    }
+
+    /// Builds the engine with the base policy and the given packs, validating everything against
+    /// the schema.
+    ///
+    /// # Errors
+    /// The first pack that fails to parse or validate, naming its file and rule.
+    pub fn with_packs(sources: Vec<PackSource>) -> Result<Self> {
+        let (schema, _) = Schema::from_cedarschema_str(SCHEMA)
+            .map_err(|e| parse_error("policies/schema.cedarschema", e))?;
         let mut e = PolicyEngine {
+            schema,
             base: PolicySet::new(),
-            packs: BTreeMap::new(),
+            packs: Vec::new(),
             agencies: BTreeMap::new(),
             rules: BTreeMap::new(),
+            combined: RwLock::new(HashMap::new()),
         };
-        e.base = e.parse_set("base", BASE)?;
+        e.base = e.parse_set("policies/base.cedar", BASE)?;
+        for s in sources {
+            let policies = e.parse_set(&s.origin, &s.policies)?;
+            let retention =
+                |r: &str| packs::parse_retention(r).map_err(|m| parse_error(&s.origin, m));
+            e.packs.push(Pack {
+                retention_minutes: retention(&s.manifest.nonhit_retention)?,
+                private_retention_minutes: s
+                    .manifest
+                    .private_nonhit_retention
+                    .as_deref()
+                    .map(retention)
+                    .transpose()?,
+                manifest: s.manifest,
+                policies,
+            });
+        }
         Ok(e)
     }
 
-    /// Adds (or replaces) the law pack for a jurisdiction code.
-    ///
-    /// # Errors
-    /// Parse errors, missing annotations, duplicate ids.
-    pub fn add_pack(&mut self, jurisdiction: &str, src: &str) -> Result<()> {
-        let set = self.parse_set(jurisdiction, src)?;
-        self.packs.insert(jurisdiction.to_owned(), set);
-        Ok(())
+    /// Returns the loaded packs.
+    pub fn packs(&self) -> &[Pack] {
+        &self.packs
     }
 
     /// Adds (or replaces) an agency's own policy. Only `forbid` rules are accepted, so that an
     /// agency policy can narrow what the law allows but never widen it.
     ///
     /// # Errors
-    /// Parse errors, missing annotations, or a `permit` rule.
-    pub fn add_agency_policy(&mut self, agency: &str, src: &str) -> Result<()> {
-        let set = self.parse_set(agency, src)?;
+    /// Parse or validation errors, missing annotations, or a `permit` rule.
+    pub fn set_agency_policy(&mut self, agency: &str, src: &str) -> Result<()> {
+        let name = format!("agency policy of {agency}");
+        // Forget the old set's rule ids first so that re-submitting the same ids is not a clash.
+        if let Some(old) = self.agencies.remove(agency) {
+            for p in old.policies() {
+                self.rules.remove(&p.id().to_string());
+            }
+        }
+        let set = self.parse_set(&name, src)?;
         if set
             .policies()
             .any(|p| p.effect() == cedar_policy::Effect::Permit)
         {
-            return Err(Error::Parse {
-                name: agency.to_owned(),
-                message: "agency policies may only contain forbid rules".into(),
-            });
+            for p in set.policies() {
+                self.rules.remove(&p.id().to_string());
+            }
+            return Err(parse_error(
+                &name,
+                "agency policies may only contain forbid rules",
+            ));
         }
         self.agencies.insert(agency.to_owned(), set);
+        self.combined
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
         Ok(())
     }
 
+    /// Parses a set, checks annotations and unique ids, and validates it against the schema.
     fn parse_set(&mut self, name: &str, src: &str) -> Result<PolicySet> {
-        let parsed = PolicySet::from_str(src).map_err(|e| Error::Parse {
-            name: name.to_owned(),
-            message: e.to_string(),
-        })?;
+        let parsed = PolicySet::from_str(src).map_err(|e| parse_error(name, e))?;
         let mut out = PolicySet::new();
         let mut seen = HashSet::new();
+        let mut new_rules = Vec::new();
         for p in parsed.policies() {
             let ann = |key: &'static str| {
                 p.annotation(key)
@@ -141,48 +209,110 @@ impl PolicyEngine {
                 citation: ann("citation")?,
                 explanation: ann("explanation")?,
             };
-            if !seen.insert(id.clone()) || (self.rules.contains_key(&id) && !self.owns(name, &id)) {
+            if !seen.insert(id.clone()) || self.rules.contains_key(&id) {
                 return Err(Error::DuplicateId(id));
             }
-            let policy: Policy = p.new_id(PolicyId::new(id.clone()));
-            out.add(policy).map_err(|e| Error::Parse {
-                name: name.to_owned(),
-                message: e.to_string(),
-            })?;
-            self.rules.insert(id, info);
+            out.add(p.new_id(PolicyId::new(id.clone())))
+                .map_err(|e| parse_error(name, e))?;
+            new_rules.push((id, info));
         }
+        let result = Validator::new(self.schema.clone()).validate(&out, ValidationMode::Strict);
+        if let Some(err) = result.validation_errors().next() {
+            return Err(parse_error(
+                name,
+                format!("rule `{}` does not validate: {err}", err.policy_id()),
+            ));
+        }
+        self.rules.extend(new_rules);
         Ok(out)
     }
 
-    /// Tells whether rule `id` belongs to the set being replaced (re-adding a pack is fine).
-    fn owns(&self, name: &str, id: &str) -> bool {
-        let pid = PolicyId::new(id);
-        self.packs
-            .get(name)
-            .or_else(|| self.agencies.get(name))
-            .is_some_and(|s| s.policy(&pid).is_some())
+    /// Returns the packs that govern an owner jurisdiction: every pack naming it or its country,
+    /// or, when none does, the fallback packs (`US-default`).
+    pub fn packs_for(&self, jurisdiction: &str) -> Vec<&Pack> {
+        let (fallback, specific): (Vec<&Pack>, Vec<&Pack>) = self
+            .packs
+            .iter()
+            .filter(|p| packs::specificity(&p.manifest.applies_to, jurisdiction).is_some())
+            .partition(|p| p.manifest.fallback);
+        if specific.is_empty() {
+            fallback
+        } else {
+            specific
+        }
     }
 
-    /// Returns the policy sets that apply to an owner, base first.
-    fn applicable(&self, req: &PolicyRequest) -> PolicySet {
+    /// Returns the non-hit retention in force for an owner, in minutes: the strictest applicable
+    /// pack, 30 days when none applies.
+    pub fn retention_minutes(&self, jurisdiction: &str, private: bool) -> i64 {
+        self.packs_for(jurisdiction)
+            .iter()
+            .map(|p| {
+                if private {
+                    p.private_retention_minutes.unwrap_or(p.retention_minutes)
+                } else {
+                    p.retention_minutes
+                }
+            })
+            .min()
+            .unwrap_or(30 * 24 * 60)
+    }
+
+    fn set_for(&self, req: &PolicyRequest) -> Arc<PolicySet> {
+        let key = (req.owner.jurisdiction.clone(), req.owner.agency.clone());
+        if let Some(s) = self
+            .combined
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+        {
+            return s.clone();
+        }
         let mut all = self.base.clone();
-        let sets = [
-            self.packs.get(&req.owner.country),
-            self.packs
-                .get(&req.owner.jurisdiction)
-                .filter(|_| req.owner.jurisdiction != req.owner.country),
-            self.agencies.get(&req.owner.agency),
-        ];
-        for set in sets.into_iter().flatten() {
+        let packs = self.packs_for(&req.owner.jurisdiction);
+        let agency = self.agencies.get(&req.owner.agency);
+        for set in packs.iter().map(|p| &p.policies).chain(agency) {
             for p in set.policies() {
                 let _ = all.add(p.clone());
             }
         }
+        let all = Arc::new(all);
+        self.combined
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, all.clone());
         all
     }
 
-    /// Decides for one owner. Evaluation errors deny (fail closed).
+    /// Decides for one owner. When the search is made on behalf of another agency, it is
+    /// evaluated a second time as that agency, and both must allow. Evaluation errors deny.
     pub fn evaluate(&self, req: &PolicyRequest) -> Decision {
+        let first = self.evaluate_once(req);
+        if !first.is_allow() || req.on_behalf_of.agency == req.requester.agency {
+            return first;
+        }
+        let mut as_behalf = req.clone();
+        as_behalf.requester = req.on_behalf_of.clone();
+        as_behalf.agreement_purposes = req.on_behalf_agreement_purposes.clone();
+        as_behalf.declaration_on_record = req.on_behalf_declaration_on_record;
+        match self.evaluate_once(&as_behalf) {
+            Decision::Deny {
+                rule,
+                citation,
+                explanation,
+            } => Decision::Deny {
+                rule,
+                citation,
+                explanation: format!(
+                    "Evaluated as {}, on whose behalf the search is made: {explanation}",
+                    req.on_behalf_of.agency
+                ),
+            },
+            Decision::Allow { .. } => first,
+        }
+    }
+
+    fn evaluate_once(&self, req: &PolicyRequest) -> Decision {
         match self.try_evaluate(req) {
             Ok(d) => d,
             Err(msg) => Decision::Deny {
@@ -208,7 +338,7 @@ impl PolicyEngine {
             Context::from_json_value(req.context_json(), None).map_err(|e| e.to_string())?;
         let request =
             Request::new(principal, action, resource, context, None).map_err(|e| e.to_string())?;
-        let set = self.applicable(req);
+        let set = self.set_for(req);
         let response = Authorizer::new().is_authorized(&request, &set, &Entities::empty());
         if let Some(err) = response.diagnostics().errors().next() {
             return Err(err.to_string());
@@ -248,109 +378,12 @@ impl PolicyEngine {
                 rule: "base.default-deny".into(),
                 citation: "Sightline base policy §2: deny by default".into(),
                 explanation: format!(
-                    "No sharing agreement from {} covers purpose `{}` for your agency.",
+                    "No sharing agreement from {} covers purpose `{}` for {}.",
                     req.owner.agency,
-                    req.purpose.code()
+                    req.purpose.code(),
+                    req.requester.agency
                 ),
             },
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::request::PartyFacts;
-    use sightline_types::{Purpose, Role};
-
-    fn party(agency: &str, kind: &str, j: &str) -> PartyFacts {
-        PartyFacts {
-            agency: agency.into(),
-            kind: kind.into(),
-            jurisdiction: j.into(),
-            country: j[..2].into(),
-            public: kind != "private",
-        }
-    }
-
-    fn req(owner: &str, agreement: &[Purpose]) -> PolicyRequest {
-        let me = party("oak-park-pd", "municipal", "US-IL");
-        PolicyRequest {
-            user_id: 1,
-            role: Role::Officer,
-            requester: me.clone(),
-            on_behalf_of: me,
-            owner: if owner == "oak-park-pd" {
-                party(owner, "municipal", "US-IL")
-            } else {
-                party(owner, "sheriff", "US-TX")
-            },
-            purpose: Purpose::StolenVehicle,
-            purposes: vec![Purpose::StolenVehicle],
-            has_case_number: true,
-            agreement_purposes: agreement.to_vec(),
-            on_behalf_agreement_purposes: vec![],
-            declaration_on_record: false,
-            lookback_days: 3,
-        }
-    }
-
-    #[test]
-    fn test_own_data_allowed() {
-        let e = PolicyEngine::with_base().unwrap();
-        let d = e.evaluate(&req("oak-park-pd", &[]));
-        assert_eq!(d.parts().0, "base.own-agency");
-        assert!(d.is_allow());
-    }
-
-    #[test]
-    fn test_other_owner_needs_agreement_for_purpose() {
-        let e = PolicyEngine::with_base().unwrap();
-        let d = e.evaluate(&req("harris-so", &[]));
-        assert_eq!(d.parts().0, "base.default-deny");
-        assert!(d.parts().2.contains("stolen_vehicle"));
-        let d = e.evaluate(&req("harris-so", &[Purpose::Homicide]));
-        assert!(!d.is_allow());
-        let d = e.evaluate(&req("harris-so", &[Purpose::StolenVehicle]));
-        assert_eq!(d.parts().0, "base.sharing-agreement");
-    }
-
-    #[test]
-    fn test_role_and_case_number_forbids() {
-        let e = PolicyEngine::with_base().unwrap();
-        let mut r = req("oak-park-pd", &[]);
-        r.role = Role::Auditor;
-        assert_eq!(e.evaluate(&r).parts().0, "base.role-may-search");
-        let mut r = req("oak-park-pd", &[]);
-        r.has_case_number = false;
-        assert_eq!(e.evaluate(&r).parts().0, "base.case-number-required");
-    }
-
-    #[test]
-    fn test_pack_forbid_wins_and_is_cited() {
-        let mut e = PolicyEngine::with_base().unwrap();
-        e.add_pack(
-            "US-TX",
-            r#"@id("tx.test") @citation("Test Code §1") @explanation("Test rule.")
-               forbid (principal, action, resource) when { context.purposes.contains("stolen_vehicle") };"#,
-        )
-        .unwrap();
-        let d = e.evaluate(&req("harris-so", &[Purpose::StolenVehicle]));
-        assert_eq!(d.parts(), ("tx.test", "Test Code §1", "Test rule."));
-        // Packs apply by the owner's jurisdiction only.
-        assert!(e.evaluate(&req("oak-park-pd", &[])).is_allow());
-    }
-
-    #[test]
-    fn test_agency_policy_may_not_permit_and_needs_annotations() {
-        let mut e = PolicyEngine::with_base().unwrap();
-        let permit =
-            r#"@id("x") @citation("c") @explanation("e") permit (principal, action, resource);"#;
-        assert!(e.add_agency_policy("oak-park-pd", permit).is_err());
-        let bare = "forbid (principal, action, resource);";
-        assert!(matches!(
-            e.add_pack("US", bare),
-            Err(Error::MissingAnnotation { .. })
-        ));
     }
 }

@@ -1,8 +1,11 @@
 //! Policy: the pure decision whether one data owner's data may answer one search.
 //!
 //! `(who, what, why, whose data, context) → allow | deny(rule, citation)`. Rules are Cedar policy
-//! sets (`cedar-policy`): the base policy shipped in `policies/base.cedar`, then law packs keyed
-//! by jurisdiction (a pack for `US` applies to every `US-…` owner), then each owner's own policy.
+//! sets (`cedar-policy`): the base policy shipped in `policies/base.cedar`, then the law packs of
+//! the owner's jurisdiction (`packs/index.toml`: `US-IL`, `DE` + `EU-LED`, the `US-*` fallback),
+//! then the owner agency's own forbid-only policy. Everything is validated against
+//! `policies/schema.cedarschema` when loaded. Free-text reasons are screened for prohibited
+//! purposes by [`screening`] (rules published in `screening/rules.toml`).
 //! Every rule carries `@id`, `@citation` and `@explanation` annotations so that a denial names
 //! the rule and its source. No I/O happens here: callers gather the facts ([`PolicyRequest`]).
 //!
@@ -11,10 +14,12 @@
 #![deny(missing_docs)]
 
 mod engine;
+pub mod packs;
 mod request;
+pub mod screening;
 
-pub use engine::{Decision, PolicyEngine};
-pub use request::{PartyFacts, PolicyRequest};
+pub use engine::{Decision, Pack, PolicyEngine};
+pub use request::{EU_COUNTRIES, PartyFacts, PolicyRequest, case_number_shape};
 
 use sightline_types::ErrorCode;
 

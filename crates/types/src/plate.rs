@@ -307,7 +307,10 @@ mod tests {
         assert!(p.matches("ABX12345"));
         assert!(!p.matches("AB12"));
         assert_eq!(p.literal_prefix(), "AB");
-        assert_eq!(PlatePattern::parse("ab?123*").unwrap().longest_literal(), "123");
+        assert_eq!(
+            PlatePattern::parse("ab?123*").unwrap().longest_literal(),
+            "123"
+        );
         assert!(PlatePattern::parse("*").is_err());
         assert!(PlatePattern::parse("**1").unwrap().matches("XYZ1"));
         assert!(PlatePattern::parse("a%").is_err());
