@@ -162,26 +162,45 @@ impl PolicyEngine {
     /// Parse or validation errors, missing annotations, or a `permit` rule.
     pub fn set_agency_policy(&mut self, agency: &str, src: &str) -> Result<()> {
         let name = format!("agency policy of {agency}");
-        // Forget the old set's rule ids first so that re-submitting the same ids is not a clash.
-        if let Some(old) = self.agencies.remove(agency) {
-            for p in old.policies() {
-                self.rules.remove(&p.id().to_string());
+        // Forget the old set's rule ids first so that re-submitting the same ids is not a clash;
+        // put them back if the new text is refused, so a bad update changes nothing.
+        let old = self.agencies.remove(agency);
+        let old_rules: Vec<(String, RuleInfo)> = old
+            .iter()
+            .flat_map(|set| set.policies())
+            .filter_map(|p| {
+                let id = p.id().to_string();
+                self.rules.remove(&id).map(|info| (id, info))
+            })
+            .collect();
+        let parsed = self.parse_set(&name, src).and_then(|set| {
+            if set
+                .policies()
+                .any(|p| p.effect() == cedar_policy::Effect::Permit)
+            {
+                for p in set.policies() {
+                    self.rules.remove(&p.id().to_string());
+                }
+                Err(parse_error(
+                    &name,
+                    "agency policies may only contain forbid rules",
+                ))
+            } else {
+                Ok(set)
+            }
+        });
+        match parsed {
+            Ok(set) => {
+                self.agencies.insert(agency.to_owned(), set);
+            }
+            Err(e) => {
+                if let Some(set) = old {
+                    self.agencies.insert(agency.to_owned(), set);
+                }
+                self.rules.extend(old_rules);
+                return Err(e);
             }
         }
-        let set = self.parse_set(&name, src)?;
-        if set
-            .policies()
-            .any(|p| p.effect() == cedar_policy::Effect::Permit)
-        {
-            for p in set.policies() {
-                self.rules.remove(&p.id().to_string());
-            }
-            return Err(parse_error(
-                &name,
-                "agency policies may only contain forbid rules",
-            ));
-        }
-        self.agencies.insert(agency.to_owned(), set);
         self.combined
             .write()
             .unwrap_or_else(|e| e.into_inner())

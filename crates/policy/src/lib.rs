@@ -14,6 +14,7 @@
 #![deny(missing_docs)]
 
 mod engine;
+pub mod explain;
 pub mod packs;
 mod request;
 pub mod screening;

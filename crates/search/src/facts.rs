@@ -1,13 +1,14 @@
-//! Gathers the facts the policy needs (agreements, declarations) once per search and builds a
-//! [`PolicyRequest`] per data owner.
+//! Gathers the facts the policy needs once per search (agreements, declarations, camera
+//! positions, screening of the free text) and builds a [`PolicyRequest`] per data owner.
 
 use crate::validate::ParsedSearch;
 use crate::{Principal, Result};
 use chrono::{DateTime, Utc};
-use sightline_policy::{PartyFacts, PolicyRequest};
+use sightline_policy::screening::{ScreenHit, infer_purposes};
+use sightline_policy::{PartyFacts, PolicyEngine, PolicyRequest, case_number_shape};
 use sightline_store::{Declaration, SharingAgreement, Store};
-use sightline_types::{Agency, Purpose};
-use std::collections::BTreeSet;
+use sightline_types::{Agency, AgencyId, Purpose};
+use std::collections::{BTreeSet, HashMap};
 
 pub(crate) struct Facts<'a> {
     who: &'a Principal,
@@ -15,6 +16,10 @@ pub(crate) struct Facts<'a> {
     now: DateTime<Utc>,
     agreements: Vec<SharingAgreement>,
     declarations: Vec<Declaration>,
+    positions: HashMap<AgencyId, Vec<(f64, f64)>>,
+    purposes: Vec<Purpose>,
+    /// What the screening rules found in the reason and on-behalf-of text.
+    pub(crate) hits: Vec<ScreenHit>,
 }
 
 impl<'a> Facts<'a> {
@@ -30,28 +35,58 @@ impl<'a> Facts<'a> {
             .filter(|a| a.is_active(now))
             .collect();
         let declarations = store.declarations()?;
+        let mut positions: HashMap<AgencyId, Vec<(f64, f64)>> = HashMap::new();
+        for c in store.cameras() {
+            positions
+                .entry(c.owner.clone())
+                .or_default()
+                .push((c.lat, c.lon));
+        }
+        let behalf_texts = search
+            .on_behalf_of
+            .as_ref()
+            .map(|a| format!("{} {}", a.id, a.name))
+            .unwrap_or_default();
+        let (purposes, hits) = infer_purposes(search.purpose, &[&search.reason, &behalf_texts])
+            .unwrap_or_else(|_| (vec![search.purpose], Vec::new()));
         Ok(Facts {
             who,
             search,
             now,
             agreements,
             declarations,
+            positions,
+            purposes,
+            hits,
         })
     }
 
     fn granted(&self, owner: &Agency, to: &Agency) -> Vec<Purpose> {
+        let pos = self
+            .positions
+            .get(&to.id)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         let set: BTreeSet<Purpose> = self
             .agreements
             .iter()
-            .filter(|a| a.owner == owner.id && a.grantee.covers(to))
+            .filter(|a| a.owner == owner.id && a.grantee.covers(to, pos))
             .flat_map(|a| a.purposes.iter().copied())
             .collect();
         set.into_iter().collect()
     }
 
-    pub(crate) fn request_for(&self, owner: &Agency) -> PolicyRequest {
+    fn declared(&self, agency: &Agency, owner: &Agency) -> bool {
+        self.declarations
+            .iter()
+            .any(|d| d.agency == agency.id && d.jurisdiction == owner.jurisdiction)
+    }
+
+    pub(crate) fn request_for(&self, engine: &PolicyEngine, owner: &Agency) -> PolicyRequest {
         let me = &self.who.agency;
         let behalf = self.search.on_behalf_of.as_ref().unwrap_or(me);
+        let window = self.search.window;
+        let window_minutes = (window.to - window.from).num_minutes().max(0);
         PolicyRequest {
             user_id: self.who.user.id.0,
             role: self.who.user.role,
@@ -59,19 +94,31 @@ impl<'a> Facts<'a> {
             on_behalf_of: PartyFacts::from(behalf),
             owner: PartyFacts::from(owner),
             purpose: self.search.purpose,
-            purposes: vec![self.search.purpose],
+            purposes: self.purposes.clone(),
             has_case_number: !self.search.case_number.is_empty(),
+            case_number_shape: case_number_shape(&self.search.case_number),
+            query_kind: if self.search.plate.is_some() {
+                "plate"
+            } else {
+                "description"
+            }
+            .into(),
+            window_hours: (window_minutes + 59) / 60,
+            lookback_minutes: (self.now - window.from).num_minutes().max(0),
+            owner_retention_minutes: engine
+                .retention_minutes(owner.jurisdiction.as_str(), !owner.kind.is_public()),
             agreement_purposes: if owner.id == me.id {
                 Vec::new()
             } else {
                 self.granted(owner, me)
             },
-            on_behalf_agreement_purposes: self.granted(owner, behalf),
-            declaration_on_record: self
-                .declarations
-                .iter()
-                .any(|d| d.agency == me.id && d.jurisdiction == owner.jurisdiction),
-            lookback_days: (self.now - self.search.window.from).num_days().max(0),
+            on_behalf_agreement_purposes: if owner.id == behalf.id {
+                Vec::new()
+            } else {
+                self.granted(owner, behalf)
+            },
+            declaration_on_record: self.declared(me, owner),
+            on_behalf_declaration_on_record: self.declared(behalf, owner),
         }
     }
 }

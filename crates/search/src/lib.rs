@@ -205,7 +205,7 @@ impl Searcher {
         let engine = self.policy.read().unwrap_or_else(|e| e.into_inner());
         let decisions: Vec<(&Agency, Decision)> = owners
             .iter()
-            .map(|o| (*o, engine.evaluate(&facts.request_for(o))))
+            .map(|o| (*o, engine.evaluate(&facts.request_for(&engine, o))))
             .collect();
         drop(engine);
         let allowed: HashSet<&AgencyId> = decisions
@@ -275,6 +275,7 @@ impl Searcher {
         let details = json!({
             "request": request_json,
             "on_behalf_of_kind": parsed.on_behalf_of.as_ref().map(|a| a.kind.code()),
+            "screening": facts.hits,
             "decisions": owner_decisions,
             "result_count": results.len(),
             "truncated": truncated,

@@ -29,6 +29,26 @@ pub struct NodeConfig {
     /// Created at first start when the node has no agencies.
     #[serde(default)]
     pub bootstrap: Option<Bootstrap>,
+    /// Law packs and retention.
+    #[serde(default)]
+    pub policy: PolicyConfig,
+}
+
+/// Policy settings.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyConfig {
+    /// A directory with `index.toml` and `.cedar` files; its packs replace shipped packs with the
+    /// same id and add new ones.
+    #[serde(default)]
+    pub packs_dir: Option<PathBuf>,
+    /// How often the retention job runs, seconds (0 disables it).
+    #[serde(default = "default_retention_interval")]
+    pub retention_interval_s: u64,
+}
+
+fn default_retention_interval() -> u64 {
+    60
 }
 
 /// The first agency and its administrator.
@@ -72,6 +92,10 @@ impl NodeConfig {
             max_body_bytes: default_body(),
             ingest: IngestLimits::default(),
             bootstrap: None,
+            policy: PolicyConfig {
+                packs_dir: None,
+                retention_interval_s: default_retention_interval(),
+            },
         }
     }
 }

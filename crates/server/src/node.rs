@@ -21,8 +21,8 @@ pub enum OpenError {
     /// The audit log failed to open.
     #[error("cannot open audit log")]
     Audit(#[from] sightline_audit::Error),
-    /// The shipped policy failed to load.
-    #[error("cannot load policy")]
+    /// A policy (shipped, deployment pack or agency policy) failed to load.
+    #[error("cannot load policy: {0}")]
     Policy(#[from] sightline_policy::Error),
 }
 
@@ -63,7 +63,15 @@ impl Node {
     pub fn open_with_clock(config: NodeConfig, clock: Arc<dyn Clock>) -> Result<Self, OpenError> {
         let store = Arc::new(Store::open(&config.data_dir, config.durability)?);
         let audit = Arc::new(AuditLog::open(&config.data_dir, clock.clone())?);
-        let policy = Arc::new(RwLock::new(PolicyEngine::with_base()?));
+        let mut packs = sightline_policy::packs::shipped()?;
+        if let Some(dir) = &config.policy.packs_dir {
+            packs = sightline_policy::packs::merge(packs, sightline_policy::packs::read_dir(dir)?);
+        }
+        let mut engine = PolicyEngine::with_packs(packs)?;
+        for (agency, text) in store.agency_policies()? {
+            engine.set_agency_policy(agency.as_str(), &text)?;
+        }
+        let policy = Arc::new(RwLock::new(engine));
         let searcher = Searcher::new(store.clone(), audit.clone(), policy.clone(), clock.clone());
         let ingest = Ingest::new(store.clone(), clock.clone(), config.ingest.clone());
         Ok(Node {

@@ -69,14 +69,25 @@ pub struct NewCamera {
 }
 
 /// Who a sharing agreement grants access to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "kind", content = "value", rename_all = "snake_case")]
 pub enum Grantee {
     /// One agency.
     Agency(AgencyId),
     /// Every agency whose jurisdiction is this one or inside it (`US-IL`, or `US` for a country).
     Jurisdiction(Jurisdiction),
-    /// Every agency on the network (national opt-in).
+    /// Several named agencies (a task force, a regional group).
+    Group(Vec<AgencyId>),
+    /// Every agency with a camera within `radius_km` of a point.
+    Radius {
+        /// Centre latitude.
+        lat: f64,
+        /// Centre longitude.
+        lon: f64,
+        /// Radius, kilometres.
+        radius_km: f64,
+    },
+    /// Every agency on the network (national opt-in; never implied).
     National,
 }
 
@@ -85,6 +96,15 @@ impl Grantee {
         match self {
             Grantee::Agency(a) => ("agency", a.to_string()),
             Grantee::Jurisdiction(j) => ("jurisdiction", j.to_string()),
+            Grantee::Group(g) => (
+                "group",
+                g.iter().map(AgencyId::as_str).collect::<Vec<_>>().join(","),
+            ),
+            Grantee::Radius {
+                lat,
+                lon,
+                radius_km,
+            } => ("radius", format!("{lat},{lon},{radius_km}")),
             Grantee::National => ("national", String::new()),
         }
     }
@@ -96,15 +116,40 @@ impl Grantee {
             "jurisdiction" => Ok(Grantee::Jurisdiction(
                 Jurisdiction::parse(&value).map_err(bad)?,
             )),
+            "group" => Ok(Grantee::Group(
+                value
+                    .split(',')
+                    .map(|s| AgencyId::parse(s).map_err(bad))
+                    .collect::<Result<_>>()?,
+            )),
+            "radius" => {
+                let v: Vec<f64> = value.split(',').filter_map(|x| x.parse().ok()).collect();
+                match v[..] {
+                    [lat, lon, radius_km] => Ok(Grantee::Radius {
+                        lat,
+                        lon,
+                        radius_km,
+                    }),
+                    _ => Err(Error::Corrupt(format!("radius grantee `{value}`"))),
+                }
+            }
             "national" => Ok(Grantee::National),
             other => Err(Error::Corrupt(format!("grantee kind `{other}`"))),
         }
     }
 
-    /// Tells whether the grant covers an agency.
-    pub fn covers(&self, agency: &Agency) -> bool {
+    /// Tells whether the grant covers an agency; `positions` are its cameras' (lat, lon).
+    pub fn covers(&self, agency: &Agency, positions: &[(f64, f64)]) -> bool {
         match self {
             Grantee::Agency(a) => *a == agency.id,
+            Grantee::Group(g) => g.contains(&agency.id),
+            Grantee::Radius {
+                lat,
+                lon,
+                radius_km,
+            } => positions.iter().any(|(la, lo)| {
+                sightline_types::search::haversine_m(*lat, *lon, *la, *lo) <= radius_km * 1000.0
+            }),
             Grantee::Jurisdiction(j) => {
                 let code = agency.jurisdiction.as_str();
                 code == j.as_str() || code.starts_with(&format!("{}-", j.as_str()))
@@ -478,8 +523,16 @@ impl Store {
     /// `NotFound` for an unknown owner or grantee agency.
     pub fn create_agreement(&self, a: &SharingAgreement) -> Result<SharingAgreement> {
         self.agency(&a.owner)?;
-        if let Grantee::Agency(g) = &a.grantee {
-            self.agency(g)?;
+        match &a.grantee {
+            Grantee::Agency(g) => {
+                self.agency(g)?;
+            }
+            Grantee::Group(gs) => {
+                for g in gs {
+                    self.agency(g)?;
+                }
+            }
+            _ => {}
         }
         let (kind, value) = a.grantee.to_columns();
         let purposes: Vec<&str> = a.purposes.iter().map(|p| p.code()).collect();
@@ -584,6 +637,158 @@ impl Store {
                     statement: r.3,
                     signed_by: r.4,
                     recorded_at: ts(r.5),
+                })
+            })
+            .collect()
+    }
+}
+
+/// A legal hold: reads of a plate in a window, owned by one agency, kept past retention while the
+/// case is open.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct LegalHold {
+    /// Id (0 before it is stored).
+    pub id: i64,
+    /// Data owner whose reads are held.
+    pub owner: AgencyId,
+    /// Case the hold belongs to.
+    pub case_number: String,
+    /// Normalised plate.
+    pub plate: String,
+    /// Window start.
+    pub from: DateTime<Utc>,
+    /// Window end.
+    pub to: DateTime<Utc>,
+    /// Why.
+    pub reason: String,
+    /// Who placed it.
+    pub created_by: String,
+    /// When.
+    pub created_at: DateTime<Utc>,
+    /// When it was released, if it was.
+    pub released_at: Option<DateTime<Utc>>,
+}
+
+impl Store {
+    /// Stores (replaces) an agency's own policy text.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown agency.
+    pub fn set_agency_policy(
+        &self,
+        agency: &AgencyId,
+        cedar: &str,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.agency(agency)?;
+        self.with_directory(|c| {
+            c.execute(
+                "INSERT INTO agency_policies(agency_id, cedar, updated_by, updated_us) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT(agency_id) DO UPDATE SET cedar = excluded.cedar, updated_by = excluded.updated_by, updated_us = excluded.updated_us",
+                (agency.as_str(), cedar, by, now.timestamp_micros()),
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Returns every agency policy.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn agency_policies(&self) -> Result<Vec<(AgencyId, String)>> {
+        let rows: Vec<(String, String)> = self.with_directory(|c| {
+            let mut stmt =
+                c.prepare("SELECT agency_id, cedar FROM agency_policies ORDER BY agency_id")?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })?;
+        rows.into_iter()
+            .map(|(a, t)| Ok((AgencyId::parse(&a).map_err(corrupt)?, t)))
+            .collect()
+    }
+
+    /// Places a legal hold.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown owner.
+    pub fn create_hold(&self, h: &LegalHold) -> Result<LegalHold> {
+        self.agency(&h.owner)?;
+        let id = self.with_directory(|c| {
+            c.execute(
+                "INSERT INTO legal_holds(owner_id, case_number, plate, from_us, to_us, reason, created_by, created_us) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                (h.owner.as_str(), &h.case_number, &h.plate, h.from.timestamp_micros(), h.to.timestamp_micros(), &h.reason, &h.created_by, h.created_at.timestamp_micros()),
+            )?;
+            Ok(c.last_insert_rowid())
+        })?;
+        Ok(LegalHold { id, ..h.clone() })
+    }
+
+    /// Releases a hold; returns it, or `NotFound`.
+    ///
+    /// # Errors
+    /// `NotFound` when there is no open hold with that id for that owner.
+    pub fn release_hold(&self, id: i64, owner: &AgencyId, now: DateTime<Utc>) -> Result<LegalHold> {
+        let n = self.with_directory(|c| {
+            Ok(c.execute(
+                "UPDATE legal_holds SET released_us = ?1 WHERE id = ?2 AND owner_id = ?3 AND released_us IS NULL",
+                (now.timestamp_micros(), id, owner.as_str()),
+            )?)
+        })?;
+        if n == 0 {
+            return Err(Error::NotFound(format!("open legal hold {id}")));
+        }
+        self.holds(true)?
+            .into_iter()
+            .find(|h| h.id == id)
+            .ok_or_else(|| Error::NotFound(format!("legal hold {id}")))
+    }
+
+    /// Returns legal holds (all, or only open ones).
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn holds(&self, include_released: bool) -> Result<Vec<LegalHold>> {
+        type Row = (
+            i64,
+            String,
+            String,
+            String,
+            i64,
+            i64,
+            String,
+            String,
+            i64,
+            Option<i64>,
+        );
+        let rows: Vec<Row> = self.with_directory(|c| {
+            let mut stmt = c.prepare(
+                "SELECT id, owner_id, case_number, plate, from_us, to_us, reason, created_by, created_us, released_us \
+                 FROM legal_holds WHERE ?1 OR released_us IS NULL ORDER BY id",
+            )?;
+            let rows = stmt
+                .query_map([include_released], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(LegalHold {
+                    id: r.0,
+                    owner: AgencyId::parse(&r.1).map_err(corrupt)?,
+                    case_number: r.2,
+                    plate: r.3,
+                    from: ts(r.4),
+                    to: ts(r.5),
+                    reason: r.6,
+                    created_by: r.7,
+                    created_at: ts(r.8),
+                    released_at: r.9.map(ts),
                 })
             })
             .collect()

@@ -20,15 +20,17 @@ mod dictionary;
 pub mod directory;
 mod partition;
 mod query;
+pub mod retention;
 mod schema;
 mod writer;
 
 pub use dictionary::PlateId;
 pub use directory::{
-    Declaration, Grantee, NewCamera, NewUser, SharingAgreement, TokenKind, UserRecord,
+    Declaration, Grantee, LegalHold, NewCamera, NewUser, SharingAgreement, TokenKind, UserRecord,
 };
 pub use partition::{day_of, day_start};
 pub use query::{MAX_RESOLVED_PLATES, PlateSelector, ReadQuery, ReadSelector};
+pub use retention::{PurgeReport, PurgeRule};
 pub use writer::{AppendOutcome, ReadRecord};
 
 use dictionary::PlateDictionary;

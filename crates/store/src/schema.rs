@@ -80,6 +80,24 @@ CREATE TABLE IF NOT EXISTS declarations (
     signed_by TEXT NOT NULL,
     recorded_us INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS agency_policies (
+    agency_id TEXT PRIMARY KEY REFERENCES agencies(id),
+    cedar TEXT NOT NULL,
+    updated_by TEXT NOT NULL,
+    updated_us INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS legal_holds (
+    id INTEGER PRIMARY KEY,
+    owner_id TEXT NOT NULL REFERENCES agencies(id),
+    case_number TEXT NOT NULL,
+    plate TEXT NOT NULL,
+    from_us INTEGER NOT NULL,
+    to_us INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_us INTEGER NOT NULL,
+    released_us INTEGER
+);
 CREATE TABLE IF NOT EXISTS plates (
     id INTEGER PRIMARY KEY,
     text TEXT NOT NULL UNIQUE,

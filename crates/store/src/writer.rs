@@ -63,6 +63,11 @@ type Reply<T> = oneshot::Sender<Result<T>>;
 enum Job {
     Append(Vec<ReadRecord>, Reply<Vec<AppendOutcome>>),
     DropBefore(i32, Reply<Vec<i32>>),
+    Purge(
+        Vec<crate::retention::PurgeRule>,
+        Vec<crate::LegalHold>,
+        Reply<crate::retention::PurgeReport>,
+    ),
 }
 
 /// A handle to the writer thread.
@@ -139,6 +144,24 @@ impl crate::Store {
             .map_err(|_| Error::WriterGone)?
     }
 
+    /// Deletes reads older than each owner's cutoff (except legal holds) and drops partitions
+    /// that became empty; runs on the writer thread, between ingest transactions.
+    ///
+    /// # Errors
+    /// Fails when the writer is gone or a statement fails (then nothing of that run is kept).
+    pub fn purge(
+        &self,
+        rules: Vec<crate::retention::PurgeRule>,
+        holds: Vec<crate::LegalHold>,
+    ) -> Result<crate::retention::PurgeReport> {
+        let (tx, rx) = oneshot::channel();
+        self.writer
+            .0
+            .send(JobBox(Job::Purge(rules, holds, tx)))
+            .map_err(|_| Error::WriterGone)?;
+        rx.blocking_recv().map_err(|_| Error::WriterGone)?
+    }
+
     /// Drops every partition for days before `day`; returns the days dropped.
     ///
     /// # Errors
@@ -182,8 +205,16 @@ impl Writer {
             if !group.is_empty() {
                 self.commit_group(group);
             }
-            if let Some(Job::DropBefore(day, reply)) = deferred {
-                let _ = reply.send(self.drop_before(day));
+            match deferred {
+                Some(Job::DropBefore(day, reply)) => {
+                    let _ = reply.send(self.drop_before(day));
+                }
+                Some(Job::Purge(rules, holds, reply)) => {
+                    let result =
+                        crate::retention::purge(&mut self.conn, &self.shared, &rules, &holds);
+                    let _ = reply.send(result);
+                }
+                _ => {}
             }
         }
         tracing::debug!("store writer stopped");

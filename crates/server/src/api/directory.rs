@@ -152,10 +152,19 @@ pub async fn list_agreements(
     UserAuth(who): UserAuth,
 ) -> ApiResult<Json<Vec<SharingAgreement>>> {
     let all = node.store.agreements()?;
+    let positions: Vec<(f64, f64)> = node
+        .store
+        .cameras()
+        .iter()
+        .filter(|c| c.owner == who.agency.id)
+        .map(|c| (c.lat, c.lon))
+        .collect();
     let mine = all
         .into_iter()
         .filter(|a| {
-            who.user.node_operator || a.owner == who.agency.id || a.grantee.covers(&who.agency)
+            who.user.node_operator
+                || a.owner == who.agency.id
+                || a.grantee.covers(&who.agency, &positions)
         })
         .collect();
     Ok(Json(mine))

@@ -1,0 +1,115 @@
+//! Retention: delete reads past each owner's cutoff, keep legal holds, drop emptied partitions.
+//!
+//! Partitions are shared by all owners of a node, and owners differ in retention (New Hampshire
+//! minutes, Virginia 21 days), so retention deletes rows per owner's cameras; a partition is
+//! dropped whole once it is empty and in the past, which is the common case for a node whose
+//! owners share one retention period.
+
+use crate::dictionary::PlateId;
+use crate::partition::{self, day_start, table_name};
+use crate::{LegalHold, Result, Shared};
+use rusqlite::Connection;
+use serde::Serialize;
+use sightline_types::{AgencyId, CameraId};
+use std::collections::BTreeMap;
+
+/// One owner's retention cutoff.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PurgeRule {
+    /// The owner.
+    pub owner: AgencyId,
+    /// Its cameras.
+    pub cameras: Vec<CameraId>,
+    /// Reads captured before this instant (µs) are deleted unless held.
+    pub cutoff_us: i64,
+}
+
+/// What a purge did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct PurgeReport {
+    /// Reads deleted per owner.
+    pub deleted: BTreeMap<String, u64>,
+    /// Partitions dropped (days since the epoch).
+    pub dropped_partitions: Vec<i32>,
+}
+
+impl PurgeReport {
+    /// Tells whether anything was deleted or dropped.
+    pub fn is_empty(&self) -> bool {
+        self.deleted.values().all(|n| *n == 0) && self.dropped_partitions.is_empty()
+    }
+}
+
+pub(crate) fn purge(
+    conn: &mut Connection,
+    shared: &Shared,
+    rules: &[PurgeRule],
+    holds: &[LegalHold],
+) -> Result<PurgeReport> {
+    let days: Vec<i32> = shared
+        .partitions
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .copied()
+        .collect();
+    let now_day = partition::day_of(chrono::Utc::now().timestamp_micros());
+    let held_plates: Vec<(AgencyId, PlateId, i64, i64)> = {
+        let dict = shared.dict.read().unwrap_or_else(|e| e.into_inner());
+        holds
+            .iter()
+            .filter(|h| h.released_at.is_none())
+            .filter_map(|h| {
+                dict.id_of(&h.plate).map(|id| {
+                    (
+                        h.owner.clone(),
+                        id,
+                        h.from.timestamp_micros(),
+                        h.to.timestamp_micros(),
+                    )
+                })
+            })
+            .collect()
+    };
+    let mut report = PurgeReport::default();
+    let tx = conn.transaction()?;
+    for day in days {
+        let t = table_name(day);
+        for rule in rules
+            .iter()
+            .filter(|r| day_start(day) < r.cutoff_us && !r.cameras.is_empty())
+        {
+            let cams: Vec<String> = rule.cameras.iter().map(|c| c.0.to_string()).collect();
+            let mut sql = format!(
+                "DELETE FROM {t} WHERE captured_us < ?1 AND camera_id IN ({})",
+                cams.join(",")
+            );
+            let mut params: Vec<i64> = vec![rule.cutoff_us];
+            for (_, plate, from, to) in held_plates.iter().filter(|(o, ..)| *o == rule.owner) {
+                let n = params.len();
+                sql.push_str(&format!(
+                    " AND NOT (plate_id = ?{} AND captured_us >= ?{} AND captured_us < ?{})",
+                    n + 1,
+                    n + 2,
+                    n + 3
+                ));
+                params.extend([i64::from(plate.0), *from, *to]);
+            }
+            let n = tx.execute(&sql, rusqlite::params_from_iter(params.iter()))?;
+            *report.deleted.entry(rule.owner.to_string()).or_default() += n as u64;
+        }
+        let empty = !tx
+            .prepare(&format!("SELECT 1 FROM {t} LIMIT 1"))?
+            .exists([])?;
+        if empty && day < now_day {
+            partition::drop(&tx, day)?;
+            report.dropped_partitions.push(day);
+        }
+    }
+    tx.commit()?;
+    let mut parts = shared.partitions.write().unwrap_or_else(|e| e.into_inner());
+    for d in &report.dropped_partitions {
+        parts.remove(d);
+    }
+    Ok(report)
+}
