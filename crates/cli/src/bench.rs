@@ -29,6 +29,12 @@ use std::time::Instant;
 pub enum BenchCommand {
     /// Ingest N synthetic reads into a fresh data directory and report reads/s.
     Ingest(IngestArgs),
+    /// Evaluate the policy for N data owners (one national search) and report the cost per owner.
+    Policy {
+        /// Owners to evaluate.
+        #[arg(long, default_value_t = 10_000)]
+        owners: usize,
+    },
     /// Run searches against a benchmark data directory and report latency percentiles.
     Search {
         /// Data directory made by `bench ingest`.
@@ -416,6 +422,74 @@ async fn search(data: PathBuf, queries: usize) -> Result<()> {
     Ok(())
 }
 
+fn policy(owners: usize) -> Result<()> {
+    use sightline_policy::{PartyFacts, PolicyEngine, PolicyRequest};
+    use sightline_types::{Purpose, Role};
+    let engine = PolicyEngine::with_shipped_packs()?;
+    let jurisdictions = [
+        "US-IL", "US-CA", "US-TX", "US-NH", "US-VA", "US-WA", "US-ME", "US-MN", "US-AR", "US-GA",
+        "US-FL", "DE-BY", "DE-NW", "FR",
+    ];
+    let kinds = ["municipal", "sheriff", "state", "private"];
+    let mut rng = StdRng::seed_from_u64(3);
+    let party = |id: String, kind: &str, j: &str| PartyFacts {
+        agency: id,
+        kind: kind.into(),
+        jurisdiction: j.into(),
+        country: j[..2].into(),
+        public: kind != "private",
+        eu: matches!(&j[..2], "DE" | "FR"),
+    };
+    let requester = party("requester".into(), "municipal", "US-TX");
+    let reqs: Vec<PolicyRequest> = (0..owners)
+        .map(|i| {
+            let j = jurisdictions[rng.gen_range(0..jurisdictions.len())];
+            let owner = party(
+                format!("owner-{i}"),
+                kinds[rng.gen_range(0..kinds.len())],
+                j,
+            );
+            PolicyRequest {
+                user_id: 1,
+                role: Role::Officer,
+                requester: requester.clone(),
+                on_behalf_of: requester.clone(),
+                owner_retention_minutes: engine.retention_minutes(j, !owner.public),
+                owner,
+                purpose: Purpose::StolenVehicle,
+                purposes: vec![Purpose::StolenVehicle],
+                has_case_number: true,
+                case_number_shape: "99-999999".into(),
+                query_kind: "plate".into(),
+                window_hours: 48,
+                lookback_minutes: 2880,
+                agreement_purposes: if rng.gen_bool(0.5) {
+                    vec![Purpose::StolenVehicle]
+                } else {
+                    Vec::new()
+                },
+                on_behalf_agreement_purposes: Vec::new(),
+                declaration_on_record: rng.gen_bool(0.3),
+                on_behalf_declaration_on_record: false,
+            }
+        })
+        .collect();
+    for pass in ["first pass (policy sets built on first use)", "second pass"] {
+        let start = Instant::now();
+        let allowed = reqs
+            .iter()
+            .filter(|r| engine.evaluate(r).is_allow())
+            .count();
+        let secs = start.elapsed().as_secs_f64();
+        println!(
+            "policy {pass}: {owners} owners in {:.1} ms = {:.1} µs per owner ({allowed} allowed)",
+            secs * 1000.0,
+            secs * 1e6 / owners as f64
+        );
+    }
+    Ok(())
+}
+
 /// Runs a benchmark command.
 ///
 /// # Errors
@@ -424,5 +498,6 @@ pub async fn run(cmd: BenchCommand) -> Result<()> {
     match cmd {
         BenchCommand::Ingest(args) => ingest(args).await,
         BenchCommand::Search { data, queries } => search(data, queries).await,
+        BenchCommand::Policy { owners } => policy(owners),
     }
 }

@@ -14,7 +14,7 @@ use sightline_server::admin::{
 };
 use sightline_server::{Node, NodeConfig};
 use sightline_store::Grantee;
-use sightline_types::{AgencyId, Camera, Jurisdiction, NewRead};
+use sightline_types::{AgencyId, Camera, NewRead};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -340,7 +340,7 @@ fn seed(node: &Node) -> Result<Credentials> {
         ),
         (
             "oak-park-pd",
-            Grantee::Jurisdiction(Jurisdiction::parse("US-IL")?),
+            Grantee::National,
             vec![
                 "stolen_vehicle",
                 "amber_alert",
@@ -350,7 +350,7 @@ fn seed(node: &Node) -> Result<Credentials> {
         ),
         (
             "sacramento-pd",
-            Grantee::Jurisdiction(Jurisdiction::parse("US-CA")?),
+            Grantee::National,
             vec![
                 "stolen_vehicle",
                 "amber_alert",
@@ -615,8 +615,12 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
             feed(&sim_node, batches).await;
         }
     });
+    let retention = sightline_server::spawn_retention(node.clone());
     sightline_server::serve(listener, node, crate::shutdown_signal()).await?;
     sim.abort();
+    if let Some(r) = retention {
+        r.abort();
+    }
     Ok(())
 }
 

@@ -49,10 +49,33 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Law packs and policies.
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
     /// Benchmarks (figures, not pass/fail).
     Bench {
         #[command(subcommand)]
         command: bench::BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PolicyCommand {
+    /// Evaluate a hypothetical search (JSON, see docs/policy.md) against the packs, touching no data.
+    Explain {
+        /// The request as JSON (`-` for standard input).
+        request: PathBuf,
+        /// A deployment's pack directory, merged over the shipped packs.
+        #[arg(long)]
+        packs_dir: Option<PathBuf>,
+        /// An agency policy to apply to the owner: a Cedar file.
+        #[arg(long)]
+        agency_policy: Option<PathBuf>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -120,6 +143,54 @@ fn audit_verify(data: &std::path::Path, json: bool) -> Result<bool> {
     Ok(report.is_ok())
 }
 
+fn policy_explain(
+    request: &std::path::Path,
+    packs_dir: Option<&std::path::Path>,
+    agency_policy: Option<&std::path::Path>,
+    json: bool,
+) -> Result<bool> {
+    use anyhow::Context;
+    let text = if request == std::path::Path::new("-") {
+        std::io::read_to_string(std::io::stdin())?
+    } else {
+        std::fs::read_to_string(request)
+            .with_context(|| format!("cannot read {}", request.display()))?
+    };
+    let req: sightline_policy::explain::ExplainRequest = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a valid explain request", request.display()))?;
+    let mut packs = sightline_policy::packs::shipped()?;
+    if let Some(dir) = packs_dir {
+        packs = sightline_policy::packs::merge(packs, sightline_policy::packs::read_dir(dir)?);
+    }
+    let mut engine = sightline_policy::PolicyEngine::with_packs(packs)?;
+    if let Some(path) = agency_policy {
+        let cedar = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        engine.set_agency_policy(&req.owner.agency, &cedar)?;
+    }
+    let e = req.explain(&engine)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&e)?);
+    } else {
+        println!("{}: {} ({})", e.decision.to_uppercase(), e.rule, e.citation);
+        println!("  {}", e.explanation);
+        let purposes: Vec<&str> = e.purposes.iter().map(|p| p.code()).collect();
+        println!("  purposes considered: {}", purposes.join(", "));
+        for h in &e.screening {
+            println!(
+                "  screening: {} matched `{}` -> {}",
+                h.rule, h.term, h.purpose
+            );
+        }
+        println!(
+            "  packs applied to the owner: {}; owner retention {} minutes",
+            e.packs.join(", "),
+            e.owner_retention_minutes
+        );
+    }
+    Ok(true)
+}
+
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     init_tracing();
@@ -145,6 +216,20 @@ fn main() -> std::process::ExitCode {
             Command::Audit {
                 command: AuditCommand::Verify { data, json },
             } => audit_verify(&data, json),
+            Command::Policy {
+                command:
+                    PolicyCommand::Explain {
+                        request,
+                        packs_dir,
+                        agency_policy,
+                        json,
+                    },
+            } => policy_explain(
+                &request,
+                packs_dir.as_deref(),
+                agency_policy.as_deref(),
+                json,
+            ),
             Command::Bench { command } => rt.block_on(bench::run(command)).map(|()| true),
         }
     })();

@@ -66,6 +66,10 @@ pub async fn run(config_path: &Path) -> Result<()> {
     // Tests and scripts read this line to learn the port when `listen` uses port 0.
     println!("sightline listening on http://{addr}");
     tracing::info!(%addr, "node started");
+    let retention = sightline_server::spawn_retention(node.clone());
     sightline_server::serve(listener, node, crate::shutdown_signal()).await?;
+    if let Some(r) = retention {
+        r.abort();
+    }
     Ok(())
 }

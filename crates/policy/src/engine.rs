@@ -278,7 +278,13 @@ impl PolicyEngine {
     }
 
     fn set_for(&self, req: &PolicyRequest) -> Arc<PolicySet> {
-        let key = (req.owner.jurisdiction.clone(), req.owner.agency.clone());
+        // Owners without a policy of their own share their jurisdiction's set.
+        let agency_key = if self.agencies.contains_key(&req.owner.agency) {
+            req.owner.agency.clone()
+        } else {
+            String::new()
+        };
+        let key = (req.owner.jurisdiction.clone(), agency_key);
         if let Some(s) = self
             .combined
             .read()

@@ -187,6 +187,23 @@ impl ScreeningRules {
     }
 }
 
+/// Returns the declared purpose plus every purpose the published rules find in `texts` (the
+/// reason, the on-behalf-of agency's id and name), with the hits that inferred them.
+///
+/// # Errors
+/// Only if the shipped rules were broken.
+pub fn infer_purposes(declared: Purpose, texts: &[&str]) -> Result<(Vec<Purpose>, Vec<ScreenHit>)> {
+    let rules = ScreeningRules::published()?;
+    let hits: Vec<ScreenHit> = texts.iter().flat_map(|t| rules.screen(t)).collect();
+    let mut purposes = vec![declared];
+    for h in &hits {
+        if !purposes.contains(&h.purpose) {
+            purposes.push(h.purpose);
+        }
+    }
+    Ok((purposes, hits))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,21 +291,4 @@ mod tests {
         );
         assert_eq!(words("Police notice"), vec!["police", "notice"]);
     }
-}
-
-/// Returns the declared purpose plus every purpose the published rules find in `texts` (the
-/// reason, the on-behalf-of agency's id and name), with the hits that inferred them.
-///
-/// # Errors
-/// Only if the shipped rules were broken.
-pub fn infer_purposes(declared: Purpose, texts: &[&str]) -> Result<(Vec<Purpose>, Vec<ScreenHit>)> {
-    let rules = ScreeningRules::published()?;
-    let hits: Vec<ScreenHit> = texts.iter().flat_map(|t| rules.screen(t)).collect();
-    let mut purposes = vec![declared];
-    for h in &hits {
-        if !purposes.contains(&h.purpose) {
-            purposes.push(h.purpose);
-        }
-    }
-    Ok((purposes, hits))
 }

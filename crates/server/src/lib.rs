@@ -13,12 +13,14 @@ pub mod api;
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod governance;
 pub mod metrics;
 mod node;
 pub mod openapi;
 mod web;
 
 pub use config::NodeConfig;
+pub use governance::spawn_retention;
 pub use node::{Node, serve};
 
 use axum::Router;

@@ -16,6 +16,8 @@ use utoipa::{Modify, OpenApi};
         crate::api::directory::list_declarations, crate::api::directory::create_declaration,
         crate::api::reads::post_reads, crate::api::reads::post_openalpr,
         crate::api::searches::post_search,
+        crate::api::governance::list_holds, crate::api::governance::create_hold, crate::api::governance::release_hold,
+        crate::api::governance::list_packs, crate::api::governance::put_agency_policy,
         crate::api::audit::list_entries, crate::api::audit::verify,
     ),
     modifiers(&Security),

@@ -45,6 +45,7 @@ pub(crate) fn purge(
     shared: &Shared,
     rules: &[PurgeRule],
     holds: &[LegalHold],
+    now_us: i64,
 ) -> Result<PurgeReport> {
     let days: Vec<i32> = shared
         .partitions
@@ -53,7 +54,7 @@ pub(crate) fn purge(
         .iter()
         .copied()
         .collect();
-    let now_day = partition::day_of(chrono::Utc::now().timestamp_micros());
+    let now_day = partition::day_of(now_us);
     let held_plates: Vec<(AgencyId, PlateId, i64, i64)> = {
         let dict = shared.dict.read().unwrap_or_else(|e| e.into_inner());
         holds

@@ -66,6 +66,7 @@ enum Job {
     Purge(
         Vec<crate::retention::PurgeRule>,
         Vec<crate::LegalHold>,
+        i64,
         Reply<crate::retention::PurgeReport>,
     ),
 }
@@ -145,7 +146,8 @@ impl crate::Store {
     }
 
     /// Deletes reads older than each owner's cutoff (except legal holds) and drops partitions
-    /// that became empty; runs on the writer thread, between ingest transactions.
+    /// before `now`'s day that became empty; runs on the writer thread, between ingest
+    /// transactions.
     ///
     /// # Errors
     /// Fails when the writer is gone or a statement fails (then nothing of that run is kept).
@@ -153,11 +155,12 @@ impl crate::Store {
         &self,
         rules: Vec<crate::retention::PurgeRule>,
         holds: Vec<crate::LegalHold>,
+        now: chrono::DateTime<chrono::Utc>,
     ) -> Result<crate::retention::PurgeReport> {
         let (tx, rx) = oneshot::channel();
         self.writer
             .0
-            .send(JobBox(Job::Purge(rules, holds, tx)))
+            .send(JobBox(Job::Purge(rules, holds, now.timestamp_micros(), tx)))
             .map_err(|_| Error::WriterGone)?;
         rx.blocking_recv().map_err(|_| Error::WriterGone)?
     }
@@ -209,9 +212,14 @@ impl Writer {
                 Some(Job::DropBefore(day, reply)) => {
                     let _ = reply.send(self.drop_before(day));
                 }
-                Some(Job::Purge(rules, holds, reply)) => {
-                    let result =
-                        crate::retention::purge(&mut self.conn, &self.shared, &rules, &holds);
+                Some(Job::Purge(rules, holds, now_us, reply)) => {
+                    let result = crate::retention::purge(
+                        &mut self.conn,
+                        &self.shared,
+                        &rules,
+                        &holds,
+                        now_us,
+                    );
                     let _ = reply.send(result);
                 }
                 _ => {}

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod directory;
+pub mod governance;
 pub mod meta;
 pub mod reads;
 pub mod searches;
@@ -48,6 +49,19 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/reads", post(reads::post_reads))
         .route("/api/v1/compat/openalpr", post(reads::post_openalpr))
         .route("/api/v1/searches", post(searches::post_search))
+        .route(
+            "/api/v1/legal-holds",
+            get(governance::list_holds).post(governance::create_hold),
+        )
+        .route(
+            "/api/v1/legal-holds/{id}/release",
+            post(governance::release_hold),
+        )
+        .route("/api/v1/policy/packs", get(governance::list_packs))
+        .route(
+            "/api/v1/agency-policy",
+            axum::routing::put(governance::put_agency_policy),
+        )
         .route("/api/v1/audit/entries", get(audit::list_entries))
         .route("/api/v1/audit/verify", get(audit::verify))
         .fallback(not_found)

@@ -1,0 +1,119 @@
+//! Legal holds, agency policy and law packs.
+
+use super::parse_json;
+use crate::AppState;
+use crate::admin::Audited;
+use crate::auth::UserAuth;
+use crate::error::ApiResult;
+use crate::governance::{AgencyPolicyText, CreateHold};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::Serialize;
+use sightline_store::LegalHold;
+use sightline_types::Role;
+
+type Body = Result<Bytes, BytesRejection>;
+
+/// Lists the caller's agency's legal holds (open and released).
+#[utoipa::path(get, path = "/api/v1/legal-holds", tag = "governance", security(("user_token" = [])), responses((status = 200, body = [LegalHold])))]
+pub async fn list_holds(
+    State(node): State<AppState>,
+    auth: UserAuth,
+) -> ApiResult<Json<Vec<LegalHold>>> {
+    auth.require(&[Role::Supervisor, Role::Admin, Role::Auditor])?;
+    let all = node.store.holds(true)?;
+    Ok(Json(
+        all.into_iter()
+            .filter(|h| auth.0.user.node_operator || h.owner == auth.0.agency.id)
+            .collect(),
+    ))
+}
+
+/// Keeps the caller's agency's reads of a plate in a window past retention while a case is open.
+#[utoipa::path(post, path = "/api/v1/legal-holds", tag = "governance", request_body = CreateHold, security(("user_token" = [])),
+    responses((status = 201, body = Audited<LegalHold>), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn create_hold(
+    State(node): State<AppState>,
+    auth: UserAuth,
+    body: Body,
+) -> ApiResult<(StatusCode, Json<Audited<LegalHold>>)> {
+    auth.require(&[Role::Supervisor, Role::Admin])?;
+    let req: CreateHold = parse_json(body)?;
+    let who = auth.0;
+    let out = tokio::task::spawn_blocking(move || node.create_hold(&who, &req)).await??;
+    Ok((StatusCode::CREATED, Json(out)))
+}
+
+/// Releases a legal hold; its reads fall under retention again.
+#[utoipa::path(post, path = "/api/v1/legal-holds/{id}/release", tag = "governance", params(("id" = i64, Path, description = "hold id")),
+    security(("user_token" = [])), responses((status = 200, body = Audited<LegalHold>), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn release_hold(
+    State(node): State<AppState>,
+    auth: UserAuth,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Audited<LegalHold>>> {
+    auth.require(&[Role::Supervisor, Role::Admin])?;
+    let who = auth.0;
+    Ok(Json(
+        tokio::task::spawn_blocking(move || node.release_hold(&who, id)).await??,
+    ))
+}
+
+/// A law pack as loaded.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PackView {
+    /// Id.
+    pub id: String,
+    /// Title and statute.
+    pub title: String,
+    /// Jurisdictions governed.
+    pub applies_to: Vec<String>,
+    /// Applies only where no other pack does.
+    pub fallback: bool,
+    /// Non-hit retention, minutes.
+    pub retention_minutes: i64,
+    /// For private operators, minutes.
+    pub private_retention_minutes: Option<i64>,
+    /// Items not yet verified against the primary source.
+    pub unverified: Vec<String>,
+}
+
+/// Lists the law packs in force.
+#[utoipa::path(get, path = "/api/v1/policy/packs", tag = "governance", responses((status = 200, body = [PackView])))]
+pub async fn list_packs(State(node): State<AppState>) -> Json<Vec<PackView>> {
+    let engine = node.policy.read().unwrap_or_else(|e| e.into_inner());
+    Json(
+        engine
+            .packs()
+            .iter()
+            .map(|p| PackView {
+                id: p.manifest.id.clone(),
+                title: p.manifest.title.clone(),
+                applies_to: p.manifest.applies_to.clone(),
+                fallback: p.manifest.fallback,
+                retention_minutes: p.retention_minutes,
+                private_retention_minutes: p.private_retention_minutes,
+                unverified: p.manifest.unverified.clone(),
+            })
+            .collect(),
+    )
+}
+
+/// Replaces the caller's agency policy (forbid rules only; validated before it takes effect).
+#[utoipa::path(put, path = "/api/v1/agency-policy", tag = "governance", request_body = AgencyPolicyText, security(("user_token" = [])),
+    responses((status = 200, body = u64, description = "audit sequence number"), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn put_agency_policy(
+    State(node): State<AppState>,
+    auth: UserAuth,
+    body: Body,
+) -> ApiResult<Json<u64>> {
+    auth.require(&[Role::Admin])?;
+    let req: AgencyPolicyText = parse_json(body)?;
+    let who = auth.0;
+    Ok(Json(
+        tokio::task::spawn_blocking(move || node.set_agency_policy(&who, &req.cedar)).await??,
+    ))
+}
