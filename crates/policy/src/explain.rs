@@ -134,7 +134,8 @@ impl ExplainRequest {
             .as_ref()
             .map(|b| format!("{} {}", b.agency, b.name))
             .unwrap_or_default();
-        let (all, hits) = infer_purposes(declared, &[&self.reason, &behalf_text])?;
+        let own = format!("{} {}", self.requester.agency, self.requester.name);
+        let (all, hits) = infer_purposes(declared, &[&self.reason, &behalf_text, &own])?;
         let owner = self.owner.facts();
         let retention = engine.retention_minutes(&owner.jurisdiction, !owner.public);
         let window = self.window_minutes.unwrap_or(self.lookback_minutes);

@@ -47,8 +47,12 @@ impl<'a> Facts<'a> {
             .as_ref()
             .map(|a| format!("{} {}", a.id, a.name))
             .unwrap_or_default();
-        let (purposes, hits) = infer_purposes(search.purpose, &[&search.reason, &behalf_texts])
-            .unwrap_or_else(|_| (vec![search.purpose], Vec::new()));
+        // The requester's own agency name is screened too: a search by an immigration agency is an
+        // immigration search, whatever reason is typed.
+        let own = format!("{} {}", who.agency.id, who.agency.name);
+        let (purposes, hits) =
+            infer_purposes(search.purpose, &[&search.reason, &behalf_texts, &own])
+                .unwrap_or_else(|_| (vec![search.purpose], Vec::new()));
         Ok(Facts {
             who,
             search,
