@@ -87,3 +87,87 @@ impl AuditEntry {
         serde_json::to_vec(&serde_json::to_value(self)?)
     }
 }
+
+/// Column names of the CSV export, in order (documented in `FORMAT.md`).
+pub const CSV_COLUMNS: &[&str] = &[
+    "seq",
+    "time",
+    "actor_kind",
+    "actor_id",
+    "actor_name",
+    "actor_agency",
+    "action",
+    "outcome",
+    "owners",
+    "purpose",
+    "case_number",
+    "reason",
+    "on_behalf_of",
+    "query",
+    "result_count",
+    "excluded_owners",
+    "details",
+];
+
+/// Writes entries as CSV with [`CSV_COLUMNS`]; `details` holds the full JSON so nothing is lost.
+///
+/// # Errors
+/// I/O failures.
+pub fn write_csv<'a>(
+    entries: impl Iterator<Item = &'a AuditEntry>,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<u64> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(CSV_COLUMNS)?;
+    let mut n = 0;
+    for e in entries {
+        let d = &e.details;
+        let req = d.get("request").cloned().unwrap_or(serde_json::Value::Null);
+        let s = |v: Option<&serde_json::Value>| match v {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(serde_json::Value::Null) | None => String::new(),
+            Some(other) => other.to_string(),
+        };
+        let excluded: Vec<String> = d
+            .get("decisions")
+            .and_then(|x| x.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter(|x| x.get("outcome").and_then(|o| o.as_str()) == Some("excluded"))
+                    .map(|x| format!("{}:{}", s(x.get("owner")), s(x.get("rule"))))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let owners: Vec<&str> = e.owners.iter().map(|o| o.as_str()).collect();
+        let kind = serde_json::to_value(e.actor.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        w.write_record([
+            e.seq.to_string(),
+            e.time.to_rfc3339(),
+            kind,
+            e.actor.id.clone(),
+            e.actor.name.clone(),
+            e.actor
+                .agency
+                .as_ref()
+                .map(|a| a.to_string())
+                .unwrap_or_default(),
+            e.action.clone(),
+            e.outcome.clone(),
+            owners.join(";"),
+            s(req.get("purpose")),
+            s(req.get("case_number")),
+            s(req.get("reason")),
+            s(req.get("on_behalf_of")),
+            s(req.get("query")),
+            s(d.get("result_count")),
+            excluded.join(";"),
+            d.to_string(),
+        ])?;
+        n += 1;
+    }
+    w.flush()?;
+    Ok(n)
+}

@@ -2,22 +2,28 @@
 //! administrative change, kept in its own SQLite database (`audit.db`, always `synchronous=FULL`).
 //!
 //! Each entry gets a durable sequence number first. Its canonical JSON bytes are hashed as an
-//! RFC 6962 leaf (`SHA-256(0x00 || bytes)`), and the leaf is chained to its predecessor
-//! (`SHA-256(0x02 || prev || leaf)`). The leaf hashes are exactly what a Merkle tree over the
-//! log will need, so signed checkpoints can be added without changing the stored format
-//! (see `FORMAT.md`).
+//! RFC 6962 leaf (`SHA-256(0x00 || bytes)`), chained to its predecessor
+//! (`SHA-256(0x02 || prev || leaf)`), and integrated into an RFC 6962 Merkle tree ([`layout`])
+//! once committed. Checkpoints (size, root, time) are signed with the node's Ed25519 key
+//! ([`checkpoint`]); inclusion and consistency proofs let anyone holding a checkpoint check the
+//! log offline, and [`verify_dir`] / [`verify_jsonl`] are the fsck (see `FORMAT.md`).
 //!
 //! Callers fail closed: [`AuditLog::append`] returns only after the entry is committed, and a
 //! search that cannot append must not return rows.
 #![deny(missing_docs)]
 
+pub mod checkpoint;
 mod entry;
+pub mod layout;
 mod log;
 mod verify;
 
-pub use entry::{Actor, ActorKind, AuditEntry, EntryDraft};
-pub use log::{AuditLog, EntryFilter, Receipt, verify_dir};
-pub use verify::{Problem, VerifyReport, chain_hash, leaf_hash};
+pub use checkpoint::{Checkpoint, NodeKey, parse_public_key};
+pub use entry::{Actor, ActorKind, AuditEntry, CSV_COLUMNS, EntryDraft, write_csv};
+pub use log::{AuditLog, EntryFilter, Proof, Receipt, export_dir, verify_dir};
+pub use verify::{
+    CheckpointCheck, Problem, VerifyReport, chain_hash, leaf_hash, verify_jsonl, verify_rows,
+};
 
 use sightline_types::ErrorCode;
 
@@ -40,6 +46,12 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The audit writer could not commit; nothing was written.
+    #[error("audit log unavailable: {0}")]
+    Unavailable(String),
+    /// A proof was asked for entries or sizes the log does not have.
+    #[error("{0}")]
+    OutOfRange(String),
     /// A stored entry is unreadable.
     #[error("audit entry {seq} is corrupt: {why}")]
     Corrupt {
@@ -55,6 +67,7 @@ impl Error {
     pub fn code(&self) -> ErrorCode {
         match self {
             Error::Corrupt { .. } => ErrorCode::Internal,
+            Error::OutOfRange(_) => ErrorCode::BadRequest,
             _ => ErrorCode::Unavailable,
         }
     }

@@ -1,12 +1,22 @@
-//! The durable log: append, read back, verify.
+//! The durable log: append (group commit on a writer thread), read back, prove, checkpoint.
+//!
+//! Order of events for every entry, so a crash can never leave a checkpoint that commits to
+//! entries that are not durable: (1) the writer assigns the next sequence number and commits the
+//! entry (`synchronous=FULL`); (2) only then is its leaf pushed into the in-memory Merkle tree;
+//! (3) checkpoints are signed over the tree, i.e. over committed entries only. At start-up the
+//! tree is rebuilt from the committed leaf hashes.
 
+use crate::checkpoint::{Checkpoint, NodeKey};
 use crate::entry::{AuditEntry, EntryDraft};
-use crate::verify::{ChainVerifier, VerifyReport, chain_hash, leaf_hash};
+use crate::layout::{Hash, Tree};
+use crate::verify::{VerifyReport, chain_hash, leaf_hash, verify_rows};
 use crate::{Error, Result};
 use rusqlite::{Connection, OptionalExtension};
+use serde::Serialize;
 use sightline_types::{AgencyId, Clock};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, RwLock};
 
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS entries (
@@ -24,7 +34,16 @@ CREATE TABLE IF NOT EXISTS entry_owners (
     PRIMARY KEY (agency, seq)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS entries_actor_agency ON entries(actor_agency, seq);
+CREATE TABLE IF NOT EXISTS checkpoints (
+    size INTEGER NOT NULL,
+    time_us INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (size, time_us)
+);
 "#;
+
+/// Most entries written in one transaction.
+const MAX_GROUP: usize = 20_000;
 
 /// Proof that an entry was committed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,19 +67,33 @@ pub struct EntryFilter {
     pub limit: usize,
 }
 
-#[derive(Debug)]
-struct Head {
-    conn: Connection,
-    next_seq: u64,
-    prev: [u8; 32],
+/// An inclusion or consistency proof, hex-encoded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Proof {
+    /// For inclusion: the entry's leaf index (`seq - 1`); for consistency: the old size.
+    pub from: u64,
+    /// Tree size the proof is against.
+    pub tree_size: u64,
+    /// For inclusion: the entry's leaf hash.
+    pub leaf_hash: Option<String>,
+    /// Root of the tree of `tree_size` entries.
+    pub root: String,
+    /// The proof's hashes, in RFC 6962 order.
+    pub hashes: Vec<String>,
 }
+
+type Reply = mpsc::SyncSender<Result<Vec<Receipt>>>;
 
 /// The node's audit log.
 #[derive(Debug)]
 pub struct AuditLog {
+    dir: PathBuf,
     path: PathBuf,
-    head: Mutex<Head>,
-    clock: Arc<dyn Clock>,
+    origin: String,
+    reader: Mutex<Connection>,
+    tree: Arc<RwLock<Tree>>,
+    key: NodeKey,
+    writer: Mutex<mpsc::Sender<(Vec<EntryDraft>, Reply)>>,
 }
 
 fn open(path: &Path) -> Result<Connection> {
@@ -72,18 +105,123 @@ fn open(path: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
-fn to_hash(v: Vec<u8>, seq: u64) -> Result<[u8; 32]> {
+fn to_hash(v: Vec<u8>, seq: u64) -> Result<Hash> {
     v.try_into().map_err(|_| Error::Corrupt {
         seq,
         why: "hash is not 32 bytes".into(),
     })
 }
 
+struct Writer {
+    conn: Connection,
+    next_seq: u64,
+    prev: Hash,
+    tree: Arc<RwLock<Tree>>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Writer {
+    fn run(mut self, rx: mpsc::Receiver<(Vec<EntryDraft>, Reply)>) {
+        while let Ok(first) = rx.recv() {
+            let mut group = vec![first];
+            let mut total = group[0].0.len();
+            while total < MAX_GROUP {
+                match rx.try_recv() {
+                    Ok(job) => {
+                        total += job.0.len();
+                        group.push(job);
+                    }
+                    Err(_) => break,
+                }
+            }
+            let (start_seq, start_prev) = (self.next_seq, self.prev);
+            match self.write(&group) {
+                Ok((receipts, leaves)) => {
+                    let mut tree = self.tree.write().unwrap_or_else(|e| e.into_inner());
+                    for l in leaves {
+                        tree.push(l);
+                    }
+                    drop(tree);
+                    for ((_, reply), r) in group.into_iter().zip(receipts) {
+                        let _ = reply.send(Ok(r));
+                    }
+                }
+                Err(e) => {
+                    (self.next_seq, self.prev) = (start_seq, start_prev);
+                    tracing::error!(error = %e, "audit append failed");
+                    for (_, reply) in group {
+                        let _ = reply.send(Err(Error::Unavailable(e.to_string())));
+                    }
+                }
+            }
+        }
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn write(
+        &mut self,
+        group: &[(Vec<EntryDraft>, Reply)],
+    ) -> Result<(Vec<Vec<Receipt>>, Vec<Hash>)> {
+        let tx = self.conn.transaction()?;
+        let mut receipts = Vec::with_capacity(group.len());
+        let mut leaves = Vec::new();
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO entries(seq, time_us, action, actor_agency, body, leaf_hash, chain_hash) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?;
+            let mut owner = tx.prepare_cached(
+                "INSERT OR IGNORE INTO entry_owners(agency, seq) VALUES (?1, ?2)",
+            )?;
+            for (drafts, _) in group {
+                let mut out = Vec::with_capacity(drafts.len());
+                for d in drafts {
+                    let entry = AuditEntry {
+                        seq: self.next_seq,
+                        time: self.clock.now(),
+                        actor: d.actor.clone(),
+                        action: d.action.clone(),
+                        outcome: d.outcome.clone(),
+                        owners: d.owners.clone(),
+                        details: d.details.clone(),
+                    };
+                    let body = entry.canonical_bytes()?;
+                    let leaf = leaf_hash(&body);
+                    let chain = chain_hash(&self.prev, &leaf);
+                    insert.execute(rusqlite::params![
+                        entry.seq,
+                        entry.time.timestamp_micros(),
+                        entry.action,
+                        entry.actor.agency.as_ref().map(|a| a.as_str()),
+                        body,
+                        leaf.as_slice(),
+                        chain.as_slice(),
+                    ])?;
+                    for o in &entry.owners {
+                        owner.execute((o.as_str(), entry.seq))?;
+                    }
+                    out.push(Receipt {
+                        seq: entry.seq,
+                        chain_hash: hex::encode(chain),
+                    });
+                    leaves.push(leaf);
+                    self.next_seq += 1;
+                    self.prev = chain;
+                }
+                receipts.push(out);
+            }
+        }
+        tx.commit()?;
+        Ok((receipts, leaves))
+    }
+}
+
 impl AuditLog {
-    /// Opens (creating if needed) `audit.db` in `dir`.
+    /// Opens (creating if needed) `audit.db` and the signing key in `dir`, rebuilds the tree
+    /// and starts the writer thread.
     ///
     /// # Errors
-    /// Fails when the file cannot be opened or its last entry is unreadable.
+    /// Fails when the files cannot be opened or the stored hashes are unreadable.
     pub fn open(dir: &Path, clock: Arc<dyn Clock>) -> Result<Self> {
         std::fs::create_dir_all(dir).map_err(|source| Error::Io {
             path: dir.to_owned(),
@@ -92,25 +230,49 @@ impl AuditLog {
         let path = dir.join("audit.db");
         let conn = open(&path)?;
         conn.execute_batch(SCHEMA)?;
-        let last: Option<(u64, Vec<u8>)> = conn
-            .query_row(
-                "SELECT seq, chain_hash FROM entries ORDER BY seq DESC LIMIT 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        let (next_seq, prev) = match last {
-            Some((seq, h)) => (seq + 1, to_hash(h, seq)?),
-            None => (1, [0; 32]),
-        };
-        Ok(AuditLog {
-            path,
-            head: Mutex::new(Head {
-                conn,
-                next_seq,
-                prev,
-            }),
+        let mut tree = Tree::new();
+        let mut prev = [0u8; 32];
+        let mut next_seq = 1;
+        {
+            let mut stmt =
+                conn.prepare("SELECT seq, leaf_hash, chain_hash FROM entries ORDER BY seq")?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let seq: u64 = r.get(0)?;
+                tree.push(to_hash(r.get(1)?, seq)?);
+                prev = to_hash(r.get(2)?, seq)?;
+                next_seq = seq + 1;
+            }
+        }
+        let key = NodeKey::load_or_create(dir)?;
+        let origin = format!(
+            "sightline-node-{}",
+            crate::checkpoint::key_id(&key.public())
+        );
+        let tree = Arc::new(RwLock::new(tree));
+        let writer = Writer {
+            conn: open(&path)?,
+            next_seq,
+            prev,
+            tree: tree.clone(),
             clock,
+        };
+        let (tx, rx) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("sightline-audit".into())
+            .spawn(move || writer.run(rx))
+            .map_err(|source| Error::Io {
+                path: path.clone(),
+                source,
+            })?;
+        Ok(AuditLog {
+            dir: dir.to_owned(),
+            path,
+            origin,
+            reader: Mutex::new(conn),
+            tree,
+            key,
+            writer: Mutex::new(tx),
         })
     }
 
@@ -119,56 +281,45 @@ impl AuditLog {
         &self.path
     }
 
-    /// Appends an entry and returns once it is committed to disk.
+    /// Returns the log's origin name (used in checkpoints).
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// Returns the node's public key, hex.
+    pub fn public_key_hex(&self) -> String {
+        hex::encode(self.key.public().as_bytes())
+    }
+
+    /// Appends entries and returns once they are committed to disk. Concurrent callers share a
+    /// transaction (group commit).
+    ///
+    /// # Errors
+    /// Any failure means none of the entries were written; the caller must fail closed.
+    pub fn append_batch(&self, drafts: Vec<EntryDraft>) -> Result<Vec<Receipt>> {
+        let (tx, rx) = mpsc::sync_channel(1);
+        self.writer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .send((drafts, tx))
+            .map_err(|_| Error::Unavailable("audit writer stopped".into()))?;
+        rx.recv()
+            .map_err(|_| Error::Unavailable("audit writer stopped".into()))?
+    }
+
+    /// Appends one entry and returns once it is committed to disk.
     ///
     /// # Errors
     /// Any failure means the entry was not written; the caller must fail closed.
     pub fn append(&self, draft: EntryDraft) -> Result<Receipt> {
-        let mut head = self.head.lock().unwrap_or_else(|e| e.into_inner());
-        let entry = AuditEntry {
-            seq: head.next_seq,
-            time: self.clock.now(),
-            actor: draft.actor,
-            action: draft.action,
-            outcome: draft.outcome,
-            owners: draft.owners,
-            details: draft.details,
-        };
-        let body = entry.canonical_bytes()?;
-        let leaf = leaf_hash(&body);
-        let chain = chain_hash(&head.prev, &leaf);
-        let tx = head.conn.transaction()?;
-        tx.execute(
-            "INSERT INTO entries(seq, time_us, action, actor_agency, body, leaf_hash, chain_hash) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            rusqlite::params![
-                entry.seq,
-                entry.time.timestamp_micros(),
-                entry.action,
-                entry.actor.agency.as_ref().map(|a| a.as_str()),
-                body,
-                leaf.as_slice(),
-                chain.as_slice(),
-            ],
-        )?;
-        for owner in &entry.owners {
-            tx.execute(
-                "INSERT OR IGNORE INTO entry_owners(agency, seq) VALUES (?1, ?2)",
-                (owner.as_str(), entry.seq),
-            )?;
-        }
-        tx.commit()?;
-        head.next_seq += 1;
-        head.prev = chain;
-        Ok(Receipt {
-            seq: entry.seq,
-            chain_hash: hex::encode(chain),
-        })
+        self.append_batch(vec![draft])?
+            .pop()
+            .ok_or_else(|| Error::Unavailable("no receipt".into()))
     }
 
-    /// Returns the number of entries.
+    /// Returns the number of committed entries.
     pub fn len(&self) -> u64 {
-        self.head.lock().unwrap_or_else(|e| e.into_inner()).next_seq - 1
+        self.tree.read().unwrap_or_else(|e| e.into_inner()).size()
     }
 
     /// Tells whether the log is empty.
@@ -181,9 +332,9 @@ impl AuditLog {
     /// # Errors
     /// Database failures or a corrupt entry.
     pub fn entries(&self, f: &EntryFilter) -> Result<Vec<AuditEntry>> {
-        let head = self.head.lock().unwrap_or_else(|e| e.into_inner());
-        let limit = i64::try_from(f.limit.clamp(1, 10_000)).unwrap_or(10_000);
-        let mut stmt = head.conn.prepare_cached(
+        let conn = self.reader.lock().unwrap_or_else(|e| e.into_inner());
+        let limit = i64::try_from(f.limit.clamp(1, 1_000_000)).unwrap_or(1_000_000);
+        let mut stmt = conn.prepare_cached(
             "SELECT e.seq, e.body FROM entries e WHERE e.seq > ?1 \
              AND (?2 IS NULL OR e.actor_agency = ?2 OR EXISTS \
                   (SELECT 1 FROM entry_owners o WHERE o.agency = ?2 AND o.seq = e.seq)) \
@@ -205,21 +356,180 @@ impl AuditLog {
         .collect()
     }
 
-    /// Recomputes every leaf and chain hash of this log.
+    /// Writes every entry's canonical JSON, one per line (the export format).
+    ///
+    /// # Errors
+    /// Database or I/O failures.
+    pub fn export_jsonl(&self, out: &mut dyn std::io::Write) -> Result<u64> {
+        let conn = self.reader.lock().unwrap_or_else(|e| e.into_inner());
+        export_jsonl(&conn, out)
+    }
+
+    /// Signs and stores a checkpoint over every committed entry; also writes
+    /// `checkpoint.json` in the data directory (temp file, then rename).
+    ///
+    /// # Errors
+    /// Database or I/O failures.
+    pub fn checkpoint(&self, now: chrono::DateTime<chrono::Utc>) -> Result<Checkpoint> {
+        let (size, root) = {
+            let t = self.tree.read().unwrap_or_else(|e| e.into_inner());
+            (
+                t.size(),
+                t.root(t.size()).unwrap_or_else(crate::layout::empty_root),
+            )
+        };
+        let cp = self.key.sign(&self.origin, size, &root, now)?;
+        let json = serde_json::to_string_pretty(&cp)?;
+        self.reader
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .execute(
+                "INSERT OR REPLACE INTO checkpoints(size, time_us, body) VALUES (?1, ?2, ?3)",
+                (size, now.timestamp_micros(), &json),
+            )?;
+        let path = self.dir.join("checkpoint.json");
+        let tmp = self.dir.join("checkpoint.json.tmp");
+        let io = |source| Error::Io {
+            path: path.clone(),
+            source,
+        };
+        std::fs::write(&tmp, &json).map_err(io)?;
+        std::fs::rename(&tmp, &path).map_err(io)?;
+        Ok(cp)
+    }
+
+    /// Returns the most recent checkpoint.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn latest_checkpoint(&self) -> Result<Option<Checkpoint>> {
+        let conn = self.reader.lock().unwrap_or_else(|e| e.into_inner());
+        let body: Option<String> = conn
+            .query_row(
+                "SELECT body FROM checkpoints ORDER BY time_us DESC, size DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        body.map(|b| serde_json::from_str(&b).map_err(Error::from))
+            .transpose()
+    }
+
+    /// Returns an inclusion proof of entry `seq` in the tree of `size` entries.
+    ///
+    /// # Errors
+    /// `Corrupt` naming the problem when `seq` or `size` is out of range.
+    pub fn inclusion_proof(&self, seq: u64, size: u64) -> Result<Proof> {
+        let t = self.tree.read().unwrap_or_else(|e| e.into_inner());
+        let bad = || {
+            Error::OutOfRange(format!(
+                "entry {seq} is not in a tree of {size} entries (log has {})",
+                t.size()
+            ))
+        };
+        let index = seq.checked_sub(1).ok_or_else(bad)?;
+        let hashes = t.inclusion_proof(index, size).ok_or_else(bad)?;
+        Ok(Proof {
+            from: index,
+            tree_size: size,
+            leaf_hash: t.leaf(index).map(hex::encode),
+            root: hex::encode(t.root(size).ok_or_else(bad)?),
+            hashes: hashes.iter().map(hex::encode).collect(),
+        })
+    }
+
+    /// Returns a consistency proof between tree sizes `old` and `new`.
+    ///
+    /// # Errors
+    /// `OutOfRange` when the sizes are not `old <= new <= log size`.
+    pub fn consistency_proof(&self, old: u64, new: u64) -> Result<Proof> {
+        let t = self.tree.read().unwrap_or_else(|e| e.into_inner());
+        let bad = || {
+            Error::OutOfRange(format!(
+                "sizes {old}..{new} are not within the log's {} entries",
+                t.size()
+            ))
+        };
+        let hashes = t.consistency_proof(old, new).ok_or_else(bad)?;
+        Ok(Proof {
+            from: old,
+            tree_size: new,
+            leaf_hash: None,
+            root: hex::encode(t.root(new).ok_or_else(bad)?),
+            hashes: hashes.iter().map(hex::encode).collect(),
+        })
+    }
+
+    /// Recomputes every hash of this log and checks its stored checkpoints.
     ///
     /// # Errors
     /// Database failures (a tampered log is reported in the report, not as an error).
     pub fn verify(&self) -> Result<VerifyReport> {
-        let head = self.head.lock().unwrap_or_else(|e| e.into_inner());
-        verify_connection(&head.conn)
+        let conn = self.reader.lock().unwrap_or_else(|e| e.into_inner());
+        verify_connection(&conn, &[], Some(&self.key.public()))
     }
 }
 
-/// Verifies the audit database in `dir` without opening it for writing.
+fn export_jsonl(conn: &Connection, out: &mut dyn std::io::Write) -> Result<u64> {
+    let mut stmt = conn.prepare("SELECT seq, body FROM entries ORDER BY seq")?;
+    let mut rows = stmt.query([])?;
+    let mut n = 0;
+    while let Some(r) = rows.next()? {
+        let body: Vec<u8> = r.get(1)?;
+        let io = |source| Error::Io {
+            path: "export".into(),
+            source,
+        };
+        out.write_all(&body).map_err(io)?;
+        out.write_all(b"\n").map_err(io)?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+fn stored_checkpoints(conn: &Connection) -> Result<Vec<Checkpoint>> {
+    let mut stmt = conn.prepare("SELECT body FROM checkpoints ORDER BY size, time_us")?;
+    let bodies = stmt
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    bodies
+        .iter()
+        .map(|b| serde_json::from_str(b).map_err(Error::from))
+        .collect()
+}
+
+fn verify_connection(
+    conn: &Connection,
+    extra: &[Checkpoint],
+    key: Option<&ed25519_dalek::VerifyingKey>,
+) -> Result<VerifyReport> {
+    let mut checkpoints = stored_checkpoints(conn)?;
+    checkpoints.extend(extra.iter().cloned());
+    let mut stmt =
+        conn.prepare("SELECT seq, body, leaf_hash, chain_hash FROM entries ORDER BY seq")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, u64>(0)?,
+            r.get::<_, Vec<u8>>(1)?,
+            Some(r.get::<_, Vec<u8>>(2)?),
+            Some(r.get::<_, Vec<u8>>(3)?),
+        ))
+    })?;
+    let rows: Vec<_> = rows.collect::<Result<_, _>>()?;
+    Ok(verify_rows(rows.into_iter(), &checkpoints, key))
+}
+
+/// Verifies the audit log in a data directory without opening it for writing: every entry's
+/// hashes, every stored checkpoint and every `extra` checkpoint. The public key defaults to the
+/// one derived from the directory's own signing key (pass one for an independent check).
 ///
 /// # Errors
-/// When the file is missing or unreadable.
-pub fn verify_dir(dir: &Path) -> Result<VerifyReport> {
+/// When the files are missing or unreadable.
+pub fn verify_dir(
+    dir: &Path,
+    extra: &[Checkpoint],
+    key: Option<&ed25519_dalek::VerifyingKey>,
+) -> Result<VerifyReport> {
     let path = dir.join("audit.db");
     if !path.exists() {
         return Err(Error::Io {
@@ -227,23 +537,29 @@ pub fn verify_dir(dir: &Path) -> Result<VerifyReport> {
             source: std::io::Error::new(std::io::ErrorKind::NotFound, "no audit.db"),
         });
     }
+    let own;
+    let key = match key {
+        Some(k) => Some(k),
+        None if dir.join("audit-signing.key").exists() => {
+            own = NodeKey::load_or_create(dir)?.public();
+            Some(&own)
+        }
+        None => None,
+    };
     let conn = Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-    verify_connection(&conn)
+    verify_connection(&conn, extra, key)
 }
 
-fn verify_connection(conn: &Connection) -> Result<VerifyReport> {
-    let mut v = ChainVerifier::new();
-    let mut stmt =
-        conn.prepare("SELECT seq, body, leaf_hash, chain_hash FROM entries ORDER BY seq")?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let seq: u64 = r.get(0)?;
-        let body: Vec<u8> = r.get(1)?;
-        let leaf: Vec<u8> = r.get(2)?;
-        let chain: Vec<u8> = r.get(3)?;
-        v.check(seq, &body, &leaf, &chain);
-    }
-    Ok(v.report)
+/// Exports a data directory's log as JSON Lines without opening it for writing.
+///
+/// # Errors
+/// When the database is missing or unreadable.
+pub fn export_dir(dir: &Path, out: &mut dyn std::io::Write) -> Result<u64> {
+    let conn = Connection::open_with_flags(
+        dir.join("audit.db"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )?;
+    export_jsonl(&conn, out)
 }
 
 #[cfg(test)]
@@ -294,68 +610,39 @@ mod tests {
         assert!(l.entries(&f).unwrap().is_empty());
     }
 
-    fn tampered(sql: &str) -> VerifyReport {
+    #[test]
+    fn test_proofs_verify_against_checkpoint() {
         let dir = tempfile::tempdir().unwrap();
         let l = log(dir.path());
-        for n in 0..4 {
-            l.append(draft(n)).unwrap();
-        }
-        drop(l);
-        let c = Connection::open(dir.path().join("audit.db")).unwrap();
-        c.execute_batch(sql).unwrap();
-        drop(c);
-        verify_dir(dir.path()).unwrap()
-    }
-
-    #[test]
-    fn test_verify_detects_altered_entry() {
-        let r = tampered(
-            "UPDATE entries SET body = CAST(replace(CAST(body AS TEXT), '\"n\":1', '\"n\":7') AS BLOB) WHERE seq = 2",
-        );
-        assert_eq!(r.problems[0].seq, 2);
-        assert!(r.problems[0].what.contains("altered"), "{r:?}");
-    }
-
-    #[test]
-    fn test_verify_detects_removed_entry() {
-        let r = tampered("DELETE FROM entries WHERE seq = 3");
-        assert!(
-            r.problems
-                .iter()
-                .any(|p| p.seq == 3 && p.what.contains("missing")),
-            "{r:?}"
-        );
-    }
-
-    #[test]
-    fn test_verify_detects_rehashed_leaf_but_broken_chain() {
-        // Someone rewrote an entry and its leaf hash, but could not fix the chain.
-        let dir = tempfile::tempdir().unwrap();
-        let l = log(dir.path());
-        for n in 0..3 {
-            l.append(draft(n)).unwrap();
-        }
-        drop(l);
-        let c = Connection::open(dir.path().join("audit.db")).unwrap();
-        let body: Vec<u8> = c
-            .query_row("SELECT body FROM entries WHERE seq = 2", [], |r| r.get(0))
-            .unwrap();
-        let new = String::from_utf8(body)
-            .unwrap()
-            .replace("\"n\":1", "\"n\":9")
-            .into_bytes();
-        c.execute(
-            "UPDATE entries SET body = ?1, leaf_hash = ?2 WHERE seq = 2",
-            (new.clone(), leaf_hash(&new).to_vec()),
-        )
-        .unwrap();
-        drop(c);
-        let r = verify_dir(dir.path()).unwrap();
-        assert!(
-            r.problems
-                .iter()
-                .any(|p| p.seq == 2 && p.what.contains("chain")),
-            "{r:?}"
-        );
+        l.append_batch((0..10).map(draft).collect()).unwrap();
+        let old = l.checkpoint(chrono::Utc::now()).unwrap();
+        l.append_batch((10..25).map(draft).collect()).unwrap();
+        let new = l.checkpoint(chrono::Utc::now()).unwrap();
+        assert_eq!((old.size, new.size), (10, 25));
+        let p = l.inclusion_proof(7, new.size).unwrap();
+        let h = |s: &str| -> Hash { hex::decode(s).unwrap().try_into().unwrap() };
+        let hashes: Vec<Hash> = p.hashes.iter().map(|x| h(x)).collect();
+        assert!(crate::layout::verify_inclusion(
+            &h(p.leaf_hash.as_deref().unwrap()),
+            6,
+            25,
+            &hashes,
+            &h(&new.root)
+        ));
+        let c = l.consistency_proof(old.size, new.size).unwrap();
+        let hashes: Vec<Hash> = c.hashes.iter().map(|x| h(x)).collect();
+        assert!(crate::layout::verify_consistency(
+            10,
+            25,
+            &h(&old.root),
+            &h(&new.root),
+            &hashes
+        ));
+        assert!(l.inclusion_proof(26, 25).is_err());
+        assert_eq!(l.latest_checkpoint().unwrap().unwrap(), new);
+        let on_disk: Checkpoint =
+            serde_json::from_slice(&std::fs::read(dir.path().join("checkpoint.json")).unwrap())
+                .unwrap();
+        assert_eq!(on_disk, new);
     }
 }

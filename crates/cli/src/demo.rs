@@ -620,10 +620,11 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
         }
     });
     let retention = sightline_server::spawn_retention(node.clone());
+    let checkpoints = sightline_server::spawn_checkpoints(node.clone());
     sightline_server::serve(listener, node, crate::shutdown_signal()).await?;
     sim.abort();
-    if let Some(r) = retention {
-        r.abort();
+    for task in [retention, checkpoints].into_iter().flatten() {
+        task.abort();
     }
     Ok(())
 }

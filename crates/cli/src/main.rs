@@ -1,6 +1,7 @@
 //! `sightline`: run a node (`serve`), the demo (`demo`), verify an audit log (`audit verify`), and
 //! benchmarks (`bench ingest`, `bench search`).
 
+mod audit_cmd;
 mod bench;
 mod demo;
 mod fleet;
@@ -47,7 +48,7 @@ enum Command {
     /// Audit log tools.
     Audit {
         #[command(subcommand)]
-        command: AuditCommand,
+        command: audit_cmd::AuditCommand,
     },
     /// Law packs and policies.
     Policy {
@@ -74,19 +75,6 @@ enum PolicyCommand {
         #[arg(long)]
         agency_policy: Option<PathBuf>,
         /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
-}
-
-#[derive(Subcommand)]
-enum AuditCommand {
-    /// Recompute every hash of a node's audit log and report what is wrong.
-    Verify {
-        /// The node's data directory.
-        #[arg(long)]
-        data: PathBuf,
-        /// Print the report as JSON.
         #[arg(long)]
         json: bool,
     },
@@ -119,28 +107,6 @@ fn init_tracing() {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
-}
-
-fn audit_verify(data: &std::path::Path, json: bool) -> Result<bool> {
-    let report = sightline_audit::verify_dir(data)
-        .map_err(|e| anyhow::anyhow!("cannot read the audit log in {}: {e}", data.display()))?;
-    if json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    } else if report.is_ok() {
-        println!(
-            "audit log OK: {} entries, head {}",
-            report.entries, report.head
-        );
-    } else {
-        println!(
-            "audit log FAILED verification ({} entries read):",
-            report.entries
-        );
-        for p in &report.problems {
-            println!("  entry {}: {}", p.seq, p.what);
-        }
-    }
-    Ok(report.is_ok())
 }
 
 fn policy_explain(
@@ -213,9 +179,7 @@ fn main() -> std::process::ExitCode {
                 };
                 rt.block_on(demo::run(opts)).map(|()| true)
             }
-            Command::Audit {
-                command: AuditCommand::Verify { data, json },
-            } => audit_verify(&data, json),
+            Command::Audit { command } => audit_cmd::run(command),
             Command::Policy {
                 command:
                     PolicyCommand::Explain {

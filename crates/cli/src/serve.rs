@@ -67,9 +67,10 @@ pub async fn run(config_path: &Path) -> Result<()> {
     println!("sightline listening on http://{addr}");
     tracing::info!(%addr, "node started");
     let retention = sightline_server::spawn_retention(node.clone());
+    let checkpoints = sightline_server::spawn_checkpoints(node.clone());
     sightline_server::serve(listener, node, crate::shutdown_signal()).await?;
-    if let Some(r) = retention {
-        r.abort();
+    for task in [retention, checkpoints].into_iter().flatten() {
+        task.abort();
     }
     Ok(())
 }

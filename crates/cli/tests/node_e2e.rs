@@ -370,6 +370,94 @@ fn test_node_end_to_end() {
     let (st, v) = s.call("GET", "/api/v1/nothing-here", None, None);
     assert_eq!((st, v["code"].as_str()), (404, Some("not_found")));
 
+    // Signed checkpoints, proofs and an export that verifies offline against them.
+    let (st, cp) = s.call("POST", "/api/v1/audit/checkpoint", Some(&auditor), None);
+    assert_eq!(st, 200, "{cp}");
+    let (_, public) = s.call("GET", "/api/v1/audit/checkpoint", None, None);
+    assert_eq!(public["checkpoint"], cp);
+    let size = cp["size"].as_u64().unwrap();
+    let (st, proof) = s.call(
+        "GET",
+        &format!("/api/v1/audit/proof/inclusion?seq=2&size={size}"),
+        None,
+        None,
+    );
+    assert_eq!(
+        (st, proof["root"].as_str()),
+        (200, cp["root"].as_str()),
+        "{proof}"
+    );
+    let (st, _) = s.call(
+        "GET",
+        &format!("/api/v1/audit/proof/inclusion?seq={}&size={size}", size + 5),
+        None,
+        None,
+    );
+    assert_eq!(st, 400);
+    let (st, c) = s.call(
+        "GET",
+        &format!("/api/v1/audit/proof/consistency?from=3&to={size}"),
+        None,
+        None,
+    );
+    assert_eq!(st, 200, "{c}");
+    let export = ureq::get(&format!("{}/api/v1/audit/export", s.url))
+        .set("Authorization", &format!("Bearer {op}"))
+        .call()
+        .unwrap()
+        .into_string()
+        .unwrap();
+    assert_eq!(
+        export.lines().count() as u64,
+        s.call("GET", "/healthz", None, None).1["audit_entries"]
+            .as_u64()
+            .unwrap()
+    );
+    let csv = ureq::get(&format!("{}/api/v1/audit/export?format=csv", s.url))
+        .set("Authorization", &format!("Bearer {auditor}"))
+        .call()
+        .unwrap()
+        .into_string()
+        .unwrap();
+    assert!(csv.starts_with("seq,time,actor_kind"), "{csv}");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("log.jsonl"), &export).unwrap();
+    std::fs::write(dir.path().join("cp.json"), public.to_string()).unwrap();
+    let key = public["public_key"].as_str().unwrap().to_owned();
+    let verify_export = |file: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_sightline"))
+            .args(["audit", "verify", "--log"])
+            .arg(dir.path().join(file))
+            .arg("--checkpoint")
+            .arg(dir.path().join("cp.json"))
+            .args(["--public-key", &key])
+            .output()
+            .unwrap()
+    };
+    let out = verify_export("log.jsonl");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    std::fs::write(
+        dir.path().join("edited.jsonl"),
+        export.replacen("\"outcome\":\"partial\"", "\"outcome\":\"allowed\"", 1),
+    )
+    .unwrap();
+    let out = verify_export("edited.jsonl");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("root does not match"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
     // The offline verifier agrees, and catches tampering.
     let data = s.data.clone();
     drop(s);

@@ -45,6 +45,9 @@ pub struct PolicyConfig {
     /// How often the retention job runs, seconds (0 disables it).
     #[serde(default = "default_retention_interval")]
     pub retention_interval_s: u64,
+    /// How often a checkpoint is signed when the log grew, seconds (0 disables it).
+    #[serde(default = "default_retention_interval")]
+    pub checkpoint_interval_s: u64,
 }
 
 fn default_retention_interval() -> u64 {
@@ -95,6 +98,7 @@ impl NodeConfig {
             policy: PolicyConfig {
                 packs_dir: None,
                 retention_interval_s: default_retention_interval(),
+                checkpoint_interval_s: default_retention_interval(),
             },
         }
     }

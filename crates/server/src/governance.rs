@@ -198,3 +198,33 @@ pub fn spawn_retention(node: Arc<Node>) -> Option<tokio::task::JoinHandle<()>> {
         }
     }))
 }
+
+/// Signs a checkpoint every `checkpoint_interval_s` when the log grew since the last one.
+pub fn spawn_checkpoints(node: Arc<Node>) -> Option<tokio::task::JoinHandle<()>> {
+    let secs = node.config.policy.checkpoint_interval_s;
+    if secs == 0 {
+        return None;
+    }
+    Some(tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(secs));
+        loop {
+            tick.tick().await;
+            let n = node.clone();
+            let signed = tokio::task::spawn_blocking(move || {
+                let last = n.audit.latest_checkpoint()?.map_or(0, |c| c.size);
+                if n.audit.len() > last {
+                    n.audit.checkpoint(n.clock.now()).map(Some)
+                } else {
+                    Ok(None)
+                }
+            })
+            .await;
+            match signed {
+                Ok(Ok(Some(cp))) => tracing::info!(size = cp.size, "signed audit checkpoint"),
+                Ok(Ok(None)) => {}
+                Ok(Err(e)) => tracing::warn!(error = %e, "checkpoint failed"),
+                Err(e) => tracing::warn!(error = %e, "checkpoint task failed"),
+            }
+        }
+    }))
+}

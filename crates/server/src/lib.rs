@@ -20,7 +20,7 @@ pub mod openapi;
 mod web;
 
 pub use config::NodeConfig;
-pub use governance::spawn_retention;
+pub use governance::{spawn_checkpoints, spawn_retention};
 pub use node::{Node, serve};
 
 use axum::Router;

@@ -19,6 +19,8 @@ use utoipa::{Modify, OpenApi};
         crate::api::governance::list_holds, crate::api::governance::create_hold, crate::api::governance::release_hold,
         crate::api::governance::list_packs, crate::api::governance::put_agency_policy,
         crate::api::audit::list_entries, crate::api::audit::verify,
+        crate::api::audit::latest_checkpoint, crate::api::audit::publish_checkpoint,
+        crate::api::audit::inclusion, crate::api::audit::consistency, crate::api::audit::export,
     ),
     modifiers(&Security),
     tags((name = "search", description = "The only way to read plate data"))

@@ -1,12 +1,14 @@
-//! Reading and verifying the audit log.
+//! Reading, proving, exporting and verifying the audit log.
 
 use crate::AppState;
 use crate::auth::UserAuth;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use axum::Json;
 use axum::extract::{Query, State};
-use serde::Deserialize;
-use sightline_audit::{AuditEntry, EntryFilter, VerifyReport};
+use axum::http::header;
+use axum::response::IntoResponse;
+use serde::{Deserialize, Serialize};
+use sightline_audit::{AuditEntry, Checkpoint, EntryFilter, Proof, VerifyReport};
 use sightline_types::Role;
 
 /// Query of `GET /api/v1/audit/entries`.
@@ -23,6 +25,20 @@ pub struct EntriesQuery {
     pub action: Option<String>,
 }
 
+fn filter_for(
+    who: &sightline_search::Principal,
+    action: Option<String>,
+    after: u64,
+    limit: usize,
+) -> EntryFilter {
+    EntryFilter {
+        agency: (!who.user.node_operator).then(|| who.agency.id.clone()),
+        action,
+        after_seq: after,
+        limit,
+    }
+}
+
 /// Lists audit entries by the caller's agency or concerning its data (auditors and admins; the node
 /// operator sees all).
 #[utoipa::path(get, path = "/api/v1/audit/entries", tag = "audit", params(EntriesQuery), security(("user_token" = [])),
@@ -33,20 +49,14 @@ pub async fn list_entries(
     Query(q): Query<EntriesQuery>,
 ) -> ApiResult<Json<Vec<AuditEntry>>> {
     auth.require(&[Role::Auditor, Role::Admin])?;
-    let who = auth.0;
-    let filter = EntryFilter {
-        agency: (!who.user.node_operator).then(|| who.agency.id.clone()),
-        action: q.action,
-        after_seq: q.after,
-        limit: q.limit.unwrap_or(100).min(1000),
-    };
+    let filter = filter_for(&auth.0, q.action, q.after, q.limit.unwrap_or(100).min(1000));
     let audit = node.audit.clone();
     Ok(Json(
         tokio::task::spawn_blocking(move || audit.entries(&filter)).await??,
     ))
 }
 
-/// Recomputes every hash of the log and reports what is wrong, if anything.
+/// Recomputes every hash of the log, checks every stored checkpoint, and reports what is wrong.
 #[utoipa::path(get, path = "/api/v1/audit/verify", tag = "audit", security(("user_token" = [])),
     responses((status = 200, body = VerifyReport)))]
 pub async fn verify(State(node): State<AppState>, auth: UserAuth) -> ApiResult<Json<VerifyReport>> {
@@ -55,4 +65,134 @@ pub async fn verify(State(node): State<AppState>, auth: UserAuth) -> ApiResult<J
     Ok(Json(
         tokio::task::spawn_blocking(move || audit.verify()).await??,
     ))
+}
+
+/// The latest signed checkpoint and the key to check it with.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CheckpointView {
+    /// The checkpoint (absent before the first one is signed).
+    pub checkpoint: Option<Checkpoint>,
+    /// The node's Ed25519 public key, hex.
+    pub public_key: String,
+    /// Entries in the log now.
+    pub log_size: u64,
+}
+
+/// The latest signed checkpoint (public: anyone may keep it and check the log later).
+#[utoipa::path(get, path = "/api/v1/audit/checkpoint", tag = "audit", responses((status = 200, body = CheckpointView)))]
+pub async fn latest_checkpoint(State(node): State<AppState>) -> ApiResult<Json<CheckpointView>> {
+    let audit = node.audit.clone();
+    let checkpoint = tokio::task::spawn_blocking(move || audit.latest_checkpoint()).await??;
+    Ok(Json(CheckpointView {
+        checkpoint,
+        public_key: node.audit.public_key_hex(),
+        log_size: node.audit.len(),
+    }))
+}
+
+/// Signs a checkpoint over the log now (auditors and admins).
+#[utoipa::path(post, path = "/api/v1/audit/checkpoint", tag = "audit", security(("user_token" = [])), responses((status = 200, body = Checkpoint)))]
+pub async fn publish_checkpoint(
+    State(node): State<AppState>,
+    auth: UserAuth,
+) -> ApiResult<Json<Checkpoint>> {
+    auth.require(&[Role::Auditor, Role::Admin])?;
+    let n = node.clone();
+    Ok(Json(
+        tokio::task::spawn_blocking(move || n.audit.checkpoint(n.clock.now())).await??,
+    ))
+}
+
+/// Query of the inclusion proof.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct InclusionQuery {
+    /// Entry sequence number.
+    pub seq: u64,
+    /// Tree size (default: the log's size).
+    #[serde(default)]
+    pub size: Option<u64>,
+}
+
+/// Proves that entry `seq` is in the tree of `size` entries (public: hashes only).
+#[utoipa::path(get, path = "/api/v1/audit/proof/inclusion", tag = "audit", params(InclusionQuery),
+    responses((status = 200, body = Proof), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn inclusion(
+    State(node): State<AppState>,
+    Query(q): Query<InclusionQuery>,
+) -> ApiResult<Json<Proof>> {
+    let size = q.size.unwrap_or_else(|| node.audit.len());
+    Ok(Json(node.audit.inclusion_proof(q.seq, size)?))
+}
+
+/// Query of the consistency proof.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ConsistencyQuery {
+    /// Older tree size.
+    pub from: u64,
+    /// Newer tree size (default: the log's size).
+    #[serde(default)]
+    pub to: Option<u64>,
+}
+
+/// Proves that the tree of `to` entries extends the tree of `from` entries (public).
+#[utoipa::path(get, path = "/api/v1/audit/proof/consistency", tag = "audit", params(ConsistencyQuery),
+    responses((status = 200, body = Proof), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn consistency(
+    State(node): State<AppState>,
+    Query(q): Query<ConsistencyQuery>,
+) -> ApiResult<Json<Proof>> {
+    let to = q.to.unwrap_or_else(|| node.audit.len());
+    Ok(Json(node.audit.consistency_proof(q.from, to)?))
+}
+
+/// Query of the export.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ExportQuery {
+    /// `jsonl` (default) or `csv`.
+    #[serde(default)]
+    pub format: Option<String>,
+}
+
+/// Exports the log: the whole log for the node operator (verifiable against checkpoints with
+/// `sightline audit verify --log`), the entries by or about the caller's agency for others.
+#[utoipa::path(get, path = "/api/v1/audit/export", tag = "audit", params(ExportQuery), security(("user_token" = [])),
+    responses((status = 200, description = "JSON Lines or CSV")))]
+pub async fn export(
+    State(node): State<AppState>,
+    auth: UserAuth,
+    Query(q): Query<ExportQuery>,
+) -> ApiResult<impl IntoResponse> {
+    auth.require(&[Role::Auditor, Role::Admin])?;
+    let format = q.format.unwrap_or_else(|| "jsonl".into());
+    if format != "jsonl" && format != "csv" {
+        return Err(ApiError::bad_request("format must be jsonl or csv"));
+    }
+    let who = auth.0;
+    let audit = node.audit.clone();
+    let (body, ctype) =
+        tokio::task::spawn_blocking(move || -> ApiResult<(Vec<u8>, &'static str)> {
+            let mut out = Vec::new();
+            let filter = filter_for(&who, None, 0, 1_000_000);
+            if format == "jsonl" && who.user.node_operator {
+                audit.export_jsonl(&mut out)?;
+                return Ok((out, "application/x-ndjson"));
+            }
+            let entries = audit.entries(&filter)?;
+            if format == "csv" {
+                sightline_audit::write_csv(entries.iter(), &mut out).map_err(|e| {
+                    ApiError::new(sightline_types::ErrorCode::Internal, e.to_string())
+                })?;
+                Ok((out, "text/csv; charset=utf-8"))
+            } else {
+                for e in &entries {
+                    out.extend(e.canonical_bytes().map_err(|e| {
+                        ApiError::new(sightline_types::ErrorCode::Internal, e.to_string())
+                    })?);
+                    out.push(b'\n');
+                }
+                Ok((out, "application/x-ndjson"))
+            }
+        })
+        .await??;
+    Ok(([(header::CONTENT_TYPE, ctype)], body))
 }

@@ -64,6 +64,13 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/audit/entries", get(audit::list_entries))
         .route("/api/v1/audit/verify", get(audit::verify))
+        .route(
+            "/api/v1/audit/checkpoint",
+            get(audit::latest_checkpoint).post(audit::publish_checkpoint),
+        )
+        .route("/api/v1/audit/proof/inclusion", get(audit::inclusion))
+        .route("/api/v1/audit/proof/consistency", get(audit::consistency))
+        .route("/api/v1/audit/export", get(audit::export))
         .fallback(not_found)
 }
 
