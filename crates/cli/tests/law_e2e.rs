@@ -81,15 +81,16 @@ fn test_law_packs_decide_per_owner() {
     assert_eq!(v["results"].as_array().unwrap().len(), 1);
     let seq = v["audit_seq"].as_u64().unwrap();
 
-    // The federal agent: California refuses federal access, Illinois needs a declaration.
+    // The federal agent: California refuses federal access; Illinois refuses immigration agencies.
     let v = search("agent", "stolen_vehicle", "stolen car");
     assert_eq!(
         owner(&v, "sacramento-pd")["rule"],
         "us-ca.1798-90-55-b-federal"
     );
+    // The requesting agency's own name ("ice-ero") screens as immigration, whatever the reason.
     assert_eq!(
         owner(&v, "oak-park-pd")["rule"],
-        "us-il.2-130-c-declaration"
+        "us-il.2-130-b-2-immigration"
     );
     assert_eq!(owner(&v, "harris-county-so")["outcome"], "contributed");
 
