@@ -48,6 +48,15 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 64)]
         appenders: usize,
     },
+    /// Generate a Flock-style organisation audit CSV of N rows and time the oversight analysis.
+    Oversight {
+        /// Rows to generate.
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: usize,
+        /// Where to write the CSV.
+        #[arg(long, default_value = "./sightline-bench-oversight.csv")]
+        out: PathBuf,
+    },
     /// Run searches against a benchmark data directory and report latency percentiles.
     Search {
         /// Data directory made by `bench ingest`.
@@ -507,11 +516,17 @@ fn audit(data: PathBuf, entries: usize, appenders: usize) -> Result<()> {
     use sightline_audit::{ActorKind, AuditLog, EntryDraft};
     if data.exists() {
         if !data.join("audit.db").exists() {
-            bail!("{} exists and is not a benchmark directory; choose another --data", data.display());
+            bail!(
+                "{} exists and is not a benchmark directory; choose another --data",
+                data.display()
+            );
         }
         std::fs::remove_dir_all(&data)?;
     }
-    let log = Arc::new(AuditLog::open(&data, Arc::new(sightline_types::SystemClock))?);
+    let log = Arc::new(AuditLog::open(
+        &data,
+        Arc::new(sightline_types::SystemClock),
+    )?);
     let per = entries / appenders.max(1);
     let start = Instant::now();
     let threads: Vec<_> = (0..appenders)
@@ -534,23 +549,115 @@ fn audit(data: PathBuf, entries: usize, appenders: usize) -> Result<()> {
         })
         .collect();
     for t in threads {
-        t.join().map_err(|_| anyhow::anyhow!("appender panicked"))??;
+        t.join()
+            .map_err(|_| anyhow::anyhow!("appender panicked"))??;
     }
     let secs = start.elapsed().as_secs_f64();
     let n = per * appenders;
-    println!("appended {n} entries from {appenders} appenders in {secs:.1} s = {:.0} entries/s (each acknowledged after a synchronous=FULL commit)", n as f64 / secs);
+    println!(
+        "appended {n} entries from {appenders} appenders in {secs:.1} s = {:.0} entries/s (each acknowledged after a synchronous=FULL commit)",
+        n as f64 / secs
+    );
     let t = Instant::now();
     let cp = log.checkpoint(Utc::now())?;
-    println!("signed checkpoint over {} entries in {:.1} ms", cp.size, t.elapsed().as_secs_f64() * 1000.0);
+    println!(
+        "signed checkpoint over {} entries in {:.1} ms",
+        cp.size,
+        t.elapsed().as_secs_f64() * 1000.0
+    );
     drop(log);
     let t = Instant::now();
     let report = sightline_audit::verify_dir(&data, &[], None)?;
-    println!("verified {} entries (leaf, chain, tree, checkpoint) in {:.2} s: {}", report.entries, t.elapsed().as_secs_f64(), if report.is_ok() { "ok" } else { "FAILED" });
+    println!(
+        "verified {} entries (leaf, chain, tree, checkpoint) in {:.2} s: {}",
+        report.entries,
+        t.elapsed().as_secs_f64(),
+        if report.is_ok() { "ok" } else { "FAILED" }
+    );
     let t = Instant::now();
     let mut out = std::io::BufWriter::new(std::fs::File::create(data.join("export.jsonl"))?);
     let exported = sightline_audit::export_dir(&data, &mut out)?;
     std::io::Write::flush(&mut out)?;
-    println!("exported {exported} entries to {} in {:.2} s", data.join("export.jsonl").display(), t.elapsed().as_secs_f64());
+    println!(
+        "exported {exported} entries to {} in {:.2} s",
+        data.join("export.jsonl").display(),
+        t.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn oversight(rows: usize, out: &Path) -> Result<()> {
+    use std::io::Write;
+    let reasons = [
+        "stolen vehicle",
+        "inv",
+        "burglary suspect",
+        "",
+        "26-001234",
+        "ICE ERO assist",
+        "Narcotics - HSI",
+        "protest",
+        "patrol",
+        "hit and run",
+    ];
+    let mut rng = StdRng::seed_from_u64(5);
+    let start = Instant::now();
+    let mut w = std::io::BufWriter::new(std::fs::File::create(out)?);
+    writeln!(
+        w,
+        "ID,Org_Name,Total_Networks_Searched,Total_Devices_Searched,Time_Frame_Start,Time_Frame_End,Reason,Search_Time,Search_Type,Moderation"
+    )?;
+    let base = Utc::now() - Duration::days(365);
+    for i in 0..rows {
+        let t = base + Duration::seconds(rng.gen_range(0..365 * 86_400));
+        let back = Duration::hours(rng.gen_range(1..24 * 60));
+        let fmt = |d: chrono::DateTime<Utc>| d.format("%m/%d/%Y, %I:%M:%S %p UTC").to_string();
+        let networks: u32 = if rng.gen_bool(0.6) {
+            1
+        } else {
+            rng.gen_range(2..7000)
+        };
+        writeln!(
+            w,
+            "id-{i},Agency {},{networks},{},\"{}\",\"{}\",{},\"{}\",{},",
+            rng.gen_range(0..300),
+            networks * 20,
+            fmt(t - back),
+            fmt(t),
+            reasons[rng.gen_range(0..reasons.len())],
+            fmt(t),
+            if rng.gen_bool(0.7) {
+                "lookup"
+            } else {
+                "search"
+            }
+        )?;
+    }
+    w.flush()?;
+    let size = std::fs::metadata(out)?.len();
+    println!(
+        "generated {rows} rows ({:.0} MiB) in {:.1} s",
+        size as f64 / (1u64 << 20) as f64,
+        start.elapsed().as_secs_f64()
+    );
+    let t = Instant::now();
+    let (records, summary) = sightline_oversight::read_file(out)?;
+    let read_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let report = sightline_oversight::analyze(&records, vec![summary], 30.0);
+    println!(
+        "read {} rows in {read_s:.2} s, analysed in {:.2} s: {} beyond retention, {} vague, {} prohibited-purpose findings",
+        records.len(),
+        t.elapsed().as_secs_f64(),
+        report.lookback.beyond_retention.count,
+        report.reasons.vague.count,
+        report
+            .reasons
+            .prohibited
+            .iter()
+            .map(|p| p.finding.count)
+            .sum::<u64>()
+    );
     Ok(())
 }
 
@@ -563,6 +670,11 @@ pub async fn run(cmd: BenchCommand) -> Result<()> {
         BenchCommand::Ingest(args) => ingest(args).await,
         BenchCommand::Search { data, queries } => search(data, queries).await,
         BenchCommand::Policy { owners } => policy(owners),
-        BenchCommand::Audit { data, entries, appenders } => audit(data, entries, appenders),
+        BenchCommand::Oversight { rows, out } => oversight(rows, &out),
+        BenchCommand::Audit {
+            data,
+            entries,
+            appenders,
+        } => audit(data, entries, appenders),
     }
 }

@@ -50,6 +50,11 @@ enum Command {
         #[command(subcommand)]
         command: audit_cmd::AuditCommand,
     },
+    /// Oversight: analyse audit logs (Sightline exports, Flock CSVs).
+    Oversight {
+        #[command(subcommand)]
+        command: OversightCommand,
+    },
     /// Law packs and policies.
     Policy {
         #[command(subcommand)]
@@ -59,6 +64,25 @@ enum Command {
     Bench {
         #[command(subcommand)]
         command: bench::BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum OversightCommand {
+    /// Analyse audit exports and report reach, look-back, reasons, outliers and federal involvement.
+    Analyze {
+        /// Files: Sightline JSON Lines exports or Flock organisation / network audit CSVs.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Retention the searched data was supposed to have, days.
+        #[arg(long, default_value_t = 30.0)]
+        retention_days: f64,
+        /// Write the JSON report here.
+        #[arg(long)]
+        json: Option<PathBuf>,
+        /// Write the HTML report here.
+        #[arg(long)]
+        html: Option<PathBuf>,
     },
 }
 
@@ -157,6 +181,104 @@ fn policy_explain(
     Ok(true)
 }
 
+fn oversight(
+    files: &[PathBuf],
+    retention_days: f64,
+    json: Option<&std::path::Path>,
+    html: Option<&std::path::Path>,
+) -> Result<bool> {
+    use anyhow::Context;
+    let mut records = Vec::new();
+    let mut summaries = Vec::new();
+    for f in files {
+        let (r, s) = sightline_oversight::read_file(f)?;
+        records.extend(r);
+        summaries.push(s);
+    }
+    let report = sightline_oversight::analyze(&records, summaries, retention_days);
+    if let Some(p) = json {
+        std::fs::write(p, serde_json::to_vec_pretty(&report)?)
+            .with_context(|| format!("cannot write {}", p.display()))?;
+    }
+    if let Some(p) = html {
+        let title = format!(
+            "Oversight report: {}",
+            files
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        std::fs::write(p, sightline_oversight::html::render(&report, &title))
+            .with_context(|| format!("cannot write {}", p.display()))?;
+    }
+    let t = &report.totals;
+    println!(
+        "{} searches, {:.1} days, {} agencies, {} officers",
+        t.searches, t.span_days, t.agencies, t.officers
+    );
+    for f in &report.files {
+        println!(
+            "  {} ({}): {} rows, {} problems, columns not understood: [{}]",
+            f.file,
+            f.format,
+            f.rows,
+            f.problems.len(),
+            f.unknown_columns.join(", ")
+        );
+        for (line, p) in f.problems.iter().take(10) {
+            println!("    line {line}: {p}");
+        }
+    }
+    let pct = |x: f64| x * 100.0;
+    println!(
+        "reach: {} single-network, {} multi-network ({:.1}%), max {} networks / {} devices",
+        report.reach.single_network.count,
+        report.reach.multi_network.count,
+        pct(report.reach.multi_network.share),
+        report.reach.max_networks,
+        report.reach.max_devices
+    );
+    println!(
+        "look-back beyond {:.0} days: {} searches, longest {:.1} days",
+        retention_days, report.lookback.beyond_retention.count, report.lookback.max_days
+    );
+    println!(
+        "reasons: {} blank, {} vague, {} case number only",
+        report.reasons.blank.count,
+        report.reasons.vague.count,
+        report.reasons.case_number_only.count
+    );
+    for p in &report.reasons.prohibited {
+        let lines: Vec<String> = p
+            .finding
+            .rows
+            .iter()
+            .take(10)
+            .map(|r| r.line.to_string())
+            .collect();
+        println!(
+            "  {} ({}): {} searches, rows {}",
+            p.rule,
+            p.purpose,
+            p.finding.count,
+            lines.join(", ")
+        );
+    }
+    println!("federal agencies named: {} searches", report.federal.count);
+    for o in report
+        .agency_outliers
+        .iter()
+        .chain(&report.officer_outliers)
+    {
+        println!(
+            "outlier: {} with {} searches (median {:.0})",
+            o.name, o.searches, o.median
+        );
+    }
+    Ok(true)
+}
+
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     init_tracing();
@@ -194,6 +316,15 @@ fn main() -> std::process::ExitCode {
                 agency_policy.as_deref(),
                 json,
             ),
+            Command::Oversight {
+                command:
+                    OversightCommand::Analyze {
+                        files,
+                        retention_days,
+                        json,
+                        html,
+                    },
+            } => oversight(&files, retention_days, json.as_deref(), html.as_deref()),
             Command::Bench { command } => rt.block_on(bench::run(command)).map(|()| true),
         }
     })();

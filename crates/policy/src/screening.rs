@@ -51,6 +51,9 @@ pub struct ScreeningRules {
     /// False-positive traps.
     #[serde(rename = "not", default)]
     pub traps: Vec<NotATrigger>,
+    /// Each rule's entries, normalised once: (words, prefixes).
+    #[serde(skip)]
+    compiled: Vec<(Vec<String>, Vec<String>)>,
 }
 
 /// One match.
@@ -131,7 +134,7 @@ impl ScreeningRules {
     /// # Errors
     /// TOML errors or unknown purposes.
     pub fn parse(src: &str) -> Result<Self> {
-        let rules: ScreeningRules = toml::from_str(src).map_err(|e| Error::Parse {
+        let mut rules: ScreeningRules = toml::from_str(src).map_err(|e| Error::Parse {
             name: "screening rules".into(),
             message: e.to_string(),
         })?;
@@ -141,6 +144,12 @@ impl ScreeningRules {
                 message: e.to_string(),
             })?;
         }
+        let norm = |v: &[String]| v.iter().map(|w| words(w).join(" ")).collect::<Vec<_>>();
+        rules.compiled = rules
+            .rules
+            .iter()
+            .map(|r| (norm(&r.words), norm(&r.prefixes)))
+            .collect();
         Ok(rules)
     }
 
@@ -157,22 +166,25 @@ impl ScreeningRules {
         }
         let joined = format!(" {} ", ws.join(" "));
         let mut hits = Vec::new();
-        for r in &self.rules {
+        for (i, r) in self.rules.iter().enumerate() {
             let Ok(purpose) = Purpose::parse(&r.purpose) else {
                 continue;
             };
-            let term = r
-                .words
+            let Some((norm_words, norm_prefixes)) = self.compiled.get(i) else {
+                continue;
+            };
+            let term = norm_words
                 .iter()
-                .find(|w| {
-                    let norm = words(w).join(" ");
+                .position(|norm| {
                     joined.contains(&format!(" {norm} "))
                         || (norm.contains(' ') && ws.iter().any(|x| *x == norm.replace(' ', "")))
                 })
+                .map(|k| &r.words[k])
                 .or_else(|| {
-                    r.prefixes
+                    norm_prefixes
                         .iter()
-                        .find(|p| joined.contains(&format!(" {}", words(p).join(" "))))
+                        .position(|p| joined.contains(&format!(" {p}")))
+                        .map(|k| &r.prefixes[k])
                 })
                 .or_else(|| r.masked.iter().find(|m| ws.iter().any(|x| x == *m)));
             if let Some(t) = term {
