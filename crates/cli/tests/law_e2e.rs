@@ -128,6 +128,40 @@ forbid (principal, action, resource) when { context.purposes.contains("traffic_e
     let (st, v) = s.call("PUT", "/api/v1/agency-policy", Some(&op), Some(json!({"cedar": "@id(\"w\") @citation(\"c\") @explanation(\"e\") permit (principal, action, resource);"})));
     assert_eq!(st, 400);
     assert!(v["message"].as_str().unwrap().contains("forbid"), "{v}");
+    // Transparency figures come from the log: Illinois' refusals and Harris County's partners.
+    let (st, t) = s.call("GET", "/api/v1/transparency/oak-park-pd", None, None);
+    assert_eq!(st, 200, "{t}");
+    assert_eq!(
+        t["denials_by_rule"]["us-il.2-130-b-2-immigration"], 2,
+        "{t}"
+    );
+    assert_eq!(t["cameras"], 1);
+    assert_eq!(t["reads_last_30_days"], 1);
+    let (_, t) = s.call("GET", "/api/v1/transparency/harris-county-so", None, None);
+    assert_eq!(t["sharing_partners"]["ice-ero"], 1, "{t}");
+    let (_, note) = s.call(
+        "PUT",
+        "/api/v1/transparency-note",
+        Some(&op),
+        Some(json!({"note": "We publish monthly."})),
+    );
+    assert!(note.as_u64().is_some(), "{note}");
+    let (_, page) = s.call("GET", "/transparency/oak-park-pd", None, None);
+    let page = page.as_str().unwrap().to_owned();
+    assert!(
+        page.contains("We publish monthly.") && page.contains("us-il.2-130-b-2-immigration"),
+        "{page}"
+    );
+    // The oversight analyser over the node's own log finds the immigration reason.
+    let (st, o) = s.call("GET", "/api/v1/oversight/report", Some(&op), None);
+    assert_eq!(st, 200, "{o}");
+    let imm = o["reasons"]["prohibited"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["rule"] == "screen.immigration")
+        .unwrap();
+    assert_eq!(imm["finding"]["count"], 1, "{o}");
     let (_, packs) = s.call("GET", "/api/v1/policy/packs", None, None);
     assert!(
         packs

@@ -310,7 +310,7 @@ fn outliers(counts: &BTreeMap<String, u64>) -> Vec<Outlier> {
             median: m,
         })
         .collect();
-    out.sort_by(|a, b| b.searches.cmp(&a.searches));
+    out.sort_by_key(|o| std::cmp::Reverse(o.searches));
     out
 }
 

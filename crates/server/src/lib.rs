@@ -17,6 +17,7 @@ pub mod governance;
 pub mod metrics;
 mod node;
 pub mod openapi;
+pub mod transparency;
 mod web;
 
 pub use config::NodeConfig;

@@ -45,6 +45,13 @@ pub struct Node {
     pub clock: Arc<dyn Clock>,
     /// Metrics.
     pub metrics: Metrics,
+    /// Transparency reports by agency, with when they were computed.
+    pub(crate) transparency_cache: std::sync::Mutex<
+        std::collections::HashMap<
+            sightline_types::AgencyId,
+            (std::time::Instant, crate::transparency::AgencyReport),
+        >,
+    >,
 }
 
 impl Node {
@@ -83,6 +90,7 @@ impl Node {
             policy,
             clock,
             metrics: Metrics::new(),
+            transparency_cache: Default::default(),
         })
     }
 }

@@ -21,6 +21,8 @@ use utoipa::{Modify, OpenApi};
         crate::api::audit::list_entries, crate::api::audit::verify,
         crate::api::audit::latest_checkpoint, crate::api::audit::publish_checkpoint,
         crate::api::audit::inclusion, crate::api::audit::consistency, crate::api::audit::export,
+        crate::api::transparency::all, crate::api::transparency::one, crate::api::transparency::set_note,
+        crate::api::transparency::oversight,
     ),
     modifiers(&Security),
     tags((name = "search", description = "The only way to read plate data"))

@@ -794,3 +794,42 @@ impl Store {
             .collect()
     }
 }
+
+impl Store {
+    /// Sets the free text an agency publishes beside its transparency figures.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown agency.
+    pub fn set_transparency_note(
+        &self,
+        agency: &AgencyId,
+        note: &str,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.agency(agency)?;
+        self.with_directory(|c| {
+            c.execute(
+                "INSERT INTO transparency_notes(agency_id, note, updated_by, updated_us) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT(agency_id) DO UPDATE SET note = excluded.note, updated_by = excluded.updated_by, updated_us = excluded.updated_us",
+                (agency.as_str(), note, by, now.timestamp_micros()),
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Returns an agency's published note.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn transparency_note(&self, agency: &AgencyId) -> Result<Option<String>> {
+        self.with_directory(|c| {
+            Ok(c.query_row(
+                "SELECT note FROM transparency_notes WHERE agency_id = ?1",
+                [agency.as_str()],
+                |r| r.get(0),
+            )
+            .optional()?)
+        })
+    }
+}

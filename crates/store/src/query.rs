@@ -268,3 +268,44 @@ impl Store {
         })
     }
 }
+
+impl Store {
+    /// Counts reads per camera captured at or after `since_us` (aggregate figures for
+    /// transparency reports; no plate data leaves).
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn count_reads_per_camera(
+        &self,
+        since_us: i64,
+    ) -> Result<std::collections::HashMap<CameraId, u64>> {
+        let days: Vec<i32> = self
+            .shared
+            .partitions
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .range(day_of(since_us)..)
+            .copied()
+            .collect();
+        self.with_reader(|c| {
+            let mut out = std::collections::HashMap::new();
+            for day in days {
+                let sql = format!(
+                    "SELECT camera_id, count(*) FROM {} INDEXED BY {}_time WHERE captured_us >= ?1 GROUP BY camera_id",
+                    table_name(day),
+                    table_name(day)
+                );
+                let mut stmt = match c.prepare(&sql) {
+                    Ok(s) => s,
+                    Err(e) if is_missing_table(&e) => continue,
+                    Err(e) => return Err(e.into()),
+                };
+                for row in stmt.query_map([since_us], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, u64>(1)?)))? {
+                    let (cam, n) = row?;
+                    *out.entry(CameraId(cam)).or_insert(0) += n;
+                }
+            }
+            Ok(out)
+        })
+    }
+}

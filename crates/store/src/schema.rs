@@ -86,6 +86,12 @@ CREATE TABLE IF NOT EXISTS agency_policies (
     updated_by TEXT NOT NULL,
     updated_us INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS transparency_notes (
+    agency_id TEXT PRIMARY KEY REFERENCES agencies(id),
+    note TEXT NOT NULL,
+    updated_by TEXT NOT NULL,
+    updated_us INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS legal_holds (
     id INTEGER PRIMARY KEY,
     owner_id TEXT NOT NULL REFERENCES agencies(id),

@@ -6,6 +6,7 @@ pub mod governance;
 pub mod meta;
 pub mod reads;
 pub mod searches;
+pub mod transparency;
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -62,6 +63,15 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/agency-policy",
             axum::routing::put(governance::put_agency_policy),
         )
+        .route("/api/v1/transparency", get(transparency::all))
+        .route("/api/v1/transparency/{agency}", get(transparency::one))
+        .route(
+            "/api/v1/transparency-note",
+            axum::routing::put(transparency::set_note),
+        )
+        .route("/transparency", get(transparency::page_all))
+        .route("/transparency/{agency}", get(transparency::page_one))
+        .route("/api/v1/oversight/report", get(transparency::oversight))
         .route("/api/v1/audit/entries", get(audit::list_entries))
         .route("/api/v1/audit/verify", get(audit::verify))
         .route(
