@@ -378,6 +378,7 @@ fn seed(node: &Node) -> Result<Credentials> {
     };
     node.create_declaration(None, sys, &decl)
         .map_err(|e| anyhow::anyhow!("seeding declaration: {}", e.message))?;
+    seed_hotlists(node)?;
     let vehicles_of_interest = VEHICLES_OF_INTEREST
         .iter()
         .map(|(p, r, n)| {
@@ -393,6 +394,93 @@ fn seed(node: &Node) -> Result<Credentials> {
         cameras,
         vehicles_of_interest,
     })
+}
+
+/// One hot list per agency with its vehicle of interest, and one list the law refuses.
+fn seed_hotlists(node: &Node) -> Result<()> {
+    use sightline_hotlist::{Category, HotEntry, ImportMode};
+    let lists = [
+        (
+            "oak-park-pd",
+            "admin@oak-park-pd",
+            "Stolen vehicles (Oak Park)",
+            Category::StolenVehicle,
+            "CV 48213",
+            "reported stolen, report 26-004412",
+        ),
+        (
+            "harris-county-so",
+            "officer@harris-county-so",
+            "Robbery suspects",
+            Category::WantedPerson,
+            "KRT-4821",
+            "armed robbery suspect, warrant W-26-1187",
+        ),
+        (
+            "sacramento-pd",
+            "officer@sacramento-pd",
+            "AMBER alert",
+            Category::AmberAlert,
+            "8FJX253",
+            "AMBER alert 26-0031",
+        ),
+        (
+            "pp-muenchen",
+            "officer@pp-muenchen",
+            "Vermisste Personen",
+            Category::MissingPerson,
+            "M-SL 4711",
+            "Vermisstenfall 2026/118",
+        ),
+    ];
+    for (agency, username, name, category, plate, reason) in lists {
+        let user = node
+            .store
+            .user_by_username(username)?
+            .context("seeded user vanished")?;
+        let who = sightline_search::Principal {
+            agency: node.store.agency(&AgencyId::parse(agency)?)?,
+            user,
+        };
+        let list = node
+            .create_hotlist(&who, name, category, "custom", &[])
+            .map_err(|e| anyhow::anyhow!("{}", e.message))?
+            .item;
+        let entry = HotEntry {
+            id: 0,
+            list_id: list.id,
+            plate: plate.into(),
+            region: None,
+            reason: reason.into(),
+            legal_basis: Some(reason.into()),
+            added_by: String::new(),
+            added_at: chrono::Utc::now(),
+            expires_at: None,
+        };
+        node.put_hotlist_entries(&who, list.id, vec![entry], ImportMode::Merge)
+            .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    }
+    // The law refuses this one (625 ILCS 5/2-130(b)(2)); the refusal is in the audit log.
+    let user = node
+        .store
+        .user_by_username("admin@oak-park-pd")?
+        .context("seeded user vanished")?;
+    let who = sightline_search::Principal {
+        agency: node.store.agency(&AgencyId::parse("oak-park-pd")?)?,
+        user,
+    };
+    let refused = node.create_hotlist(
+        &who,
+        "Immigration violators (vendor feed)",
+        Category::ImmigrationStatus,
+        "vendor",
+        &[],
+    );
+    anyhow::ensure!(
+        refused.is_err(),
+        "the Illinois pack should refuse an immigration list"
+    );
+    Ok(())
 }
 
 fn write_credentials(path: &Path, c: &Credentials) -> Result<()> {
@@ -541,11 +629,11 @@ fn traffic(
     out
 }
 
-async fn feed(node: &Node, batches: BTreeMap<i64, (Camera, Vec<NewRead>)>) -> usize {
+async fn feed(node: &Arc<Node>, batches: BTreeMap<i64, (Camera, Vec<NewRead>)>) -> usize {
     let mut stored = 0;
     for (_, (cam, reads)) in batches {
         for chunk in reads.chunks(node.ingest.limits().max_batch) {
-            match node.ingest_reads(&cam, chunk.to_vec()).await {
+            match node.ingest_and_match(&cam, chunk.to_vec()).await {
                 Ok(r) => stored += r.accepted,
                 Err(e) => tracing::warn!(error = %e, "simulator batch failed"),
             }

@@ -11,7 +11,7 @@ mod validate;
 pub use validate::{IngestLimits, validate_read};
 
 use serde::Serialize;
-use sightline_store::{AppendOutcome, Store};
+use sightline_store::{AppendOutcome, ReadRecord, Store};
 use sightline_types::{Camera, Clock, ErrorCode, NewRead};
 use std::sync::Arc;
 
@@ -134,6 +134,19 @@ impl Ingest {
     /// Batch-level faults, or a store failure (then nothing was stored and the camera should
     /// retry; ids make the retry safe).
     pub async fn ingest(&self, camera: &Camera, reads: Vec<NewRead>) -> Result<IngestReport> {
+        Ok(self.ingest_records(camera, reads).await?.0)
+    }
+
+    /// As [`Ingest::ingest`], also returning the reads stored now with their sequence numbers
+    /// (for hot-list matching).
+    ///
+    /// # Errors
+    /// As [`Ingest::ingest`].
+    pub async fn ingest_records(
+        &self,
+        camera: &Camera,
+        reads: Vec<NewRead>,
+    ) -> Result<(IngestReport, Vec<(i64, ReadRecord)>)> {
         if reads.is_empty() {
             return Err(Error::EmptyBatch);
         }
@@ -170,21 +183,26 @@ impl Ingest {
                 }),
             }
         }
+        let mut stored = Vec::new();
         if !records.is_empty() {
-            let outcomes = self.store.append_reads(records).await?;
-            for (slot, outcome) in slots.into_iter().zip(outcomes) {
+            let outcomes = self.store.append_reads(records.clone()).await?;
+            for ((slot, outcome), rec) in slots.into_iter().zip(outcomes).zip(records) {
                 match outcome {
-                    AppendOutcome::Inserted { seq } => results[slot].seq = Some(seq),
+                    AppendOutcome::Inserted { seq } => {
+                        results[slot].seq = Some(seq);
+                        stored.push((seq, rec));
+                    }
                     AppendOutcome::Duplicate => results[slot].status = ReadStatus::Duplicate,
                 }
             }
         }
         let count = |s| results.iter().filter(|r| r.status == s).count();
-        Ok(IngestReport {
+        let report = IngestReport {
             accepted: count(ReadStatus::Accepted),
             duplicates: count(ReadStatus::Duplicate),
             rejected: count(ReadStatus::Rejected),
             results,
-        })
+        };
+        Ok((report, stored))
     }
 }

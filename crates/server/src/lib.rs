@@ -14,6 +14,7 @@ pub mod auth;
 pub mod config;
 pub mod error;
 pub mod governance;
+pub mod hotlists;
 pub mod metrics;
 mod node;
 pub mod openapi;

@@ -21,6 +21,9 @@ pub enum OpenError {
     /// The audit log failed to open.
     #[error("cannot open audit log")]
     Audit(#[from] sightline_audit::Error),
+    /// The hot-list database failed to open.
+    #[error("cannot open hot lists")]
+    Hotlist(#[from] sightline_hotlist::Error),
     /// A policy (shipped, deployment pack or agency policy) failed to load.
     #[error("cannot load policy: {0}")]
     Policy(#[from] sightline_policy::Error),
@@ -45,6 +48,10 @@ pub struct Node {
     pub clock: Arc<dyn Clock>,
     /// Metrics.
     pub metrics: Metrics,
+    /// Hot lists and hits.
+    pub hotlists: Arc<sightline_hotlist::HotlistStore>,
+    /// Live hot-list alerts (fan-out to SSE subscribers).
+    pub alerts: tokio::sync::broadcast::Sender<sightline_hotlist::Hit>,
     /// Transparency reports by agency, with when they were computed.
     pub(crate) transparency_cache: std::sync::Mutex<
         std::collections::HashMap<
@@ -81,6 +88,7 @@ impl Node {
         let policy = Arc::new(RwLock::new(engine));
         let searcher = Searcher::new(store.clone(), audit.clone(), policy.clone(), clock.clone());
         let ingest = Ingest::new(store.clone(), clock.clone(), config.ingest.clone());
+        let config_dir = config.data_dir.clone();
         Ok(Node {
             config,
             store,
@@ -90,6 +98,8 @@ impl Node {
             policy,
             clock,
             metrics: Metrics::new(),
+            hotlists: Arc::new(sightline_hotlist::HotlistStore::open(&config_dir)?),
+            alerts: tokio::sync::broadcast::channel(1024).0,
             transparency_cache: Default::default(),
         })
     }
@@ -107,6 +117,27 @@ impl Node {
         reads: Vec<sightline_types::NewRead>,
     ) -> Result<sightline_ingest::IngestReport, sightline_ingest::Error> {
         let report = self.ingest.ingest(camera, reads).await?;
+        Ok(self.count_ingest(report))
+    }
+
+    /// Ingests a batch and then matches the stored reads against the hot lists in the background.
+    ///
+    /// # Errors
+    /// Batch-level faults or store failures.
+    pub async fn ingest_and_match(
+        self: &Arc<Self>,
+        camera: &sightline_types::Camera,
+        reads: Vec<sightline_types::NewRead>,
+    ) -> Result<sightline_ingest::IngestReport, sightline_ingest::Error> {
+        let (report, stored) = self.ingest.ingest_records(camera, reads).await?;
+        self.spawn_matching(camera, stored);
+        Ok(self.count_ingest(report))
+    }
+
+    fn count_ingest(
+        &self,
+        report: sightline_ingest::IngestReport,
+    ) -> sightline_ingest::IngestReport {
         Metrics::count(
             &self.metrics.ingest_reads,
             "accepted",
@@ -122,7 +153,7 @@ impl Node {
             "rejected",
             report.rejected as u64,
         );
-        Ok(report)
+        report
     }
 }
 

@@ -23,6 +23,9 @@ use utoipa::{Modify, OpenApi};
         crate::api::audit::inclusion, crate::api::audit::consistency, crate::api::audit::export,
         crate::api::transparency::all, crate::api::transparency::one, crate::api::transparency::set_note,
         crate::api::transparency::oversight,
+        crate::api::hotlists::create, crate::api::hotlists::list, crate::api::hotlists::entries,
+        crate::api::hotlists::put_entries, crate::api::hotlists::import, crate::api::hotlists::recent,
+        crate::api::hotlists::stream, crate::api::hotlists::ack,
     ),
     modifiers(&Security),
     tags((name = "search", description = "The only way to read plate data"))

@@ -34,8 +34,9 @@ pub struct AgencyReport {
     pub denials_by_rule: BTreeMap<String, u64>,
     /// Other agencies whose searches received its data, with how many searches each.
     pub sharing_partners: BTreeMap<String, u64>,
-    /// Hot-list hits (confirmed / false): not recorded by this node yet.
-    pub hotlist_hits: Option<u64>,
+    /// Hits on this agency's hot lists, by acknowledgement outcome (`confirmed`, `wrong_state`,
+    /// `misread`, `dismissed`, `pending`).
+    pub hotlist_hits: BTreeMap<String, u64>,
     /// The latest signed checkpoint of the node's audit log.
     pub checkpoint: Option<Checkpoint>,
     /// The agency's own note (its words, not computed).
@@ -104,7 +105,7 @@ impl Node {
             searches_by_outcome: BTreeMap::new(),
             denials_by_rule: BTreeMap::new(),
             sharing_partners: BTreeMap::new(),
-            hotlist_hits: None,
+            hotlist_hits: self.hotlists.outcome_counts(id)?,
             checkpoint: self.audit.latest_checkpoint()?,
             note: self.store.transparency_note(id)?,
         };

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod directory;
 pub mod governance;
+pub mod hotlists;
 pub mod meta;
 pub mod reads;
 pub mod searches;
@@ -63,6 +64,18 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/agency-policy",
             axum::routing::put(governance::put_agency_policy),
         )
+        .route(
+            "/api/v1/hotlists",
+            get(hotlists::list).post(hotlists::create),
+        )
+        .route(
+            "/api/v1/hotlists/{id}/entries",
+            get(hotlists::entries).post(hotlists::put_entries),
+        )
+        .route("/api/v1/hotlists/{id}/import", post(hotlists::import))
+        .route("/api/v1/alerts", get(hotlists::recent))
+        .route("/api/v1/alerts/stream", get(hotlists::stream))
+        .route("/api/v1/alerts/{id}/ack", post(hotlists::ack))
         .route("/api/v1/transparency", get(transparency::all))
         .route("/api/v1/transparency/{agency}", get(transparency::one))
         .route(

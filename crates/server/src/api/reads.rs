@@ -31,7 +31,7 @@ async fn ingest(
     camera: &Camera,
     reads: Vec<NewRead>,
 ) -> ApiResult<(StatusCode, Json<IngestReport>)> {
-    let report = node.ingest_reads(camera, reads).await?;
+    let report = node.ingest_and_match(camera, reads).await?;
     tracing::debug!(
         camera = camera.id.0,
         accepted = report.accepted,

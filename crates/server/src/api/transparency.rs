@@ -121,7 +121,7 @@ fn render(r: &AgencyReport) -> String {
     format!(
         "<section><h2 id=\"{id}\">{name}</h2><p>{kind} · {j} · figures computed from the audit log at {at}</p>\
          <table><tr><th>Cameras</th><td>{cams}</td></tr><tr><th>Retention of non-hit reads</th><td>{retention} ({packs})</td></tr>\
-         <tr><th>Reads in the last 30 days</th><td>{reads}</td></tr><tr><th>Hot-list hits</th><td>not recorded yet</td></tr></table>\
+         <tr><th>Reads in the last 30 days</th><td>{reads}</td></tr></table><h3>Hot-list hits by outcome (confirmed vs false matches)</h3>{hits}\
          <h3>Searches by this agency's users, by purpose</h3>{purposes}<h3>… by outcome</h3>{outcomes}\
          <h3>Searches refused access to this agency's data, by rule</h3>{denials}\
          <h3>Agencies that received this agency's data, with number of searches</h3>{partners}\
@@ -138,6 +138,7 @@ fn render(r: &AgencyReport) -> String {
         outcomes = table(&r.searches_by_outcome),
         denials = table(&r.denials_by_rule),
         partners = table(&r.sharing_partners),
+        hits = table(&r.hotlist_hits),
         note = r.note.as_ref().map_or(String::new(), |n| format!(
             "<h3>Note from the agency (its own words)</h3><blockquote>{}</blockquote>",
             esc(n)

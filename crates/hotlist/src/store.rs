@@ -1,0 +1,530 @@
+//! `hotlists.db`: lists, entries and hits, plus the in-memory match index.
+
+use crate::{Category, Error, Hit, HotEntry, HotList, Result};
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension};
+use sightline_types::{AgencyId, PlateText, canonical_plate};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Mutex, RwLock};
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS lists (
+    id INTEGER PRIMARY KEY, owner TEXT NOT NULL, name TEXT NOT NULL, category TEXT NOT NULL,
+    source TEXT NOT NULL, shared_with TEXT NOT NULL, created_by TEXT NOT NULL, created_us INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS entries (
+    id INTEGER PRIMARY KEY, list_id INTEGER NOT NULL REFERENCES lists(id), plate TEXT NOT NULL,
+    region TEXT, reason TEXT NOT NULL, legal_basis TEXT, added_by TEXT NOT NULL, added_us INTEGER NOT NULL,
+    expires_us INTEGER
+);
+CREATE INDEX IF NOT EXISTS entries_list ON entries(list_id);
+CREATE TABLE IF NOT EXISTS hits (
+    id INTEGER PRIMARY KEY, body TEXT NOT NULL, list_owner TEXT NOT NULL, camera_owner TEXT NOT NULL,
+    created_us INTEGER NOT NULL, outcome TEXT
+);
+CREATE INDEX IF NOT EXISTS hits_list_owner ON hits(list_owner, id);
+CREATE INDEX IF NOT EXISTS hits_camera_owner ON hits(camera_owner, id);
+"#;
+
+/// How an import treats the list's existing entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportMode {
+    /// Replace every entry (atomically).
+    Replace,
+    /// Add to the existing entries.
+    Merge,
+}
+
+#[derive(Debug, Default)]
+struct Index {
+    lists: HashMap<i64, HotList>,
+    entries: HashMap<i64, HotEntry>,
+    exact: HashMap<String, Vec<i64>>,
+    canon: HashMap<String, Vec<i64>>,
+}
+
+/// Hot lists and hits.
+#[derive(Debug)]
+pub struct HotlistStore {
+    conn: Mutex<Connection>,
+    index: RwLock<Index>,
+}
+
+fn ts(us: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(us).unwrap_or_default()
+}
+
+fn bad(e: impl std::fmt::Display) -> Error {
+    Error::Invalid(e.to_string())
+}
+
+impl HotlistStore {
+    /// Opens `hotlists.db` in `dir`.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn open(dir: &Path) -> Result<Self> {
+        let conn = Connection::open(dir.join("hotlists.db"))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.execute_batch(SCHEMA)?;
+        let s = HotlistStore {
+            conn: Mutex::new(conn),
+            index: RwLock::new(Index::default()),
+        };
+        s.rebuild()?;
+        Ok(s)
+    }
+
+    fn rebuild(&self) -> Result<()> {
+        let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        let mut idx = Index::default();
+        let mut stmt = conn.prepare("SELECT id, owner, name, category, source, shared_with, created_by, created_us FROM lists")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, i64>(7)?,
+            ))
+        })?;
+        for row in rows {
+            let (id, owner, name, category, source, shared, created_by, created_us) = row?;
+            let shared_with = shared
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .filter_map(|s| AgencyId::parse(s).ok())
+                .collect();
+            let list = HotList {
+                id,
+                owner: AgencyId::parse(&owner).map_err(bad)?,
+                name,
+                category: Category::parse(&category)?,
+                source,
+                shared_with,
+                created_by,
+                created_at: ts(created_us),
+            };
+            idx.lists.insert(id, list);
+        }
+        let mut stmt = conn.prepare("SELECT id, list_id, plate, region, reason, legal_basis, added_by, added_us, expires_us FROM entries")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(HotEntry {
+                id: r.get(0)?,
+                list_id: r.get(1)?,
+                plate: r.get(2)?,
+                region: r.get(3)?,
+                reason: r.get(4)?,
+                legal_basis: r.get(5)?,
+                added_by: r.get(6)?,
+                added_at: ts(r.get(7)?),
+                expires_at: r.get::<_, Option<i64>>(8)?.map(ts),
+            })
+        })?;
+        for e in rows {
+            let e = e?;
+            idx.exact.entry(e.plate.clone()).or_default().push(e.id);
+            idx.canon
+                .entry(canonical_plate(&e.plate))
+                .or_default()
+                .push(e.id);
+            idx.entries.insert(e.id, e);
+        }
+        *self.index.write().unwrap_or_else(|e| e.into_inner()) = idx;
+        Ok(())
+    }
+
+    /// Creates a list from `new` (its `id` is ignored); the caller has checked the owner's law
+    /// allows its category.
+    ///
+    /// # Errors
+    /// Invalid names; database failures.
+    pub fn create_list(&self, new: &HotList) -> Result<HotList> {
+        let HotList {
+            owner,
+            name,
+            category,
+            source,
+            shared_with,
+            created_by: by,
+            created_at: now,
+            ..
+        } = new;
+        if name.trim().is_empty() || name.len() > 200 {
+            return Err(Error::Invalid(
+                "list name must be 1 to 200 characters".into(),
+            ));
+        }
+        let shared: Vec<&str> = shared_with.iter().map(AgencyId::as_str).collect();
+        let id = {
+            let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+            conn.execute(
+                "INSERT INTO lists(owner, name, category, source, shared_with, created_by, created_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                (owner.as_str(), name.trim(), category.code(), source, shared.join(","), by, now.timestamp_micros()),
+            )?;
+            conn.last_insert_rowid()
+        };
+        self.rebuild()?;
+        self.list(id)
+    }
+
+    /// Returns a list.
+    ///
+    /// # Errors
+    /// `NotFound`.
+    pub fn list(&self, id: i64) -> Result<HotList> {
+        self.index
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .lists
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| Error::NotFound(format!("hot list {id}")))
+    }
+
+    /// Lists owned by or shared with an agency.
+    pub fn lists_for(&self, agency: &AgencyId) -> Vec<HotList> {
+        let idx = self.index.read().unwrap_or_else(|e| e.into_inner());
+        let mut v: Vec<HotList> = idx
+            .lists
+            .values()
+            .filter(|l| l.owner == *agency || l.shared_with.contains(agency))
+            .cloned()
+            .collect();
+        v.sort_by_key(|l| l.id);
+        v
+    }
+
+    /// Entries of a list.
+    pub fn entries(&self, list_id: i64) -> Vec<HotEntry> {
+        let idx = self.index.read().unwrap_or_else(|e| e.into_inner());
+        let mut v: Vec<HotEntry> = idx
+            .entries
+            .values()
+            .filter(|e| e.list_id == list_id)
+            .cloned()
+            .collect();
+        v.sort_by_key(|e| e.id);
+        v
+    }
+
+    /// Adds entries to a list, or replaces them all, in one transaction.
+    ///
+    /// # Errors
+    /// `Invalid` naming the first bad entry (then nothing changes).
+    pub fn put_entries(
+        &self,
+        list_id: i64,
+        entries: &[HotEntry],
+        mode: ImportMode,
+    ) -> Result<usize> {
+        self.list(list_id)?;
+        let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        let tx = conn.transaction()?;
+        if mode == ImportMode::Replace {
+            tx.execute("DELETE FROM entries WHERE list_id = ?1", [list_id])?;
+        }
+        for (i, e) in entries.iter().enumerate() {
+            let plate = PlateText::normalise(&e.plate)
+                .map_err(|err| Error::Invalid(format!("entry {}: {err}", i + 1)))?;
+            if e.reason.trim().is_empty() {
+                return Err(Error::Invalid(format!(
+                    "entry {}: a reason is required",
+                    i + 1
+                )));
+            }
+            tx.execute(
+                "INSERT INTO entries(list_id, plate, region, reason, legal_basis, added_by, added_us, expires_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                (list_id, plate.as_str(), &e.region, e.reason.trim(), &e.legal_basis, &e.added_by, e.added_at.timestamp_micros(), e.expires_at.map(|x| x.timestamp_micros())),
+            )?;
+        }
+        tx.commit()?;
+        drop(conn);
+        self.rebuild()?;
+        Ok(entries.len())
+    }
+
+    /// Parses a CSV import: header `plate,region,reason,legal_basis,expires_at` (RFC 3339; the last
+    /// three optional columns may be empty).
+    ///
+    /// # Errors
+    /// `Invalid` naming the line.
+    pub fn parse_csv(text: &str, by: &str, now: DateTime<Utc>) -> Result<Vec<HotEntry>> {
+        let mut rdr = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let headers: Vec<String> = rdr
+            .headers()
+            .map_err(bad)?
+            .iter()
+            .map(|h| h.trim().to_lowercase())
+            .collect();
+        let col = |name: &str| headers.iter().position(|h| h == name);
+        let plate =
+            col("plate").ok_or_else(|| Error::Invalid("the CSV needs a `plate` column".into()))?;
+        let (region, reason, basis, expires) = (
+            col("region"),
+            col("reason"),
+            col("legal_basis"),
+            col("expires_at"),
+        );
+        let mut out = Vec::new();
+        for (i, rec) in rdr.records().enumerate() {
+            let rec = rec.map_err(|e| Error::Invalid(format!("line {}: {e}", i + 2)))?;
+            let get = |c: Option<usize>| {
+                c.and_then(|c| rec.get(c))
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+            };
+            let expires_at = match get(expires) {
+                Some(s) => Some(
+                    DateTime::parse_from_rfc3339(&s)
+                        .map_err(|e| Error::Invalid(format!("line {}: expires_at: {e}", i + 2)))?
+                        .with_timezone(&Utc),
+                ),
+                None => None,
+            };
+            out.push(HotEntry {
+                id: 0,
+                list_id: 0,
+                plate: get(Some(plate)).unwrap_or_default(),
+                region: get(region),
+                reason: get(reason).unwrap_or_else(|| "imported".into()),
+                legal_basis: get(basis),
+                added_by: by.to_owned(),
+                added_at: now,
+                expires_at,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Matches a read against the lists that run on a camera owned by `camera_owner`: exact plate
+    /// first, then the OCR-canonical key (fuzzy). Expired entries do not match.
+    pub fn match_plate(
+        &self,
+        camera_owner: &AgencyId,
+        plate: &str,
+        now: DateTime<Utc>,
+    ) -> Vec<(HotList, HotEntry, bool)> {
+        let idx = self.index.read().unwrap_or_else(|e| e.into_inner());
+        let mut out: Vec<(HotList, HotEntry, bool)> = Vec::new();
+        let exact = idx
+            .exact
+            .get(plate)
+            .into_iter()
+            .flatten()
+            .map(|id| (*id, false));
+        let fuzzy = idx
+            .canon
+            .get(&canonical_plate(plate))
+            .into_iter()
+            .flatten()
+            .map(|id| (*id, true));
+        for (id, is_fuzzy) in exact.chain(fuzzy) {
+            if out.iter().any(|(_, e, _)| e.id == id) {
+                continue;
+            }
+            let Some(e) = idx.entries.get(&id) else {
+                continue;
+            };
+            if e.expires_at.is_some_and(|x| x <= now) {
+                continue;
+            }
+            let Some(l) = idx.lists.get(&e.list_id) else {
+                continue;
+            };
+            if l.owner == *camera_owner || l.shared_with.contains(camera_owner) {
+                out.push((l.clone(), e.clone(), is_fuzzy));
+            }
+        }
+        out
+    }
+
+    /// Stores hits; returns them with ids.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn record_hits(&self, hits: Vec<Hit>) -> Result<Vec<Hit>> {
+        let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        let tx = conn.transaction()?;
+        let mut out = Vec::with_capacity(hits.len());
+        for mut h in hits {
+            tx.execute(
+                "INSERT INTO hits(body, list_owner, camera_owner, created_us) VALUES ('{}', ?1, ?2, ?3)",
+                (h.list_owner.as_str(), h.camera_owner.as_str(), h.created_at.timestamp_micros()),
+            )?;
+            h.id = tx.last_insert_rowid();
+            tx.execute(
+                "UPDATE hits SET body = ?1 WHERE id = ?2",
+                (serde_json::to_string(&h).map_err(bad)?, h.id),
+            )?;
+            out.push(h);
+        }
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Recent hits an agency may see (its lists' hits and hits on its cameras), newest first.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn hits_for(&self, agency: &AgencyId, limit: usize) -> Result<Vec<Hit>> {
+        let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        let mut stmt = conn.prepare("SELECT body FROM hits WHERE list_owner = ?1 OR camera_owner = ?1 ORDER BY id DESC LIMIT ?2")?;
+        let bodies = stmt
+            .query_map((agency.as_str(), limit as i64), |r| r.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        bodies
+            .iter()
+            .map(|b| serde_json::from_str(b).map_err(bad))
+            .collect()
+    }
+
+    /// Records an acknowledgement by a user of an agency that may see the hit.
+    ///
+    /// # Errors
+    /// `NotFound` when the hit does not exist or is not the agency's; `Invalid` outcome.
+    pub fn acknowledge(
+        &self,
+        id: i64,
+        agency: &AgencyId,
+        outcome: &str,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Hit> {
+        if !crate::ACK_OUTCOMES.contains(&outcome) {
+            return Err(Error::Invalid(format!(
+                "outcome must be one of {}",
+                crate::ACK_OUTCOMES.join(", ")
+            )));
+        }
+        let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        let body: Option<String> = conn
+            .query_row(
+                "SELECT body FROM hits WHERE id = ?1 AND (list_owner = ?2 OR camera_owner = ?2)",
+                (id, agency.as_str()),
+                |r| r.get(0),
+            )
+            .optional()?;
+        let mut hit: Hit =
+            serde_json::from_str(&body.ok_or_else(|| Error::NotFound(format!("hit {id}")))?)
+                .map_err(bad)?;
+        hit.outcome = Some(outcome.to_owned());
+        hit.acknowledged_by = Some(by.to_owned());
+        hit.acknowledged_at = Some(now);
+        conn.execute(
+            "UPDATE hits SET body = ?1, outcome = ?2 WHERE id = ?3",
+            (serde_json::to_string(&hit).map_err(bad)?, outcome, id),
+        )?;
+        Ok(hit)
+    }
+
+    /// Counts hits on lists an agency owns, by acknowledgement outcome (`pending` when none yet).
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn outcome_counts(
+        &self,
+        agency: &AgencyId,
+    ) -> Result<std::collections::BTreeMap<String, u64>> {
+        let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        let mut stmt = conn.prepare("SELECT coalesce(outcome, 'pending'), count(*) FROM hits WHERE list_owner = ?1 GROUP BY 1")?;
+        let rows = stmt.query_map([agency.as_str()], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, u64>(1)?))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+
+    fn entry(plate: &str, expires: Option<DateTime<Utc>>) -> HotEntry {
+        HotEntry {
+            id: 0,
+            list_id: 0,
+            plate: plate.into(),
+            region: None,
+            reason: "stolen".into(),
+            legal_basis: Some("report 26-1".into()),
+            added_by: "a".into(),
+            added_at: Utc::now(),
+            expires_at: expires,
+        }
+    }
+
+    #[test]
+    fn test_match_exact_fuzzy_expiry_and_sharing() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = HotlistStore::open(dir.path()).unwrap();
+        let owner = AgencyId::parse("oak-park-pd").unwrap();
+        let other = AgencyId::parse("harris-so").unwrap();
+        let now = Utc::now();
+        let new = HotList {
+            id: 0,
+            owner: owner.clone(),
+            name: "stolen".into(),
+            category: Category::StolenVehicle,
+            source: "custom".into(),
+            shared_with: vec![other.clone()],
+            created_by: "a".into(),
+            created_at: now,
+        };
+        let l = s.create_list(&new).unwrap();
+        s.put_entries(
+            l.id,
+            &[
+                entry("ABC 123", None),
+                entry("OLD1", Some(now - Duration::minutes(1))),
+            ],
+            ImportMode::Merge,
+        )
+        .unwrap();
+        let m = s.match_plate(&owner, "ABC123", now);
+        assert_eq!((m.len(), m[0].2), (1, false));
+        let m = s.match_plate(&owner, "A8C123", now);
+        assert_eq!((m.len(), m[0].2), (1, true), "fuzzy via canonical key");
+        assert!(s.match_plate(&owner, "OLD1", now).is_empty(), "expired");
+        assert_eq!(
+            s.match_plate(&other, "ABC123", now).len(),
+            1,
+            "shared list runs on the partner's cameras"
+        );
+        assert!(
+            s.match_plate(&AgencyId::parse("nobody").unwrap(), "ABC123", now)
+                .is_empty()
+        );
+        // Replace is atomic: a bad entry leaves the list as it was.
+        assert!(
+            s.put_entries(
+                l.id,
+                &[entry("NEW1", None), entry("B$D", None)],
+                ImportMode::Replace
+            )
+            .is_err()
+        );
+        assert_eq!(s.entries(l.id).len(), 2);
+        let csv = "plate,region,reason,legal_basis,expires_at\nXYZ 9,US-IL,wanted,W-26-1,\n";
+        let parsed = HotlistStore::parse_csv(csv, "a", now).unwrap();
+        s.put_entries(l.id, &parsed, ImportMode::Replace).unwrap();
+        assert_eq!(s.entries(l.id).len(), 1);
+        assert!(s.match_plate(&owner, "ABC123", now).is_empty());
+        drop(s);
+        let s = HotlistStore::open(dir.path()).unwrap();
+        assert_eq!(
+            s.match_plate(&owner, "XYZ9", now).len(),
+            1,
+            "index rebuilt from disk"
+        );
+    }
+}

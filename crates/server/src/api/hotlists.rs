@@ -1,0 +1,250 @@
+//! Hot lists and alerts.
+
+use super::{body_bytes, parse_json};
+use crate::AppState;
+use crate::admin::Audited;
+use crate::auth::UserAuth;
+use crate::error::{ApiError, ApiResult};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use sightline_hotlist::{Category, Hit, HotEntry, HotList, HotlistStore, ImportMode};
+use sightline_types::{AgencyId, Role};
+use std::convert::Infallible;
+use tokio_stream::StreamExt;
+use tokio_stream::wrappers::BroadcastStream;
+
+type Body = Result<Bytes, BytesRejection>;
+
+/// Body of `POST /api/v1/hotlists`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateList {
+    /// Name.
+    pub name: String,
+    /// Category.
+    pub category: Category,
+    /// Source (`custom`, `NCIC`, …).
+    #[serde(default)]
+    pub source: Option<String>,
+    /// Agencies whose cameras the list should also run on.
+    #[serde(default)]
+    pub shared_with: Vec<String>,
+}
+
+/// One entry to add.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewEntry {
+    /// Plate.
+    pub plate: String,
+    /// Issuing region.
+    #[serde(default)]
+    pub region: Option<String>,
+    /// Why it is listed.
+    pub reason: String,
+    /// Legal basis.
+    #[serde(default)]
+    pub legal_basis: Option<String>,
+    /// Expiry.
+    #[serde(default)]
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// Body of `POST /api/v1/hotlists/{id}/entries`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PutEntries {
+    /// Entries.
+    pub entries: Vec<NewEntry>,
+    /// `merge` (default) or `replace` (atomic).
+    #[serde(default)]
+    pub mode: Option<String>,
+}
+
+fn mode(m: Option<&str>) -> ApiResult<ImportMode> {
+    match m.unwrap_or("merge") {
+        "merge" => Ok(ImportMode::Merge),
+        "replace" => Ok(ImportMode::Replace),
+        other => Err(ApiError::bad_request(format!(
+            "mode must be merge or replace, not `{other}`"
+        ))),
+    }
+}
+
+/// Creates a hot list for the caller's agency; the agency's law decides whether the category may
+/// be used (refusals name the statute and are audited).
+#[utoipa::path(post, path = "/api/v1/hotlists", tag = "hotlists", request_body = CreateList, security(("user_token" = [])),
+    responses((status = 201, body = Audited<HotList>), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn create(
+    State(node): State<AppState>,
+    auth: UserAuth,
+    body: Body,
+) -> ApiResult<(StatusCode, Json<Audited<HotList>>)> {
+    auth.require(&[Role::Admin, Role::Supervisor])?;
+    let req: CreateList = parse_json(body)?;
+    let shared = req
+        .shared_with
+        .iter()
+        .map(|s| AgencyId::parse(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    let who = auth.0;
+    let out = tokio::task::spawn_blocking(move || {
+        node.create_hotlist(
+            &who,
+            &req.name,
+            req.category,
+            req.source.as_deref().unwrap_or("custom"),
+            &shared,
+        )
+    })
+    .await??;
+    Ok((StatusCode::CREATED, Json(out)))
+}
+
+/// Lists the hot lists owned by or shared with the caller's agency.
+#[utoipa::path(get, path = "/api/v1/hotlists", tag = "hotlists", security(("user_token" = [])), responses((status = 200, body = [HotList])))]
+pub async fn list(State(node): State<AppState>, UserAuth(who): UserAuth) -> Json<Vec<HotList>> {
+    Json(node.hotlists.lists_for(&who.agency.id))
+}
+
+/// Entries of a list owned by or shared with the caller's agency.
+#[utoipa::path(get, path = "/api/v1/hotlists/{id}/entries", tag = "hotlists", params(("id" = i64, Path, description = "list id")),
+    security(("user_token" = [])), responses((status = 200, body = [HotEntry])))]
+pub async fn entries(
+    State(node): State<AppState>,
+    UserAuth(who): UserAuth,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Vec<HotEntry>>> {
+    let list = node.hotlists.list(id)?;
+    if list.owner != who.agency.id && !list.shared_with.contains(&who.agency.id) {
+        return Err(ApiError::new(
+            sightline_types::ErrorCode::NotFound,
+            format!("hot list {id} not found"),
+        ));
+    }
+    Ok(Json(node.hotlists.entries(id)))
+}
+
+/// Adds entries to (or atomically replaces the entries of) one of the caller's agency's lists.
+#[utoipa::path(post, path = "/api/v1/hotlists/{id}/entries", tag = "hotlists", params(("id" = i64, Path, description = "list id")),
+    request_body = PutEntries, security(("user_token" = [])), responses((status = 200, body = u64, description = "audit sequence number")))]
+pub async fn put_entries(
+    State(node): State<AppState>,
+    auth: UserAuth,
+    Path(id): Path<i64>,
+    body: Body,
+) -> ApiResult<Json<u64>> {
+    auth.require(&[Role::Admin, Role::Supervisor])?;
+    let req: PutEntries = parse_json(body)?;
+    let m = mode(req.mode.as_deref())?;
+    let entries = req
+        .entries
+        .into_iter()
+        .map(|e| HotEntry {
+            id: 0,
+            list_id: id,
+            plate: e.plate,
+            region: e.region,
+            reason: e.reason,
+            legal_basis: e.legal_basis,
+            added_by: String::new(),
+            added_at: Utc::now(),
+            expires_at: e.expires_at,
+        })
+        .collect();
+    let who = auth.0;
+    Ok(Json(
+        tokio::task::spawn_blocking(move || node.put_hotlist_entries(&who, id, entries, m))
+            .await??,
+    ))
+}
+
+/// Query of the CSV import.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ImportQuery {
+    /// `merge` (default) or `replace` (atomic).
+    #[serde(default)]
+    pub mode: Option<String>,
+}
+
+/// Imports entries from CSV (`plate,region,reason,legal_basis,expires_at`) into one of the caller's
+/// agency's lists; all or nothing.
+#[utoipa::path(post, path = "/api/v1/hotlists/{id}/import", tag = "hotlists", params(("id" = i64, Path, description = "list id"), ImportQuery),
+    request_body(content = String, content_type = "text/csv"), security(("user_token" = [])), responses((status = 200, body = u64)))]
+pub async fn import(
+    State(node): State<AppState>,
+    auth: UserAuth,
+    Path(id): Path<i64>,
+    Query(q): Query<ImportQuery>,
+    body: Body,
+) -> ApiResult<Json<u64>> {
+    auth.require(&[Role::Admin, Role::Supervisor])?;
+    let m = mode(q.mode.as_deref())?;
+    let text = String::from_utf8(body_bytes(body)?.to_vec())
+        .map_err(|_| ApiError::bad_request("the CSV must be UTF-8"))?;
+    let who = auth.0;
+    Ok(Json(
+        tokio::task::spawn_blocking(move || {
+            let entries = HotlistStore::parse_csv(&text, &who.user.username, node.clock.now())?;
+            node.put_hotlist_entries(&who, id, entries, m)
+        })
+        .await??,
+    ))
+}
+
+/// Recent hits for the caller's agency (its lists, its cameras), newest first.
+#[utoipa::path(get, path = "/api/v1/alerts", tag = "hotlists", security(("user_token" = [])), responses((status = 200, body = [Hit])))]
+pub async fn recent(
+    State(node): State<AppState>,
+    UserAuth(who): UserAuth,
+) -> ApiResult<Json<Vec<Hit>>> {
+    Ok(Json(node.hotlists.hits_for(&who.agency.id, 200)?))
+}
+
+/// Live alerts as Server-Sent Events (`event: hit`, data: the hit as JSON) for the caller's agency.
+#[utoipa::path(get, path = "/api/v1/alerts/stream", tag = "hotlists", security(("user_token" = [])), responses((status = 200, description = "text/event-stream")))]
+pub async fn stream(
+    State(node): State<AppState>,
+    UserAuth(who): UserAuth,
+) -> Sse<impl tokio_stream::Stream<Item = Result<Event, Infallible>>> {
+    let agency = who.agency.id.clone();
+    let events = BroadcastStream::new(node.alerts.subscribe()).filter_map(move |h| {
+        let h = h.ok()?;
+        (h.list_owner == agency || h.camera_owner == agency).then(|| {
+            Ok(Event::default()
+                .event("hit")
+                .id(h.id.to_string())
+                .data(serde_json::to_string(&h).unwrap_or_default()))
+        })
+    });
+    Sse::new(events).keep_alive(KeepAlive::default())
+}
+
+/// Body of an acknowledgement.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Ack {
+    /// `confirmed`, `wrong_state`, `misread` or `dismissed`.
+    pub outcome: String,
+}
+
+/// Acknowledges a hit (recorded, audited, counted for transparency).
+#[utoipa::path(post, path = "/api/v1/alerts/{id}/ack", tag = "hotlists", params(("id" = i64, Path, description = "hit id")), request_body = Ack,
+    security(("user_token" = [])), responses((status = 200, body = Hit), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn ack(
+    State(node): State<AppState>,
+    UserAuth(who): UserAuth,
+    Path(id): Path<i64>,
+    body: Body,
+) -> ApiResult<Json<Hit>> {
+    let req: Ack = parse_json(body)?;
+    Ok(Json(
+        tokio::task::spawn_blocking(move || node.acknowledge_hit(&who, id, &req.outcome)).await??,
+    ))
+}
