@@ -1,0 +1,53 @@
+//! `sightline demo` starts, seeds the network, serves the API, and its users can search and see
+//! the law decide per owner.
+
+mod support;
+
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use support::call;
+
+#[test]
+fn test_demo_seeds_and_serves() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("demo");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sightline"))
+        .args(["demo", "--port", "0", "--rate", "20", "--data"])
+        .arg(&data)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let url = loop {
+        let line = lines.next().expect("demo exited early").unwrap();
+        if let Some(u) = line.strip_prefix("Sightline demo node: ") {
+            break u.trim().to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    let creds: Value = serde_json::from_slice(&std::fs::read(data.join("demo-credentials.json")).unwrap()).unwrap();
+    let token = |name: &str| creds["users"].as_array().unwrap().iter().find(|u| u["username"] == name).unwrap()["token"].as_str().unwrap().to_owned();
+    let (st, home) = call(&url, "GET", "/", None, None);
+    assert_eq!(st, 200);
+    assert!(home.as_str().unwrap().contains("officer@oak-park-pd"));
+    let now = chrono::Utc::now();
+    let search = |user: &str, reason: &str| {
+        call(&url, "POST", "/api/v1/searches", Some(&token(user)), Some(json!({
+            "purpose": "stolen_vehicle", "case_number": "26-000123", "reason": reason,
+            "query": {"plate": {"exact": "CV 48213"}, "window": {"from": (now - chrono::Duration::days(2)).to_rfc3339(), "to": now.to_rfc3339()}}})))
+    };
+    let (st, v) = search("officer@oak-park-pd", "stolen car");
+    assert_eq!(st, 200, "{v}");
+    assert!(!v["results"].as_array().unwrap().is_empty(), "the backfill holds sightings of CV 48213");
+    let (_, v) = search("officer@harris-county-so", "ICE+ERO");
+    let il = v["owners"].as_array().unwrap().iter().find(|o| o["owner"] == "oak-park-pd").unwrap();
+    assert_eq!(il["citation"], "625 ILCS 5/2-130(b)(2)");
+    let (_, lists) = call(&url, "GET", "/api/v1/hotlists", Some(&token("officer@oak-park-pd")), None);
+    assert_eq!(lists.as_array().unwrap().len(), 1);
+    let (st, _) = call(&url, "GET", "/transparency", None, None);
+    assert_eq!(st, 200);
+    let _ = child.kill();
+    let _ = child.wait();
+}
