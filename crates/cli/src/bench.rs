@@ -57,6 +57,22 @@ pub enum BenchCommand {
         #[arg(long, default_value = "./sightline-bench-oversight.csv")]
         out: PathBuf,
     },
+    /// Hot lists: ingest with N list entries, hit latency from ingest acknowledgement to alert
+    /// delivery, and the throughput cost of matching.
+    Alerts {
+        /// Data directory (replaced).
+        #[arg(long, default_value = "./sightline-bench-alerts")]
+        data: PathBuf,
+        /// Hot-list entries.
+        #[arg(long, default_value_t = 1_000_000)]
+        entries: usize,
+        /// Reads to ingest (twice: without and with matching).
+        #[arg(long, default_value_t = 1_000_000)]
+        reads: usize,
+        /// Share of reads whose plate is listed.
+        #[arg(long, default_value_t = 0.001)]
+        hit_rate: f64,
+    },
     /// Run searches against a benchmark data directory and report latency percentiles.
     Search {
         /// Data directory made by `bench ingest`.
@@ -165,6 +181,7 @@ fn setup_network(node: &Node, cameras: usize) -> Result<Vec<Camera>> {
             lon: -87.9 + rng.gen_range(0.0..0.2),
             bearing: None,
             mobile: false,
+            hit_only: false,
         };
         out.push(
             node.create_camera(None, sys.clone(), &req)
@@ -661,6 +678,171 @@ fn oversight(rows: usize, out: &Path) -> Result<()> {
     Ok(())
 }
 
+#[allow(clippy::type_complexity)]
+async fn alerts_setup(
+    data: &Path,
+    entries: usize,
+) -> Result<(
+    Arc<Node>,
+    Vec<Camera>,
+    Vec<String>,
+    Arc<std::sync::Mutex<Vec<(i64, i64, Instant)>>>,
+    tokio::task::JoinHandle<Vec<f64>>,
+)> {
+    use sightline_hotlist::{Category, HotEntry, ImportMode};
+    prepare_dir(data)?;
+    let mut config = NodeConfig::for_data_dir(data.to_owned());
+    config.ingest.max_batch = 1000;
+    let node = Arc::new(Node::open(config)?);
+    let cams = setup_network(&node, 50)?;
+    let user = node
+        .store
+        .user_by_username("bench-officer")?
+        .context("bench user")?;
+    let who = Principal {
+        agency: node.store.agency(&user.agency)?,
+        user,
+    };
+    let err = |e: sightline_server::error::ApiError| anyhow::anyhow!("{}", e.message);
+    let list = node
+        .create_hotlist(&who, "bench list", Category::StolenVehicle, "bench", &[])
+        .map_err(err)?
+        .item;
+    let mut rng = StdRng::seed_from_u64(11);
+    let listed: Vec<String> = (0..entries)
+        .map(|_| fleet::plate_for("US-TX", &mut rng))
+        .collect();
+    let t = Instant::now();
+    let now = Utc::now();
+    let list_entries = listed
+        .iter()
+        .map(|p| HotEntry {
+            id: 0,
+            list_id: list.id,
+            plate: p.clone(),
+            region: None,
+            reason: "bench".into(),
+            legal_basis: None,
+            added_by: String::new(),
+            added_at: now,
+            expires_at: None,
+        })
+        .collect();
+    node.put_hotlist_entries(&who, list.id, list_entries, ImportMode::Replace)
+        .map_err(err)?;
+    println!(
+        "loaded {} hot-list entries in {:.1} s",
+        listed.len(),
+        t.elapsed().as_secs_f64()
+    );
+    let mut rx = node.alerts.subscribe();
+    // Acknowledgement time per batch, by the batch's (first, last) sequence numbers.
+    let acks: Arc<std::sync::Mutex<Vec<(i64, i64, Instant)>>> = Arc::default();
+    let acks2 = acks.clone();
+    let collector = tokio::spawn(async move {
+        let mut lat = Vec::new();
+        // Runs until no alert has come for 30 s (the ingest phases keep it busy before that).
+        while let Ok(Ok(hit)) =
+            tokio::time::timeout(std::time::Duration::from_secs(30), rx.recv()).await
+        {
+            let got = Instant::now();
+            let ack = acks2.lock().ok().and_then(|m| {
+                m.iter()
+                    .find(|(lo, hi, _)| (*lo..=*hi).contains(&hit.read_seq))
+                    .map(|b| b.2)
+            });
+            if let Some(ack) = ack {
+                lat.push(got.duration_since(ack).as_secs_f64() * 1000.0);
+            }
+        }
+        lat
+    });
+    Ok((node, cams, listed, acks, collector))
+}
+
+async fn alerts(data: PathBuf, entries: usize, reads: usize, hit_rate: f64) -> Result<()> {
+    // Each phase gets a fresh data directory, so both ingest into equally sized partitions.
+    for matching in [false, true] {
+        let (node, cams, listed, acks, collector) = alerts_setup(&data, entries).await?;
+        let start = Instant::now();
+        let mut tasks = Vec::new();
+        let per_task = reads / 32;
+        for t in 0..32usize {
+            let (node, cams, listed, acks) =
+                (node.clone(), cams.clone(), listed.clone(), acks.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut rng =
+                    StdRng::seed_from_u64(100 + t as u64 + if matching { 1000 } else { 0 });
+                let mut done = 0;
+                while done < per_task {
+                    let cam = &cams[rng.gen_range(0..cams.len())];
+                    let n = 1000.min(per_task - done);
+                    let at = Utc::now();
+                    let batch: Vec<NewRead> = (0..n)
+                        .map(|i| NewRead {
+                            id: format!("{}-{t}-{done}-{i}", if matching { "m" } else { "p" }),
+                            camera_id: None,
+                            captured_at: at,
+                            plate: if rng.gen_bool(hit_rate) {
+                                listed[rng.gen_range(0..listed.len())].clone()
+                            } else {
+                                fleet::plate_for("US-IL", &mut rng)
+                            },
+                            region: None,
+                            confidence: None,
+                            colour: None,
+                            vehicle_type: None,
+                            make: None,
+                            lat: None,
+                            lon: None,
+                        })
+                        .collect();
+                    let report = if matching {
+                        node.ingest_and_match(cam, batch).await?
+                    } else {
+                        node.ingest_reads(cam, batch).await?
+                    };
+                    let acked = Instant::now();
+                    if matching {
+                        let seqs = report.results.iter().filter_map(|r| r.seq);
+                        if let (Some(lo), Some(hi)) = (seqs.clone().min(), seqs.max()) {
+                            acks.lock()
+                                .map_err(|_| anyhow::anyhow!("lock"))?
+                                .push((lo, hi, acked));
+                        }
+                    }
+                    done += n;
+                }
+                Ok::<_, anyhow::Error>(done)
+            }));
+        }
+        let mut total = 0;
+        for t in tasks {
+            total += t.await??;
+        }
+        let secs = start.elapsed().as_secs_f64();
+        println!(
+            "ingest {} matching: {total} reads in {secs:.1} s = {:.0} reads/s",
+            if matching { "with" } else { "without" },
+            total as f64 / secs
+        );
+        if !matching {
+            collector.abort();
+            continue;
+        }
+        let mut lat = collector.await?;
+        lat.sort_by(f64::total_cmp);
+        println!(
+            "alerts: {} hits, latency from ingest acknowledgement to alert delivery p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            lat.len(),
+            percentile(&lat, 0.5),
+            percentile(&lat, 0.99),
+            lat.last().copied().unwrap_or(f64::NAN)
+        );
+    }
+    Ok(())
+}
+
 /// Runs a benchmark command.
 ///
 /// # Errors
@@ -670,6 +852,12 @@ pub async fn run(cmd: BenchCommand) -> Result<()> {
         BenchCommand::Ingest(args) => ingest(args).await,
         BenchCommand::Search { data, queries } => search(data, queries).await,
         BenchCommand::Policy { owners } => policy(owners),
+        BenchCommand::Alerts {
+            data,
+            entries,
+            reads,
+            hit_rate,
+        } => alerts(data, entries, reads, hit_rate).await,
         BenchCommand::Oversight { rows, out } => oversight(rows, &out),
         BenchCommand::Audit {
             data,

@@ -250,6 +250,8 @@ fn seed(node: &Node) -> Result<Credentials> {
                 lon: *lon,
                 bearing: Some(*bearing),
                 mobile: false,
+                // German cameras run hit-only (BVerfG 2018): non-hits never leave the camera.
+                hit_only: a.jurisdiction.starts_with("DE"),
             };
             let c = node
                 .create_camera(None, sys.clone(), &req)
@@ -631,7 +633,21 @@ fn traffic(
 
 async fn feed(node: &Arc<Node>, batches: BTreeMap<i64, (Camera, Vec<NewRead>)>) -> usize {
     let mut stored = 0;
-    for (_, (cam, reads)) in batches {
+    for (_, (cam, mut reads)) in batches {
+        if node.hotlists.is_hit_only(cam.id.0) {
+            // The camera side of hit-only mode: match against today's keyed hashes, send hits only.
+            let Ok(matcher) = sightline_hotlist::edge::EdgeMatcher::new(&node.edge_list(&cam))
+            else {
+                continue;
+            };
+            reads.retain(|r| {
+                sightline_types::PlateText::normalise(&r.plate)
+                    .is_ok_and(|p| matcher.check(p.as_str()).is_some())
+            });
+            if reads.is_empty() {
+                continue;
+            }
+        }
         for chunk in reads.chunks(node.ingest.limits().max_batch) {
             match node.ingest_and_match(&cam, chunk.to_vec()).await {
                 Ok(r) => stored += r.accepted,

@@ -27,24 +27,56 @@ fn test_demo_seeds_and_serves() {
         }
     };
     std::thread::spawn(move || for _ in lines {});
-    let creds: Value = serde_json::from_slice(&std::fs::read(data.join("demo-credentials.json")).unwrap()).unwrap();
-    let token = |name: &str| creds["users"].as_array().unwrap().iter().find(|u| u["username"] == name).unwrap()["token"].as_str().unwrap().to_owned();
+    let creds: Value =
+        serde_json::from_slice(&std::fs::read(data.join("demo-credentials.json")).unwrap())
+            .unwrap();
+    let token = |name: &str| {
+        creds["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["username"] == name)
+            .unwrap()["token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
     let (st, home) = call(&url, "GET", "/", None, None);
     assert_eq!(st, 200);
     assert!(home.as_str().unwrap().contains("officer@oak-park-pd"));
     let now = chrono::Utc::now();
     let search = |user: &str, reason: &str| {
-        call(&url, "POST", "/api/v1/searches", Some(&token(user)), Some(json!({
+        call(
+            &url,
+            "POST",
+            "/api/v1/searches",
+            Some(&token(user)),
+            Some(json!({
             "purpose": "stolen_vehicle", "case_number": "26-000123", "reason": reason,
-            "query": {"plate": {"exact": "CV 48213"}, "window": {"from": (now - chrono::Duration::days(2)).to_rfc3339(), "to": now.to_rfc3339()}}})))
+            "query": {"plate": {"exact": "CV 48213"}, "window": {"from": (now - chrono::Duration::days(2)).to_rfc3339(), "to": now.to_rfc3339()}}})),
+        )
     };
     let (st, v) = search("officer@oak-park-pd", "stolen car");
     assert_eq!(st, 200, "{v}");
-    assert!(!v["results"].as_array().unwrap().is_empty(), "the backfill holds sightings of CV 48213");
+    assert!(
+        !v["results"].as_array().unwrap().is_empty(),
+        "the backfill holds sightings of CV 48213"
+    );
     let (_, v) = search("officer@harris-county-so", "ICE+ERO");
-    let il = v["owners"].as_array().unwrap().iter().find(|o| o["owner"] == "oak-park-pd").unwrap();
+    let il = v["owners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["owner"] == "oak-park-pd")
+        .unwrap();
     assert_eq!(il["citation"], "625 ILCS 5/2-130(b)(2)");
-    let (_, lists) = call(&url, "GET", "/api/v1/hotlists", Some(&token("officer@oak-park-pd")), None);
+    let (_, lists) = call(
+        &url,
+        "GET",
+        "/api/v1/hotlists",
+        Some(&token("officer@oak-park-pd")),
+        None,
+    );
     assert_eq!(lists.as_array().unwrap().len(), 1);
     let (st, _) = call(&url, "GET", "/transparency", None, None);
     assert_eq!(st, 200);

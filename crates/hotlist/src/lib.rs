@@ -8,6 +8,8 @@
 //! a list is created); expiry is checked against the node's clock at match time.
 #![deny(missing_docs)]
 
+pub mod edge;
+pub mod ncic;
 mod store;
 
 pub use store::{HotlistStore, ImportMode};

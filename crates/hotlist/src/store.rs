@@ -25,6 +25,7 @@ CREATE TABLE IF NOT EXISTS hits (
 );
 CREATE INDEX IF NOT EXISTS hits_list_owner ON hits(list_owner, id);
 CREATE INDEX IF NOT EXISTS hits_camera_owner ON hits(camera_owner, id);
+CREATE TABLE IF NOT EXISTS hit_only_cameras (camera_id INTEGER PRIMARY KEY);
 "#;
 
 /// How an import treats the list's existing entries.
@@ -42,6 +43,7 @@ struct Index {
     entries: HashMap<i64, HotEntry>,
     exact: HashMap<String, Vec<i64>>,
     canon: HashMap<String, Vec<i64>>,
+    hit_only: std::collections::HashSet<i64>,
 }
 
 /// Hot lists and hits.
@@ -136,8 +138,62 @@ impl HotlistStore {
                 .push(e.id);
             idx.entries.insert(e.id, e);
         }
+        let mut stmt = conn.prepare("SELECT camera_id FROM hit_only_cameras")?;
+        idx.hit_only = stmt
+            .query_map([], |r| r.get::<_, i64>(0))?
+            .collect::<Result<_, _>>()?;
         *self.index.write().unwrap_or_else(|e| e.into_inner()) = idx;
         Ok(())
+    }
+
+    /// Puts a camera in (or takes it out of) hit-only mode.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn set_hit_only(&self, camera_id: i64, on: bool) -> Result<()> {
+        {
+            let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+            if on {
+                conn.execute(
+                    "INSERT OR IGNORE INTO hit_only_cameras(camera_id) VALUES (?1)",
+                    [camera_id],
+                )?;
+            } else {
+                conn.execute(
+                    "DELETE FROM hit_only_cameras WHERE camera_id = ?1",
+                    [camera_id],
+                )?;
+            }
+        }
+        self.rebuild()
+    }
+
+    /// Tells whether a camera is in hit-only mode.
+    pub fn is_hit_only(&self, camera_id: i64) -> bool {
+        self.index
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .hit_only
+            .contains(&camera_id)
+    }
+
+    /// The unexpired listed plates that run on cameras of `camera_owner` (for edge lists).
+    pub fn plates_for(&self, camera_owner: &AgencyId, now: DateTime<Utc>) -> Vec<String> {
+        let idx = self.index.read().unwrap_or_else(|e| e.into_inner());
+        let mut v: Vec<String> = idx
+            .entries
+            .values()
+            .filter(|e| e.expires_at.is_none_or(|x| x > now))
+            .filter(|e| {
+                idx.lists.get(&e.list_id).is_some_and(|l| {
+                    l.owner == *camera_owner || l.shared_with.contains(camera_owner)
+                })
+            })
+            .map(|e| e.plate.clone())
+            .collect();
+        v.sort();
+        v.dedup();
+        v
     }
 
     /// Creates a list from `new` (its `id` is ignored); the caller has checked the owner's law

@@ -65,6 +65,10 @@ pub struct CreateCamera {
     /// Mobile camera.
     #[serde(default)]
     pub mobile: bool,
+    /// Hit-only mode: the camera matches hot lists itself (keyed hashes) and sends only hits;
+    /// the node refuses any other read from it.
+    #[serde(default)]
+    pub hit_only: bool,
 }
 
 /// Answer of `POST /api/v1/cameras`: the device key is shown only here.

@@ -185,24 +185,31 @@ impl Node {
                     return;
                 }
             };
-            for h in &recorded {
-                let owners = vec![h.list_owner.clone(), h.camera_owner.clone()];
-                let details = json!({ "hit_id": h.id, "list_id": h.list_id, "entry_id": h.entry_id, "read_seq": h.read_seq, "fuzzy": h.fuzzy, "camera_id": h.camera_id });
-                if let Err(e) = node.audit_change(
-                    sightline_audit::Actor::system(),
-                    "hotlist.hit",
-                    owners,
-                    details,
-                ) {
-                    tracing::error!(message = %e.message, "auditing a hot-list hit failed");
+            // One audit transaction for the batch's hits, then the alerts.
+            let drafts = recorded
+                .iter()
+                .map(|h| sightline_audit::EntryDraft {
+                    actor: sightline_audit::Actor::system(),
+                    action: "hotlist.hit".into(),
+                    outcome: "ok".into(),
+                    owners: vec![h.list_owner.clone(), h.camera_owner.clone()],
+                    details: json!({ "hit_id": h.id, "list_id": h.list_id, "entry_id": h.entry_id, "read_seq": h.read_seq, "fuzzy": h.fuzzy, "camera_id": h.camera_id }),
+                })
+                .collect();
+            match node.audit.append_batch(drafts) {
+                Ok(r) => {
+                    node.metrics.audit_appends.inc_by(r.len() as u64);
                 }
+                Err(e) => tracing::error!(error = %e, "auditing hot-list hits failed"),
+            }
+            for h in recorded {
                 tracing::info!(
                     hit = h.id,
                     list = h.list_id,
                     fuzzy = h.fuzzy,
                     "hot-list hit"
                 );
-                let _ = node.alerts.send(h.clone());
+                let _ = node.alerts.send(h);
             }
         });
     }
@@ -226,6 +233,48 @@ impl Node {
             json!({ "hit_id": id, "outcome": outcome }),
         )?;
         Ok(hit)
+    }
+}
+
+/// Loads the node's edge secret (`edge-secret.key`, 0600), creating it on first use.
+///
+/// # Errors
+/// I/O failures.
+pub fn load_edge_secret(dir: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    let path = dir.join("edge-secret.key");
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        return hex::decode(text.trim())
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e));
+    }
+    std::fs::create_dir_all(dir)?;
+    let mut secret = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut secret);
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, hex::encode(secret))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600))?;
+    }
+    std::fs::rename(&tmp, &path)?;
+    Ok(secret.to_vec())
+}
+
+impl Node {
+    /// Today's keyed-hash hot list for a hit-only camera.
+    pub fn edge_list(&self, camera: &Camera) -> sightline_hotlist::edge::EdgeList {
+        use sightline_hotlist::edge::{camera_key, canonical_hash, plate_hash};
+        let now = self.clock.now();
+        let day = now.timestamp().div_euclid(86_400);
+        let key = camera_key(&self.edge_secret, camera.id.0, day);
+        let plates = self.hotlists.plates_for(&camera.owner, now);
+        sightline_hotlist::edge::EdgeList {
+            camera_id: camera.id.0,
+            day,
+            key: hex::encode(key),
+            plates: plates.iter().map(|p| plate_hash(&key, p)).collect(),
+            canonical: plates.iter().map(|p| canonical_hash(&key, p)).collect(),
+        }
     }
 }
 

@@ -21,6 +21,15 @@ pub enum OpenError {
     /// The audit log failed to open.
     #[error("cannot open audit log")]
     Audit(#[from] sightline_audit::Error),
+    /// A key file could not be read or written.
+    #[error("cannot use {path}")]
+    Io {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
     /// The hot-list database failed to open.
     #[error("cannot open hot lists")]
     Hotlist(#[from] sightline_hotlist::Error),
@@ -50,6 +59,8 @@ pub struct Node {
     pub metrics: Metrics,
     /// Hot lists and hits.
     pub hotlists: Arc<sightline_hotlist::HotlistStore>,
+    /// Secret from which hit-only cameras' daily hashing keys are derived.
+    pub(crate) edge_secret: Vec<u8>,
     /// Live hot-list alerts (fan-out to SSE subscribers).
     pub alerts: tokio::sync::broadcast::Sender<sightline_hotlist::Hit>,
     /// Transparency reports by agency, with when they were computed.
@@ -100,6 +111,12 @@ impl Node {
             metrics: Metrics::new(),
             hotlists: Arc::new(sightline_hotlist::HotlistStore::open(&config_dir)?),
             alerts: tokio::sync::broadcast::channel(1024).0,
+            edge_secret: crate::hotlists::load_edge_secret(&config_dir).map_err(|source| {
+                OpenError::Io {
+                    path: config_dir.join("edge-secret.key"),
+                    source,
+                }
+            })?,
             transparency_cache: Default::default(),
         })
     }
@@ -129,7 +146,63 @@ impl Node {
         camera: &sightline_types::Camera,
         reads: Vec<sightline_types::NewRead>,
     ) -> Result<sightline_ingest::IngestReport, sightline_ingest::Error> {
-        let (report, stored) = self.ingest.ingest_records(camera, reads).await?;
+        if !self.hotlists.is_hit_only(camera.id.0) {
+            let (report, stored) = self.ingest.ingest_records(camera, reads).await?;
+            self.spawn_matching(camera, stored);
+            return Ok(self.count_ingest(report));
+        }
+        // Hit-only camera: a read that matches no hot list must not be stored (it should never
+        // have left the camera); refuse it by name, keep the hits.
+        let now = self.clock.now();
+        let (mut keep, mut refused) = (Vec::new(), Vec::new());
+        for (i, r) in reads.into_iter().enumerate() {
+            let is_hit = sightline_types::PlateText::normalise(&r.plate)
+                .map(|p| {
+                    !self
+                        .hotlists
+                        .match_plate(&camera.owner, p.as_str(), now)
+                        .is_empty()
+                })
+                // A malformed plate goes to ingest, which rejects it with the usual message.
+                .unwrap_or(true);
+            if is_hit {
+                keep.push((i, r))
+            } else {
+                refused.push((i, r.id))
+            }
+        }
+        let (positions, kept): (Vec<usize>, Vec<_>) = keep.into_iter().unzip();
+        let (mut report, stored) = if kept.is_empty() {
+            (
+                sightline_ingest::IngestReport {
+                    accepted: 0,
+                    duplicates: 0,
+                    rejected: 0,
+                    results: Vec::new(),
+                },
+                Vec::new(),
+            )
+        } else {
+            self.ingest.ingest_records(camera, kept).await?
+        };
+        for r in &mut report.results {
+            r.index = positions[r.index];
+        }
+        for (index, id) in refused {
+            report.rejected += 1;
+            report.results.push(sightline_ingest::ReadResult {
+                index,
+                id,
+                status: sightline_ingest::ReadStatus::Rejected,
+                seq: None,
+                error: Some(sightline_ingest::ReadError {
+                    status: 422,
+                    code: "not_a_hit",
+                    message: "this camera runs in hit-only mode: reads that match no hot list must not leave the camera".into(),
+                }),
+            });
+        }
+        report.results.sort_by_key(|r| r.index);
         self.spawn_matching(camera, stored);
         Ok(self.count_ingest(report))
     }

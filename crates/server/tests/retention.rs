@@ -56,6 +56,7 @@ fn setup(node: &Node, id: &str, j: &str) -> (Camera, Principal) {
                 lon: -71.5,
                 bearing: None,
                 mobile: false,
+                hit_only: false,
             },
         )
         .unwrap()

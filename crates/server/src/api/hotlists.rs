@@ -171,10 +171,13 @@ pub struct ImportQuery {
     /// `merge` (default) or `replace` (atomic).
     #[serde(default)]
     pub mode: Option<String>,
+    /// `csv` (default) or `ncic` (the fixed-width layout in `crates/hotlist/src/ncic.rs`).
+    #[serde(default)]
+    pub format: Option<String>,
 }
 
-/// Imports entries from CSV (`plate,region,reason,legal_basis,expires_at`) into one of the caller's
-/// agency's lists; all or nothing.
+/// Imports entries from CSV (`plate,region,reason,legal_basis,expires_at`) or an NCIC-style
+/// fixed-width extract into one of the caller's agency's lists; all or nothing.
 #[utoipa::path(post, path = "/api/v1/hotlists/{id}/import", tag = "hotlists", params(("id" = i64, Path, description = "list id"), ImportQuery),
     request_body(content = String, content_type = "text/csv"), security(("user_token" = [])), responses((status = 200, body = u64)))]
 pub async fn import(
@@ -191,7 +194,17 @@ pub async fn import(
     let who = auth.0;
     Ok(Json(
         tokio::task::spawn_blocking(move || {
-            let entries = HotlistStore::parse_csv(&text, &who.user.username, node.clock.now())?;
+            let entries = match q.format.as_deref().unwrap_or("csv") {
+                "csv" => HotlistStore::parse_csv(&text, &who.user.username, node.clock.now())?,
+                "ncic" => {
+                    sightline_hotlist::ncic::parse(&text, &who.user.username, node.clock.now())?
+                }
+                other => {
+                    return Err(ApiError::bad_request(format!(
+                        "format must be csv or ncic, not `{other}`"
+                    )));
+                }
+            };
             node.put_hotlist_entries(&who, id, entries, m)
         })
         .await??,
@@ -247,4 +260,19 @@ pub async fn ack(
     Ok(Json(
         tokio::task::spawn_blocking(move || node.acknowledge_hit(&who, id, &req.outcome)).await??,
     ))
+}
+
+/// Today's hot list for the authenticated hit-only camera, as keyed hashes with the day's key.
+#[utoipa::path(get, path = "/api/v1/edge/hotlist", tag = "hotlists", security(("camera_key" = [])),
+    responses((status = 200, body = sightline_hotlist::edge::EdgeList), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn edge(
+    State(node): State<AppState>,
+    crate::auth::CameraAuth(camera): crate::auth::CameraAuth,
+) -> ApiResult<Json<sightline_hotlist::edge::EdgeList>> {
+    if !node.hotlists.is_hit_only(camera.id.0) {
+        return Err(ApiError::forbidden(
+            "this camera is not in hit-only mode; it sends all reads and the node matches them",
+        ));
+    }
+    Ok(Json(node.edge_list(&camera)))
 }
