@@ -529,8 +529,8 @@ fn regions(node: &Node) -> Result<BTreeMap<String, Region>> {
         {
             let mut v = fleet::vehicle(r, &mut rng);
             v.plate = (*plate).to_owned();
-            // Regulars, not the most frequent vehicles: a few dozen sightings a day.
-            fleet.insert(20 + 7 * k, v);
+            // Regulars, not the most frequent vehicles: an alert every few dozen seconds at the default rate.
+            fleet.insert(5 + 3 * k, v);
         }
         let routes = (0..fleet.len())
             .map(|_| {

@@ -42,7 +42,7 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1")]
         bind: String,
         /// Simulated reads per second.
-        #[arg(long, default_value_t = 4.0)]
+        #[arg(long, default_value_t = 10.0)]
         rate: f64,
     },
     /// Audit log tools.
