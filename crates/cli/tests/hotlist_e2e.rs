@@ -133,3 +133,117 @@ fn test_hotlist_alert_over_sse_and_governance() {
     );
     assert_eq!(entries.as_array().unwrap().len(), 1);
 }
+
+/// Reads one HTTP request (headers and a Content-Length body) from a stream.
+fn read_request(stream: &mut std::net::TcpStream) -> (String, Vec<u8>) {
+    use std::io::Read;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let n = stream.read(&mut chunk).unwrap();
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..end]).to_string();
+            let len: usize = head
+                .lines()
+                .find_map(|l| {
+                    l.to_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(|v| v.trim().parse().unwrap())
+                })
+                .unwrap_or(0);
+            while buf.len() < end + 4 + len {
+                let n = stream.read(&mut chunk).unwrap();
+                buf.extend_from_slice(&chunk[..n]);
+            }
+            return (head, buf[end + 4..end + 4 + len].to_vec());
+        }
+        if n == 0 {
+            return (String::new(), Vec::new());
+        }
+    }
+}
+
+#[test]
+fn test_webhook_is_signed_and_retried() {
+    use std::io::Write;
+    let tmp = tempfile::tempdir().unwrap();
+    let s = Server::start(&tmp.path().join("node"));
+    let op = s.login("operator", ADMIN_PASSWORD);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for (i, stream) in listener.incoming().enumerate() {
+            let mut stream = stream.unwrap();
+            let (head, body) = read_request(&mut stream);
+            // The first delivery fails; the node must retry.
+            let status = if i == 0 {
+                "500 Internal Server Error"
+            } else {
+                "200 OK"
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+            );
+            if i > 0 {
+                let _ = tx.send((head, body));
+                break;
+            }
+        }
+    });
+    let (st, hook) = s.call(
+        "POST",
+        "/api/v1/webhooks",
+        Some(&op),
+        Some(json!({"url": format!("http://127.0.0.1:{port}/hook")})),
+    );
+    assert_eq!(st, 201, "{hook}");
+    let (st, _) = s.call(
+        "POST",
+        "/api/v1/webhooks",
+        Some(&op),
+        Some(json!({"url": "ftp://example.org/x"})),
+    );
+    assert_eq!(st, 400);
+    let (_, v) = s.call(
+        "POST",
+        "/api/v1/hotlists",
+        Some(&op),
+        Some(json!({"name": "Stolen", "category": "stolen_vehicle"})),
+    );
+    let list = v["item"]["id"].as_i64().unwrap();
+    let ncic = "WEB123    IL20991231STOLEN VEHICLE\n";
+    let resp = ureq::post(&format!(
+        "{}/api/v1/hotlists/{list}/import?format=ncic",
+        s.url
+    ))
+    .set("Authorization", &format!("Bearer {op}"))
+    .send_string(ncic)
+    .unwrap();
+    assert_eq!(resp.status(), 200);
+    let (_, v) = s.call(
+        "POST",
+        "/api/v1/cameras",
+        Some(&op),
+        Some(json!({"name": "c", "lat": 41.9, "lon": -87.8})),
+    );
+    let key = v["device_key"].as_str().unwrap().to_owned();
+    let (st, _) = s.call("POST", "/api/v1/reads", Some(&key), Some(json!({"reads": [{"id": "w1", "captured_at": Utc::now().to_rfc3339(), "plate": "WEB123"}]})));
+    assert_eq!(st, 200);
+    let (head, body) = rx
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("webhook delivered after a retry");
+    let signature = head
+        .lines()
+        .find_map(|l| l.strip_prefix("x-sightline-signature: "))
+        .expect("signature header")
+        .to_owned();
+    assert_eq!(
+        signature,
+        sightline_hotlist::edge::sign_webhook(hook["secret"].as_str().unwrap().as_bytes(), &body)
+    );
+    let payload: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(payload["hit"]["plate_read"], "WEB123");
+}

@@ -128,3 +128,9 @@ mod tests {
         );
     }
 }
+
+/// Signs a webhook body: `sha256=` + hex `HMAC-SHA256(secret, body)`, sent as
+/// `X-Sightline-Signature` so the receiver can check the alert came from the node.
+pub fn sign_webhook(secret: &[u8], body: &[u8]) -> String {
+    format!("sha256={}", hex::encode(mac(secret, &[body])))
+}

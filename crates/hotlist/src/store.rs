@@ -26,6 +26,10 @@ CREATE TABLE IF NOT EXISTS hits (
 CREATE INDEX IF NOT EXISTS hits_list_owner ON hits(list_owner, id);
 CREATE INDEX IF NOT EXISTS hits_camera_owner ON hits(camera_owner, id);
 CREATE TABLE IF NOT EXISTS hit_only_cameras (camera_id INTEGER PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS webhooks (
+    id INTEGER PRIMARY KEY, agency TEXT NOT NULL, url TEXT NOT NULL, secret TEXT NOT NULL,
+    created_by TEXT NOT NULL, created_us INTEGER NOT NULL
+);
 "#;
 
 /// How an import treats the list's existing entries.
@@ -166,6 +170,38 @@ impl HotlistStore {
             }
         }
         self.rebuild()
+    }
+
+    /// Registers a webhook for an agency's alerts; returns its id.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn add_webhook(
+        &self,
+        agency: &AgencyId,
+        url: &str,
+        secret: &str,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
+        let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        conn.execute(
+            "INSERT INTO webhooks(agency, url, secret, created_by, created_us) VALUES (?1, ?2, ?3, ?4, ?5)",
+            (agency.as_str(), url, secret, by, now.timestamp_micros()),
+        )?;
+        Ok(conn.last_insert_rowid())
+    }
+
+    /// Webhooks of an agency: (id, url, secret).
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn webhooks(&self, agency: &AgencyId) -> Result<Vec<(i64, String, String)>> {
+        let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        let mut stmt =
+            conn.prepare("SELECT id, url, secret FROM webhooks WHERE agency = ?1 ORDER BY id")?;
+        let rows = stmt.query_map([agency.as_str()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Tells whether a camera is in hit-only mode.

@@ -177,6 +177,7 @@ impl Node {
             return;
         }
         let node = self.clone();
+        let handle = tokio::runtime::Handle::current();
         tokio::task::spawn_blocking(move || {
             let recorded = match node.hotlists.record_hits(hits) {
                 Ok(h) => h,
@@ -202,6 +203,8 @@ impl Node {
                 }
                 Err(e) => tracing::error!(error = %e, "auditing hot-list hits failed"),
             }
+            // Webhook deliveries are async tasks: spawn them on the node's runtime.
+            let _guard = handle.enter();
             for h in recorded {
                 tracing::info!(
                     hit = h.id,
@@ -209,6 +212,7 @@ impl Node {
                     fuzzy = h.fuzzy,
                     "hot-list hit"
                 );
+                node.deliver_webhooks(&h);
                 let _ = node.alerts.send(h);
             }
         });

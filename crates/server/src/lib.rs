@@ -20,6 +20,7 @@ mod node;
 pub mod openapi;
 pub mod transparency;
 mod web;
+pub mod webhooks;
 
 pub use config::NodeConfig;
 pub use governance::{spawn_checkpoints, spawn_retention};

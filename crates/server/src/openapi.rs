@@ -26,6 +26,7 @@ use utoipa::{Modify, OpenApi};
         crate::api::hotlists::create, crate::api::hotlists::list, crate::api::hotlists::entries,
         crate::api::hotlists::put_entries, crate::api::hotlists::import, crate::api::hotlists::recent,
         crate::api::hotlists::stream, crate::api::hotlists::ack, crate::api::hotlists::edge,
+        crate::api::hotlists::add_webhook,
     ),
     modifiers(&Security),
     tags((name = "search", description = "The only way to read plate data"))

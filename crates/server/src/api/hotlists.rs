@@ -276,3 +276,27 @@ pub async fn edge(
     }
     Ok(Json(node.edge_list(&camera)))
 }
+
+/// Body of `POST /api/v1/webhooks`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewWebhook {
+    /// `http://host[:port]/path` to POST each hit to.
+    pub url: String,
+}
+
+/// Registers a webhook for the caller's agency's alerts (admins); the signing secret is returned
+/// once.
+#[utoipa::path(post, path = "/api/v1/webhooks", tag = "hotlists", request_body = NewWebhook, security(("user_token" = [])),
+    responses((status = 201, body = crate::webhooks::WebhookCreated), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn add_webhook(
+    State(node): State<AppState>,
+    auth: UserAuth,
+    body: Body,
+) -> ApiResult<(StatusCode, Json<crate::webhooks::WebhookCreated>)> {
+    auth.require(&[Role::Admin])?;
+    let req: NewWebhook = parse_json(body)?;
+    let who = auth.0;
+    let out = tokio::task::spawn_blocking(move || node.add_webhook(&who, &req.url)).await??;
+    Ok((StatusCode::CREATED, Json(out)))
+}

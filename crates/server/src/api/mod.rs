@@ -74,6 +74,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/hotlists/{id}/import", post(hotlists::import))
         .route("/api/v1/edge/hotlist", get(hotlists::edge))
+        .route("/api/v1/webhooks", post(hotlists::add_webhook))
         .route("/api/v1/alerts", get(hotlists::recent))
         .route("/api/v1/alerts/stream", get(hotlists::stream))
         .route("/api/v1/alerts/{id}/ack", post(hotlists::ack))
