@@ -101,6 +101,12 @@ impl EdgeMatcher {
     }
 }
 
+/// Signs a webhook body: `sha256=` + hex `HMAC-SHA256(secret, body)`, sent as
+/// `X-Sightline-Signature` so the receiver can check the alert came from the node.
+pub fn sign_webhook(secret: &[u8], body: &[u8]) -> String {
+    format!("sha256={}", hex::encode(mac(secret, &[body])))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,10 +133,4 @@ mod tests {
             "the list does not reveal plates"
         );
     }
-}
-
-/// Signs a webhook body: `sha256=` + hex `HMAC-SHA256(secret, body)`, sent as
-/// `X-Sightline-Signature` so the receiver can check the alert came from the node.
-pub fn sign_webhook(secret: &[u8], body: &[u8]) -> String {
-    format!("sha256={}", hex::encode(mac(secret, &[body])))
 }
