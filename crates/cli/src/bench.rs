@@ -182,6 +182,7 @@ fn setup_network(node: &Node, cameras: usize) -> Result<Vec<Camera>> {
             bearing: None,
             mobile: false,
             hit_only: false,
+            check_purposes: Vec::new(),
         };
         out.push(
             node.create_camera(None, sys.clone(), &req)

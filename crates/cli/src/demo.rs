@@ -252,6 +252,12 @@ fn seed(node: &Node) -> Result<Credentials> {
                 mobile: false,
                 // German cameras run hit-only (BVerfG 2018): non-hits never leave the camera.
                 hit_only: a.jurisdiction.starts_with("DE"),
+                // …and their checks are bound to one purpose's lists (BVerfG 2018).
+                check_purposes: if a.jurisdiction.starts_with("DE") {
+                    vec![sightline_hotlist::Category::MissingPerson]
+                } else {
+                    Vec::new()
+                },
             };
             let c = node
                 .create_camera(None, sys.clone(), &req)

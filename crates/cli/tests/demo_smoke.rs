@@ -13,7 +13,7 @@ fn test_demo_seeds_and_serves() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("demo");
     let mut child = Command::new(env!("CARGO_BIN_EXE_sightline"))
-        .args(["demo", "--port", "0", "--rate", "20", "--data"])
+        .args(["demo", "--port", "0", "--rate", "50", "--data"])
         .arg(&data)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
@@ -79,6 +79,36 @@ fn test_demo_seeds_and_serves() {
     );
     assert_eq!(lists.as_array().unwrap().len(), 1);
     let (st, _) = call(&url, "GET", "/transparency", None, None);
+    assert_eq!(st, 200);
+    // The simulator's vehicles of interest pass Oak Park's cameras: the officer gets live alerts.
+    let (tx, rx) = std::sync::mpsc::channel::<Value>();
+    let (stream_url, t) = (
+        format!("{url}/api/v1/alerts/stream"),
+        token("officer@oak-park-pd"),
+    );
+    std::thread::spawn(move || {
+        let resp = ureq::get(&stream_url)
+            .set("Authorization", &format!("Bearer {t}"))
+            .call()
+            .unwrap();
+        for line in BufReader::new(resp.into_reader()).lines() {
+            let Ok(line) = line else { break };
+            if let Some(data) = line.strip_prefix("data:") {
+                let _ = tx.send(serde_json::from_str(data.trim()).unwrap());
+            }
+        }
+    });
+    let hit = rx
+        .recv_timeout(std::time::Duration::from_secs(120))
+        .expect("a live alert from the simulator");
+    assert_eq!(hit["plate_listed"], "CV48213", "{hit}");
+    let (st, _) = call(
+        &url,
+        "POST",
+        &format!("/api/v1/alerts/{}/ack", hit["id"]),
+        Some(&token("officer@oak-park-pd")),
+        Some(json!({"outcome": "confirmed"})),
+    );
     assert_eq!(st, 200);
     let _ = child.kill();
     let _ = child.wait();

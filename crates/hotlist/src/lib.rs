@@ -184,6 +184,9 @@ pub struct Hit {
     pub plate_listed: String,
     /// True when only the OCR-canonical keys matched.
     pub fuzzy: bool,
+    /// The list categories the camera's checks are bound to, when bound (German model).
+    #[serde(default)]
+    pub check_purposes: Option<Vec<Category>>,
     /// When the read was captured.
     pub captured_at: DateTime<Utc>,
     /// Where.

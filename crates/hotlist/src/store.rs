@@ -26,6 +26,7 @@ CREATE TABLE IF NOT EXISTS hits (
 CREATE INDEX IF NOT EXISTS hits_list_owner ON hits(list_owner, id);
 CREATE INDEX IF NOT EXISTS hits_camera_owner ON hits(camera_owner, id);
 CREATE TABLE IF NOT EXISTS hit_only_cameras (camera_id INTEGER PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS camera_purposes (camera_id INTEGER PRIMARY KEY, categories TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS webhooks (
     id INTEGER PRIMARY KEY, agency TEXT NOT NULL, url TEXT NOT NULL, secret TEXT NOT NULL,
     created_by TEXT NOT NULL, created_us INTEGER NOT NULL
@@ -48,6 +49,8 @@ struct Index {
     exact: HashMap<String, Vec<i64>>,
     canon: HashMap<String, Vec<i64>>,
     hit_only: std::collections::HashSet<i64>,
+    /// Cameras whose checks are bound to list categories (German model), by camera.
+    purposes: HashMap<i64, Vec<Category>>,
 }
 
 /// Hot lists and hits.
@@ -146,6 +149,18 @@ impl HotlistStore {
         idx.hit_only = stmt
             .query_map([], |r| r.get::<_, i64>(0))?
             .collect::<Result<_, _>>()?;
+        let mut stmt = conn.prepare("SELECT camera_id, categories FROM camera_purposes")?;
+        let rows: Vec<(i64, String)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        for (cam, cats) in rows {
+            let cats = cats
+                .split(',')
+                .filter(|c| !c.is_empty())
+                .map(Category::parse)
+                .collect::<Result<Vec<_>>>()?;
+            idx.purposes.insert(cam, cats);
+        }
         *self.index.write().unwrap_or_else(|e| e.into_inner()) = idx;
         Ok(())
     }
@@ -204,6 +219,41 @@ impl HotlistStore {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Binds a camera's checks to list categories: only lists of these categories run on it, and
+    /// each hit records them (the German requirement that lists be selected per purpose of the
+    /// check). An empty slice removes the binding.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn set_camera_purposes(&self, camera_id: i64, categories: &[Category]) -> Result<()> {
+        {
+            let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+            if categories.is_empty() {
+                conn.execute(
+                    "DELETE FROM camera_purposes WHERE camera_id = ?1",
+                    [camera_id],
+                )?;
+            } else {
+                let codes: Vec<&str> = categories.iter().map(|c| c.code()).collect();
+                conn.execute(
+                    "INSERT INTO camera_purposes(camera_id, categories) VALUES (?1, ?2) ON CONFLICT(camera_id) DO UPDATE SET categories = excluded.categories",
+                    (camera_id, codes.join(",")),
+                )?;
+            }
+        }
+        self.rebuild()
+    }
+
+    /// The categories a camera's checks are bound to (`None`: every list that applies).
+    pub fn camera_purposes(&self, camera_id: i64) -> Option<Vec<Category>> {
+        self.index
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .purposes
+            .get(&camera_id)
+            .cloned()
+    }
+
     /// Tells whether a camera is in hit-only mode.
     pub fn is_hit_only(&self, camera_id: i64) -> bool {
         self.index
@@ -213,16 +263,23 @@ impl HotlistStore {
             .contains(&camera_id)
     }
 
-    /// The unexpired listed plates that run on cameras of `camera_owner` (for edge lists).
-    pub fn plates_for(&self, camera_owner: &AgencyId, now: DateTime<Utc>) -> Vec<String> {
+    /// The unexpired listed plates that run on a camera (for edge lists).
+    pub fn plates_for(
+        &self,
+        camera_id: i64,
+        camera_owner: &AgencyId,
+        now: DateTime<Utc>,
+    ) -> Vec<String> {
         let idx = self.index.read().unwrap_or_else(|e| e.into_inner());
+        let bound = idx.purposes.get(&camera_id);
         let mut v: Vec<String> = idx
             .entries
             .values()
             .filter(|e| e.expires_at.is_none_or(|x| x > now))
             .filter(|e| {
                 idx.lists.get(&e.list_id).is_some_and(|l| {
-                    l.owner == *camera_owner || l.shared_with.contains(camera_owner)
+                    (l.owner == *camera_owner || l.shared_with.contains(camera_owner))
+                        && bound.is_none_or(|cats| cats.contains(&l.category))
                 })
             })
             .map(|e| e.plate.clone())
@@ -398,15 +455,18 @@ impl HotlistStore {
         Ok(out)
     }
 
-    /// Matches a read against the lists that run on a camera owned by `camera_owner`: exact plate
-    /// first, then the OCR-canonical key (fuzzy). Expired entries do not match.
+    /// Matches a read against the lists that run on a camera (owned by `camera_owner`, and bound
+    /// to categories if its checks are): exact plate first, then the OCR-canonical key (fuzzy).
+    /// Expired entries do not match.
     pub fn match_plate(
         &self,
+        camera_id: i64,
         camera_owner: &AgencyId,
         plate: &str,
         now: DateTime<Utc>,
     ) -> Vec<(HotList, HotEntry, bool)> {
         let idx = self.index.read().unwrap_or_else(|e| e.into_inner());
+        let bound = idx.purposes.get(&camera_id);
         let mut out: Vec<(HotList, HotEntry, bool)> = Vec::new();
         let exact = idx
             .exact
@@ -433,7 +493,8 @@ impl HotlistStore {
             let Some(l) = idx.lists.get(&e.list_id) else {
                 continue;
             };
-            if l.owner == *camera_owner || l.shared_with.contains(camera_owner) {
+            let runs_here = l.owner == *camera_owner || l.shared_with.contains(camera_owner);
+            if runs_here && bound.is_none_or(|cats| cats.contains(&l.category)) {
                 out.push((l.clone(), e.clone(), is_fuzzy));
             }
         }
@@ -582,18 +643,18 @@ mod tests {
             ImportMode::Merge,
         )
         .unwrap();
-        let m = s.match_plate(&owner, "ABC123", now);
+        let m = s.match_plate(1, &owner, "ABC123", now);
         assert_eq!((m.len(), m[0].2), (1, false));
-        let m = s.match_plate(&owner, "A8C123", now);
+        let m = s.match_plate(1, &owner, "A8C123", now);
         assert_eq!((m.len(), m[0].2), (1, true), "fuzzy via canonical key");
-        assert!(s.match_plate(&owner, "OLD1", now).is_empty(), "expired");
+        assert!(s.match_plate(1, &owner, "OLD1", now).is_empty(), "expired");
         assert_eq!(
-            s.match_plate(&other, "ABC123", now).len(),
+            s.match_plate(1, &other, "ABC123", now).len(),
             1,
             "shared list runs on the partner's cameras"
         );
         assert!(
-            s.match_plate(&AgencyId::parse("nobody").unwrap(), "ABC123", now)
+            s.match_plate(1, &AgencyId::parse("nobody").unwrap(), "ABC123", now)
                 .is_empty()
         );
         // Replace is atomic: a bad entry leaves the list as it was.
@@ -610,11 +671,16 @@ mod tests {
         let parsed = HotlistStore::parse_csv(csv, "a", now).unwrap();
         s.put_entries(l.id, &parsed, ImportMode::Replace).unwrap();
         assert_eq!(s.entries(l.id).len(), 1);
-        assert!(s.match_plate(&owner, "ABC123", now).is_empty());
+        assert!(s.match_plate(1, &owner, "ABC123", now).is_empty());
         drop(s);
         let s = HotlistStore::open(dir.path()).unwrap();
+        // A camera bound to missing-person checks runs no stolen-vehicle list.
+        s.set_camera_purposes(2, &[Category::MissingPerson])
+            .unwrap();
+        assert!(s.match_plate(2, &owner, "XYZ9", now).is_empty());
+        assert_eq!(s.camera_purposes(2), Some(vec![Category::MissingPerson]));
         assert_eq!(
-            s.match_plate(&owner, "XYZ9", now).len(),
+            s.match_plate(1, &owner, "XYZ9", now).len(),
             1,
             "index rebuilt from disk"
         );

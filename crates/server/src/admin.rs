@@ -69,6 +69,10 @@ pub struct CreateCamera {
     /// the node refuses any other read from it.
     #[serde(default)]
     pub hit_only: bool,
+    /// Bind the camera's checks to these hot-list categories (only such lists run on it, and each
+    /// hit records them); required for owners under German law.
+    #[serde(default)]
+    pub check_purposes: Vec<sightline_hotlist::Category>,
 }
 
 /// Answer of `POST /api/v1/cameras`: the device key is shown only here.
@@ -339,6 +343,12 @@ impl Node {
         }
         if req.bearing.is_some_and(|b| !(0.0..360.0).contains(&b)) {
             return Err(ApiError::bad_request("bearing must be in 0..360 degrees"));
+        }
+        let owner_agency = self.store.agency(&owner)?;
+        if owner_agency.jurisdiction.country() == "DE" && req.check_purposes.is_empty() {
+            return Err(ApiError::bad_request(
+                "cameras of German owners must name check_purposes: hot lists are selected per purpose of the check (BVerfG, 1 BvR 142/15)",
+            ));
         }
         let key = auth::new_secret(CAMERA_KEY_PREFIX);
         let cam = self.store.create_camera(

@@ -145,7 +145,7 @@ impl Node {
         for (seq, rec) in &stored {
             for (list, entry, fuzzy) in
                 self.hotlists
-                    .match_plate(&camera.owner, rec.plate.as_str(), now)
+                    .match_plate(camera.id.0, &camera.owner, rec.plate.as_str(), now)
             {
                 hits.push(Hit {
                     id: 0,
@@ -162,6 +162,7 @@ impl Node {
                     plate_read: rec.plate.to_string(),
                     plate_listed: entry.plate.clone(),
                     fuzzy,
+                    check_purposes: self.hotlists.camera_purposes(camera.id.0),
                     captured_at: chrono::DateTime::from_timestamp_micros(rec.captured_us)
                         .unwrap_or(now),
                     lat: rec.lat.unwrap_or(camera.lat),
@@ -271,7 +272,7 @@ impl Node {
         let now = self.clock.now();
         let day = now.timestamp().div_euclid(86_400);
         let key = camera_key(&self.edge_secret, camera.id.0, day);
-        let plates = self.hotlists.plates_for(&camera.owner, now);
+        let plates = self.hotlists.plates_for(camera.id.0, &camera.owner, now);
         sightline_hotlist::edge::EdgeList {
             camera_id: camera.id.0,
             day,

@@ -160,7 +160,7 @@ impl Node {
                 .map(|p| {
                     !self
                         .hotlists
-                        .match_plate(&camera.owner, p.as_str(), now)
+                        .match_plate(camera.id.0, &camera.owner, p.as_str(), now)
                         .is_empty()
                 })
                 // A malformed plate goes to ingest, which rejects it with the usual message.

@@ -57,6 +57,7 @@ fn setup(node: &Node, id: &str, j: &str) -> (Camera, Principal) {
                 bearing: None,
                 mobile: false,
                 hit_only: false,
+                check_purposes: Vec::new(),
             },
         )
         .unwrap()
