@@ -179,9 +179,13 @@ impl Node {
     }
 }
 
-/// Runs retention every `interval` until the node is dropped.
-pub fn spawn_retention(node: Arc<Node>) -> Option<tokio::task::JoinHandle<()>> {
-    let secs = node.config.policy.retention_interval_s;
+/// Runs `job` on a blocking thread every `secs` seconds (never when `secs` is 0), logging failures.
+fn spawn_periodic<T: Send + 'static>(
+    node: Arc<Node>,
+    secs: u64,
+    what: &'static str,
+    job: fn(&Node) -> ApiResult<T>,
+) -> Option<tokio::task::JoinHandle<()>> {
     if secs == 0 {
         return None;
     }
@@ -190,41 +194,30 @@ pub fn spawn_retention(node: Arc<Node>) -> Option<tokio::task::JoinHandle<()>> {
         loop {
             tick.tick().await;
             let n = node.clone();
-            match tokio::task::spawn_blocking(move || n.run_retention()).await {
+            match tokio::task::spawn_blocking(move || job(&n)).await {
                 Ok(Ok(_)) => {}
-                Ok(Err(e)) => tracing::warn!(message = %e.message, "retention run failed"),
-                Err(e) => tracing::warn!(error = %e, "retention task failed"),
+                Ok(Err(e)) => tracing::warn!(message = %e.message, "{what} failed"),
+                Err(e) => tracing::warn!(error = %e, "{what} task failed"),
             }
         }
     }))
 }
 
+/// Runs retention every `retention_interval_s` until aborted.
+pub fn spawn_retention(node: Arc<Node>) -> Option<tokio::task::JoinHandle<()>> {
+    let secs = node.config.policy.retention_interval_s;
+    spawn_periodic(node, secs, "retention run", Node::run_retention)
+}
+
 /// Signs a checkpoint every `checkpoint_interval_s` when the log grew since the last one.
 pub fn spawn_checkpoints(node: Arc<Node>) -> Option<tokio::task::JoinHandle<()>> {
     let secs = node.config.policy.checkpoint_interval_s;
-    if secs == 0 {
-        return None;
-    }
-    Some(tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(secs));
-        loop {
-            tick.tick().await;
-            let n = node.clone();
-            let signed = tokio::task::spawn_blocking(move || {
-                let last = n.audit.latest_checkpoint()?.map_or(0, |c| c.size);
-                if n.audit.len() > last {
-                    n.audit.checkpoint(n.clock.now()).map(Some)
-                } else {
-                    Ok(None)
-                }
-            })
-            .await;
-            match signed {
-                Ok(Ok(Some(cp))) => tracing::info!(size = cp.size, "signed audit checkpoint"),
-                Ok(Ok(None)) => {}
-                Ok(Err(e)) => tracing::warn!(error = %e, "checkpoint failed"),
-                Err(e) => tracing::warn!(error = %e, "checkpoint task failed"),
-            }
+    spawn_periodic(node, secs, "checkpoint", |n| {
+        let last = n.audit.latest_checkpoint()?.map_or(0, |c| c.size);
+        if n.audit.len() > last {
+            let cp = n.audit.checkpoint(n.clock.now())?;
+            tracing::info!(size = cp.size, "signed audit checkpoint");
         }
-    }))
+        Ok(())
+    })
 }
