@@ -20,6 +20,9 @@ pub struct NodeConfig {
     /// Lifetime of API tokens issued at login, hours.
     #[serde(default = "default_ttl")]
     pub token_ttl_hours: i64,
+    /// Mark the web session cookie `Secure` (set when the node is served over HTTPS).
+    #[serde(default)]
+    pub secure_cookies: bool,
     /// Largest request body, bytes.
     #[serde(default = "default_body")]
     pub max_body_bytes: usize,
@@ -93,6 +96,7 @@ impl NodeConfig {
             durability: Durability::default(),
             token_ttl_hours: default_ttl(),
             max_body_bytes: default_body(),
+            secure_cookies: false,
             ingest: IngestLimits::default(),
             bootstrap: None,
             policy: PolicyConfig {

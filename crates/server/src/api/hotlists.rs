@@ -226,7 +226,14 @@ pub async fn stream(
     State(node): State<AppState>,
     UserAuth(who): UserAuth,
 ) -> Sse<impl tokio_stream::Stream<Item = Result<Event, Infallible>>> {
-    let agency = who.agency.id.clone();
+    alert_events(&node, who.agency.id.clone())
+}
+
+/// The SSE stream of hits an agency may see (its lists' hits and hits on its cameras).
+pub fn alert_events(
+    node: &AppState,
+    agency: AgencyId,
+) -> Sse<impl tokio_stream::Stream<Item = Result<Event, Infallible>> + use<>> {
     let events = BroadcastStream::new(node.alerts.subscribe()).filter_map(move |h| {
         let h = h.ok()?;
         (h.list_owner == agency || h.camera_owner == agency).then(|| {

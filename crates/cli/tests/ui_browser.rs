@@ -1,0 +1,140 @@
+//! The web UI in a real headless Chromium (via chromedriver): sign in, a lawful search with the
+//! track on the map, an unlawful one refused with its statute, a live alert acknowledged, and the
+//! public transparency page without signing in. Screenshots go to `screenshots/`.
+
+mod support;
+
+use chrono::{Duration, Utc};
+use serde_json::json;
+use support::webdriver::Browser;
+use support::{ADMIN_PASSWORD, Server};
+
+const PW: &str = "a-long-password-1";
+
+#[test]
+fn test_web_ui_in_chromium() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = Server::start(&tmp.path().join("node"));
+    let op = s.login("operator", ADMIN_PASSWORD);
+    s.call("POST", "/api/v1/agencies", Some(&op), Some(json!({"id": "harris-county-so", "name": "Harris County Sheriff's Office", "kind": "sheriff", "jurisdiction": "US-TX"})));
+    for (agency, user, name) in [
+        ("oak-park-pd", "officer", "Officer Dana Reyes"),
+        ("harris-county-so", "deputy", "Deputy Sam Ortiz"),
+    ] {
+        let (st, v) = s.call("POST", "/api/v1/users", Some(&op), Some(json!({"agency": agency, "username": user, "display_name": name, "role": "officer", "password": PW})));
+        assert_eq!(st, 201, "{v}");
+    }
+    let mut keys = Vec::new();
+    for (i, (lat, lon)) in [
+        (41.9097, -87.8063),
+        (41.8858, -87.8030),
+        (41.8803, -87.7946),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let (_, v) = s.call(
+            "POST",
+            "/api/v1/cameras",
+            Some(&op),
+            Some(json!({"name": format!("Camera {}", i + 1), "lat": lat, "lon": lon})),
+        );
+        keys.push(v["device_key"].as_str().unwrap().to_owned());
+    }
+    for (i, key) in keys.iter().enumerate() {
+        let at = (Utc::now() - Duration::hours(3 - i as i64)).to_rfc3339();
+        s.call("POST", "/api/v1/reads", Some(key), Some(json!({"reads": [{"id": format!("t{i}"), "captured_at": at, "plate": "TRK 123", "colour": "blue", "vehicle_type": "suv"}]})));
+    }
+    s.call(
+        "POST",
+        "/api/v1/sharing-agreements",
+        Some(&op),
+        Some(
+            json!({"grantee": {"kind": "national"}, "purposes": ["other_crime", "stolen_vehicle"]}),
+        ),
+    );
+    let (_, v) = s.call(
+        "POST",
+        "/api/v1/hotlists",
+        Some(&op),
+        Some(json!({"name": "Stolen vehicles", "category": "stolen_vehicle"})),
+    );
+    let list = v["item"]["id"].as_i64().unwrap();
+    s.call(
+        "POST",
+        &format!("/api/v1/hotlists/{list}/entries"),
+        Some(&op),
+        Some(json!({"entries": [{"plate": "ALRT 1", "reason": "stolen, report 26-9"}]})),
+    );
+
+    let b = Browser::start();
+    let login = |user: &str| {
+        b.delete_cookies();
+        b.goto(&format!("{}/ui/login", s.url));
+        b.type_into("#username", user);
+        b.type_into("#password", PW);
+        b.click("#signin");
+        b.wait_for("#search-form", 10);
+    };
+
+    // Sign in; the header says who, which agency, which role.
+    login("officer");
+    assert_eq!(b.text("#who-name"), "Officer Dana Reyes");
+    assert_eq!(b.text("#who-agency"), "Oak Park Police Department");
+    assert_eq!(b.text("#who-role"), "officer");
+
+    // A lawful search: three sightings, the path on the map.
+    b.type_into("#case_number", "26-000123");
+    b.type_into("#reason", "stolen vehicle report");
+    b.type_into("#plate", "TRK123");
+    b.click("#run");
+    b.wait_for("#results", 10);
+    assert_eq!(b.count("#results tr.sighting"), 3);
+    assert_eq!(b.count("#map .stop"), 3);
+    assert!(b.count("#map polyline") == 1);
+    assert!(b.text("#owners").contains("contributed"));
+    b.screenshot("01-search-track-on-map.png");
+
+    // An unlawful one: a Texas deputy with reason "ICE+ERO" — Illinois refuses, naming its statute.
+    login("deputy");
+    b.select("#purpose", "other_crime");
+    b.type_into("#case_number", "26-555");
+    b.type_into("#reason", "ICE+ERO");
+    b.type_into("#plate", "TRK123");
+    b.click("#run");
+    b.wait_for("#owners", 10);
+    let owners = b.text("#owners");
+    assert!(
+        owners.contains("625 ILCS 5/2-130(b)(2)") && owners.contains("excluded"),
+        "{owners}"
+    );
+    assert_eq!(b.count("#results tr.sighting"), 0);
+    b.screenshot("02-refused-with-statute.png");
+
+    // A live alert, acknowledged.
+    login("officer");
+    b.goto(&format!("{}/ui/alerts", s.url));
+    b.wait_for("#hits", 10);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    s.call("POST", "/api/v1/reads", Some(&keys[0]), Some(json!({"reads": [{"id": "alert-1", "captured_at": Utc::now().to_rfc3339(), "plate": "ALRT1"}]})));
+    b.wait_for(".hit form button.ack", 20);
+    assert!(b.text("#hits").contains("ALRT1"));
+    b.screenshot("03-live-alert.png");
+    b.click(".hit form button.ack");
+    b.wait_for(".hit .outcome", 10);
+    assert!(b.text(".hit .outcome").contains("confirmed"));
+    b.screenshot("04-alert-acknowledged.png");
+
+    // The public transparency page, signed out; and the German UI.
+    b.delete_cookies();
+    b.goto(&format!("{}/transparency/oak-park-pd", s.url));
+    b.wait_for("section", 10);
+    let page = b.page_text();
+    assert!(
+        page.contains("Transparency report") && page.contains("us-il.2-130-b-2-immigration"),
+        "{page}"
+    );
+    b.screenshot("05-public-transparency.png");
+    b.goto(&format!("{}/ui/login?lang=de", s.url));
+    assert!(b.page_text().contains("Anmelden"));
+}

@@ -1,0 +1,266 @@
+//! The web UI: server-rendered pages (maud), a cookie session, CSRF tokens on every form, English
+//! and German text, and a little hand-written JavaScript for the map slider and live alerts.
+//! Pages call the same services as the API (search, hot lists), so the UI has no path of its own
+//! to plate data.
+
+mod alerts;
+mod i18n;
+mod search;
+
+use crate::AppState;
+use crate::error::ApiError;
+use axum::Router;
+use axum::extract::{Form, FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use i18n::{Lang, t};
+use maud::{DOCTYPE, Markup, html};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use sightline_search::Principal;
+use sightline_store::TokenKind;
+
+/// Web routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/ui/login", get(login_page).post(login))
+        .route("/ui/logout", post(logout))
+        .route("/ui/search", get(search::page).post(search::run))
+        .route("/ui/alerts", get(alerts::page))
+        .route("/ui/alerts/stream", get(alerts::stream))
+        .route("/ui/alerts/{id}/ack", post(alerts::ack))
+}
+
+async fn home() -> Html<&'static str> {
+    Html(include_str!("../../templates/home.html"))
+}
+
+const SESSION: &str = "sl_session";
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+/// The CSRF token of a session: derived from the session secret, so it needs no storage.
+fn csrf_for(session: &str) -> String {
+    hex::encode(&Sha256::digest(format!("sightline-csrf:{session}").as_bytes())[..16])
+}
+
+/// A signed-in web user.
+pub struct WebUser {
+    /// Who.
+    pub who: Principal,
+    /// CSRF token for this session's forms.
+    pub csrf: String,
+    /// Language.
+    pub lang: Lang,
+}
+
+impl WebUser {
+    /// Checks a submitted CSRF token.
+    ///
+    /// # Errors
+    /// 403 when it does not match.
+    pub fn check_csrf(&self, token: &str) -> Result<(), ApiError> {
+        if token == self.csrf {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(
+                "the form's CSRF token is missing or wrong; reload the page",
+            ))
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for WebUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        node: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let to_login = || Redirect::to("/ui/login").into_response();
+        let session = cookie(&parts.headers, SESSION).ok_or_else(to_login)?;
+        let hash = crate::auth::hash_secret(&session);
+        let now = node.clock.now();
+        let store = node.store.clone();
+        let kind = tokio::task::spawn_blocking(move || store.resolve_token(&hash, now))
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .flatten();
+        let Some(TokenKind::User(user)) = kind else {
+            return Err(to_login());
+        };
+        let agency = node.store.agency(&user.agency).map_err(|_| to_login())?;
+        Ok(WebUser {
+            who: Principal { user, agency },
+            csrf: csrf_for(&session),
+            lang: Lang::from_request(&parts.uri, &parts.headers),
+        })
+    }
+}
+
+/// The page frame: header with who is signed in, navigation, language switch.
+pub fn layout(lang: Lang, title: &str, user: Option<&WebUser>, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang=(lang.code()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · Sightline" }
+                style { (maud::PreEscaped(include_str!("style.css"))) }
+            }
+            body {
+                header {
+                    a.brand href="/" { "Sightline" }
+                    @if let Some(u) = user {
+                        nav aria-label=(t(lang, "nav")) {
+                            a href="/ui/search" { (t(lang, "search")) }
+                            a href="/ui/alerts" { (t(lang, "alerts")) }
+                            a href="/transparency" { (t(lang, "transparency")) }
+                        }
+                        p.who {
+                            span #who-name { (u.who.user.display_name) }
+                            " · " span #who-agency { (u.who.agency.name) } " · " span #who-role { (u.who.user.role) }
+                        }
+                        form method="post" action="/ui/logout" {
+                            input type="hidden" name="csrf" value=(u.csrf);
+                            button type="submit" { (t(lang, "logout")) }
+                        }
+                    }
+                    p.lang { a href="?lang=en" { "English" } " · " a href="?lang=de" { "Deutsch" } }
+                }
+                main { (body) }
+            }
+        }
+    }
+}
+
+async fn login_page(uri: axum::http::Uri, headers: HeaderMap) -> Response {
+    let lang = Lang::from_request(&uri, &headers);
+    with_lang(
+        lang,
+        layout(lang, t(lang, "signin"), None, login_form(lang, None)),
+    )
+}
+
+fn login_form(lang: Lang, error: Option<&str>) -> Markup {
+    html! {
+        h1 { (t(lang, "signin")) }
+        p { (t(lang, "signin_help")) }
+        @if let Some(e) = error { p.error role="alert" { (e) } }
+        form method="post" action="/ui/login" {
+            label for="username" { (t(lang, "username")) }
+            input #username name="username" autocomplete="username" required;
+            label for="password" { (t(lang, "password")) }
+            input #password name="password" type="password" autocomplete="current-password" required;
+            button #signin type="submit" { (t(lang, "signin")) }
+        }
+    }
+}
+
+/// Sets the language cookie when the page was asked for with `?lang=`.
+fn with_lang(lang: Lang, page: Markup) -> Response {
+    let mut resp = page.into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "sl_lang={}; Path=/; SameSite=Lax; Max-Age=31536000",
+        lang.code()
+    )) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    username: String,
+    password: String,
+}
+
+async fn login(
+    State(node): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    let lang = Lang::from_headers(&headers);
+    let n = node.clone();
+    let req = crate::admin::LoginRequest {
+        username: f.username,
+        password: f.password,
+    };
+    let result = tokio::task::spawn_blocking(move || {
+        let user = n.store.user_by_username(req.username.trim()).ok().flatten();
+        match user {
+            Some(u) if crate::auth::verify_password(&req.password, &u.password_hash) => {
+                n.issue_token(&u, "web session").ok()
+            }
+            _ => None,
+        }
+    })
+    .await
+    .ok()
+    .flatten();
+    match result {
+        Some(login) => {
+            let secure = if node.config.secure_cookies {
+                "; Secure"
+            } else {
+                ""
+            };
+            let cookie = format!(
+                "{SESSION}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
+                login.token,
+                node.config.token_ttl_hours * 3600
+            );
+            let mut resp = Redirect::to("/ui/search").into_response();
+            if let Ok(v) = HeaderValue::from_str(&cookie) {
+                resp.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            resp
+        }
+        None => layout(
+            lang,
+            t(lang, "signin"),
+            None,
+            login_form(lang, Some(t(lang, "bad_login"))),
+        )
+        .into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: String,
+}
+
+async fn logout(
+    State(node): State<AppState>,
+    user: WebUser,
+    headers: HeaderMap,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    if let Err(e) = user.check_csrf(&f.csrf) {
+        return e.into_response();
+    }
+    if let Some(s) = cookie(&headers, SESSION) {
+        let _ = node.store.revoke_token(&crate::auth::hash_secret(&s));
+    }
+    let mut resp = Redirect::to("/ui/login").into_response();
+    resp.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("sl_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
+    );
+    resp
+}

@@ -1,0 +1,254 @@
+//! The search page: purpose, case number, reason, on-behalf-of and the query; results as a table
+//! and on an SVG map (cameras, sightings, the path in time order, a time slider); and the
+//! per-owner panel saying who contributed and who refused, with the rule and statute.
+
+use super::i18n::{Lang, t};
+use super::{WebUser, layout};
+use crate::AppState;
+use axum::extract::{Form, State};
+use axum::response::{IntoResponse, Response};
+use chrono::{Duration, Utc};
+use maud::{Markup, html};
+use serde::Deserialize;
+use sightline_types::{
+    DescriptionQuery, OwnerOutcome, PlateQuery, Purpose, SearchQuery, SearchRequest,
+    SearchResponse, StoredRead, TimeWindow,
+};
+
+/// The search form.
+#[derive(Debug, Default, Deserialize)]
+pub struct SearchForm {
+    csrf: String,
+    purpose: String,
+    case_number: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    on_behalf_of: String,
+    kind: String,
+    #[serde(default)]
+    plate: String,
+    #[serde(default)]
+    colour: String,
+    #[serde(default)]
+    vehicle_type: String,
+    hours: i64,
+}
+
+fn form(
+    lang: Lang,
+    user: &WebUser,
+    agencies: &[sightline_types::Agency],
+    f: &SearchForm,
+) -> Markup {
+    html! {
+        form #search-form method="post" action="/ui/search" {
+            input type="hidden" name="csrf" value=(user.csrf);
+            div.grid {
+                div {
+                    label for="purpose" { (t(lang, "purpose")) }
+                    select #purpose name="purpose" required {
+                        @for p in Purpose::ALL {
+                            option value=(p.code()) selected[f.purpose == p.code()] { (p.label()) }
+                        }
+                    }
+                }
+                div { label for="case_number" { (t(lang, "case")) } input #case_number name="case_number" value=(f.case_number) required; }
+                div { label for="reason" { (t(lang, "reason")) } input #reason name="reason" value=(f.reason); }
+                div {
+                    label for="on_behalf_of" { (t(lang, "behalf")) }
+                    select #on_behalf_of name="on_behalf_of" {
+                        option value="" { (t(lang, "nobody")) }
+                        @for a in agencies.iter().filter(|a| a.id != user.who.agency.id) {
+                            option value=(a.id) selected[f.on_behalf_of == a.id.as_str()] { (a.name) }
+                        }
+                    }
+                }
+                div {
+                    label for="kind" { (t(lang, "kind")) }
+                    select #kind name="kind" {
+                        @for k in ["exact", "wildcard", "fuzzy", "description"] { option value=(k) selected[f.kind == k] { (k) } }
+                    }
+                }
+                div { label for="plate" { (t(lang, "plate")) } input #plate name="plate" value=(f.plate); }
+                div { label for="colour" { (t(lang, "colour")) } input #colour name="colour" value=(f.colour); }
+                div { label for="vehicle_type" { (t(lang, "vtype")) } input #vehicle_type name="vehicle_type" value=(f.vehicle_type); }
+                div { label for="hours" { (t(lang, "hours")) } input #hours name="hours" type="number" min="1" max="8784" value=(if f.hours > 0 { f.hours } else { 48 }); }
+            }
+            button #run type="submit" { (t(lang, "run")) }
+        }
+    }
+}
+
+/// The empty search page.
+pub async fn page(State(node): State<AppState>, user: WebUser) -> Response {
+    let lang = user.lang;
+    let agencies = node.store.agencies().unwrap_or_default();
+    let f = SearchForm {
+        purpose: "stolen_vehicle".into(),
+        kind: "exact".into(),
+        hours: 48,
+        ..Default::default()
+    };
+    layout(
+        lang,
+        t(lang, "search"),
+        Some(&user),
+        html! { h1 { (t(lang, "search")) } (form(lang, &user, &agencies, &f)) },
+    )
+    .into_response()
+}
+
+/// Runs a search from the form, through the same search service as the API.
+pub async fn run(
+    State(node): State<AppState>,
+    user: WebUser,
+    Form(f): Form<SearchForm>,
+) -> Response {
+    if let Err(e) = user.check_csrf(&f.csrf) {
+        return e.into_response();
+    }
+    let lang = user.lang;
+    let now = Utc::now();
+    let plate = match f.kind.as_str() {
+        "exact" => Some(PlateQuery::Exact(f.plate.clone())),
+        "wildcard" => Some(PlateQuery::Wildcard(f.plate.clone())),
+        "fuzzy" => Some(PlateQuery::Fuzzy(f.plate.clone())),
+        _ => None,
+    };
+    let opt = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
+    let req = SearchRequest {
+        purpose: opt(&f.purpose),
+        case_number: opt(&f.case_number),
+        reason: opt(&f.reason),
+        on_behalf_of: opt(&f.on_behalf_of),
+        query: SearchQuery {
+            description: plate.is_none().then(|| DescriptionQuery {
+                colour: opt(&f.colour),
+                vehicle_type: opt(&f.vehicle_type),
+                make: None,
+            }),
+            plate,
+            window: TimeWindow {
+                from: now - Duration::hours(f.hours.clamp(1, 8784)),
+                to: now + Duration::minutes(1),
+            },
+            cameras: None,
+            area: None,
+        },
+        limit: None,
+    };
+    let (n, who) = (node.clone(), user.who.clone());
+    let result = tokio::task::spawn_blocking(move || n.searcher.search(&who, req)).await;
+    let agencies = node.store.agencies().unwrap_or_default();
+    let cameras = node.store.cameras();
+    let body = match result {
+        Ok(Ok(r)) => {
+            html! { h1 { (t(lang, "search")) } (form(lang, &user, &agencies, &f)) (results(lang, &r, &cameras)) }
+        }
+        Ok(Err(e)) => {
+            let seq = e
+                .audit_seq()
+                .map(|s| format!(" ({} {s})", t(lang, "audited")))
+                .unwrap_or_default();
+            html! { h1 { (t(lang, "search")) } p.error role="alert" #search-error { (e.to_string()) (seq) } (form(lang, &user, &agencies, &f)) }
+        }
+        Err(_) => html! { p.error role="alert" { "internal error" } },
+    };
+    layout(lang, t(lang, "search"), Some(&user), body).into_response()
+}
+
+fn results(lang: Lang, r: &SearchResponse, cameras: &[sightline_types::Camera]) -> Markup {
+    html! {
+        p #audit-seq { (t(lang, "audited")) " " (r.audit_seq) }
+        h2 { (t(lang, "owners")) }
+        div #owners {
+            @for o in &r.owners {
+                @let class = if o.outcome == OwnerOutcome::Contributed { "owner contributed" } else { "owner excluded" };
+                div class=(class) data-owner=(o.owner) {
+                    strong { (o.owner_name) } " — "
+                    (if o.outcome == OwnerOutcome::Contributed { t(lang, "contributed") } else { t(lang, "excluded") })
+                    @if o.outcome == OwnerOutcome::Contributed { " (" (o.result_count) ")" }
+                    br; (o.explanation) br;
+                    span.citation { (o.rule) " · " (o.citation) }
+                }
+            }
+        }
+        h2 { (t(lang, "results")) " (" (r.results.len()) @if r.truncated { "+" } ")" }
+        (map(lang, &r.results, cameras))
+        table #results {
+            thead { tr { th { (t(lang, "time")) } th { (t(lang, "plate")) } th { (t(lang, "camera")) } th { (t(lang, "owner")) } th { (t(lang, "colour")) } th { (t(lang, "vtype")) } } }
+            tbody {
+                @for s in &r.results {
+                    tr.sighting {
+                        td { (s.captured_at.format("%Y-%m-%d %H:%M:%S")) }
+                        td { (s.plate) } td { (s.camera_name) } td { (s.owner) }
+                        td { (s.attributes.colour.clone().unwrap_or_default()) } td { (s.attributes.vehicle_type.clone().unwrap_or_default()) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// An equirectangular SVG map of the sightings (oldest first) and the cameras near them.
+fn map(lang: Lang, sightings: &[StoredRead], cameras: &[sightline_types::Camera]) -> Markup {
+    if sightings.is_empty() {
+        return html! {};
+    }
+    let mut path: Vec<&StoredRead> = sightings.iter().collect();
+    path.sort_by_key(|s| s.captured_at);
+    let (mut lat0, mut lat1, mut lon0, mut lon1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+    for s in &path {
+        lat0 = lat0.min(s.lat);
+        lat1 = lat1.max(s.lat);
+        lon0 = lon0.min(s.lon);
+        lon1 = lon1.max(s.lon);
+    }
+    let pad = ((lat1 - lat0).max(lon1 - lon0) * 0.15).max(0.01);
+    let (lat0, lat1, lon0, lon1) = (lat0 - pad, lat1 + pad, lon0 - pad, lon1 + pad);
+    let (w, h) = (640.0, 420.0);
+    let xy = |lat: f64, lon: f64| {
+        (
+            (lon - lon0) / (lon1 - lon0) * w,
+            (lat1 - lat) / (lat1 - lat0) * h,
+        )
+    };
+    let near: Vec<&sightline_types::Camera> = cameras
+        .iter()
+        .filter(|c| (lat0..=lat1).contains(&c.lat) && (lon0..=lon1).contains(&c.lon))
+        .collect();
+    let points: Vec<String> = path
+        .iter()
+        .map(|s| {
+            let (x, y) = xy(s.lat, s.lon);
+            format!("{x:.1},{y:.1}")
+        })
+        .collect();
+    html! {
+        figure {
+            figcaption { (t(lang, "map")) }
+            svg #map viewBox=(format!("0 0 {w} {h}")) width="640" height="420" role="img" aria-label=(t(lang, "map")) {
+                @for c in &near {
+                    @let (x, y) = xy(c.lat, c.lon);
+                    g.camera { rect x=(format!("{:.1}", x - 5.0)) y=(format!("{:.1}", y - 5.0)) width="10" height="10" fill="#556" {} title { (c.name) } }
+                }
+                polyline #path points=(points.join(" ")) fill="none" stroke="#0b5cad" stroke-width="2" {}
+                @for (i, s) in path.iter().enumerate() {
+                    @let (x, y) = xy(s.lat, s.lon);
+                    g.stop data-index=(i) {
+                        circle cx=(format!("{x:.1}")) cy=(format!("{y:.1}")) r="7" fill="#b42318" {}
+                        text x=(format!("{:.1}", x + 9.0)) y=(format!("{:.1}", y - 6.0)) font-size="12" { (i + 1) }
+                        title { (s.captured_at.format("%Y-%m-%d %H:%M")) " · " (s.camera_name) }
+                    }
+                }
+            }
+            label for="slider" { (t(lang, "slider")) }
+            input #slider type="range" min="1" max=(path.len()) value=(path.len());
+            script { (maud::PreEscaped(r#"
+                (function(){var s=document.getElementById('slider');if(!s)return;
+                s.addEventListener('input',function(){var n=+s.value;
+                document.querySelectorAll('#map .stop').forEach(function(g){g.style.display=(+g.dataset.index<n)?'':'none';});});})();"#)) }
+        }
+    }
+}
