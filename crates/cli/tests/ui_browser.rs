@@ -95,6 +95,12 @@ fn test_web_ui_in_chromium() {
     assert!(b.text("#owners").contains("contributed"));
     b.screenshot("01-search-track-on-map.png");
 
+    // The vehicle page: every sighting of the plate within what the officer may see.
+    b.click("#results tr.sighting a");
+    b.wait_for("#hotlist-status", 10);
+    assert_eq!(b.count("#results tr.sighting"), 3);
+    b.screenshot("02-vehicle-page.png");
+
     // An unlawful one: a Texas deputy with reason "ICE+ERO" — Illinois refuses, naming its statute.
     login("deputy");
     b.select("#purpose", "other_crime");
@@ -109,7 +115,7 @@ fn test_web_ui_in_chromium() {
         "{owners}"
     );
     assert_eq!(b.count("#results tr.sighting"), 0);
-    b.screenshot("02-refused-with-statute.png");
+    b.screenshot("03-refused-with-statute.png");
 
     // A live alert, acknowledged.
     login("officer");
@@ -119,11 +125,44 @@ fn test_web_ui_in_chromium() {
     s.call("POST", "/api/v1/reads", Some(&keys[0]), Some(json!({"reads": [{"id": "alert-1", "captured_at": Utc::now().to_rfc3339(), "plate": "ALRT1"}]})));
     b.wait_for(".hit form button.ack", 20);
     assert!(b.text("#hits").contains("ALRT1"));
-    b.screenshot("03-live-alert.png");
+    b.screenshot("04-live-alert.png");
     b.click(".hit form button.ack");
     b.wait_for(".hit .outcome", 10);
     assert!(b.text(".hit .outcome").contains("confirmed"));
-    b.screenshot("04-alert-acknowledged.png");
+    b.screenshot("05-alert-acknowledged.png");
+
+    // Admin: place a camera on the map (audited), and the law refuses an immigration list.
+    b.delete_cookies();
+    b.goto(&format!("{}/ui/login", s.url));
+    b.type_into("#username", "operator");
+    b.type_into("#password", ADMIN_PASSWORD);
+    b.click("#signin");
+    b.wait_for("#search-form", 10);
+    b.goto(&format!("{}/ui/admin", s.url));
+    b.click("#place-map");
+    assert!(
+        !b.script("return document.getElementById('cam-lat').value;")
+            .as_str()
+            .unwrap_or_default()
+            .is_empty(),
+        "clicking the map sets the position"
+    );
+    b.type_into("#cam-name", "Madison & Oak Park Ave");
+    b.click("#add-camera");
+    assert!(b.text("#audited").contains("audit entry"));
+    assert_eq!(b.count("#cameras tbody tr"), 4);
+    b.screenshot("06-admin-camera-audited.png");
+    b.type_into("#l-name", "ICE feed");
+    b.select("#l-cat", "immigration_status");
+    b.click("#add-list");
+    assert!(b.text(".error").contains("625 ILCS 5/2-130(b)(2)"));
+
+    // Audit: the log with per-owner decisions and the verification status.
+    b.goto(&format!("{}/ui/audit?action=search", s.url));
+    assert!(b.text("#verify-status").starts_with("Verified"));
+    assert!(b.count("#entries tr.entry") >= 3);
+    assert!(b.text("#entries").contains("625 ILCS 5/2-130(b)(2)"));
+    b.screenshot("07-audit-log.png");
 
     // The public transparency page, signed out; and the German UI.
     b.delete_cookies();
@@ -134,7 +173,7 @@ fn test_web_ui_in_chromium() {
         page.contains("Transparency report") && page.contains("us-il.2-130-b-2-immigration"),
         "{page}"
     );
-    b.screenshot("05-public-transparency.png");
+    b.screenshot("08-public-transparency.png");
     b.goto(&format!("{}/ui/login?lang=de", s.url));
     assert!(b.page_text().contains("Anmelden"));
 }

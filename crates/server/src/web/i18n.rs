@@ -101,6 +101,8 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         "outcome" => ("Outcome", "Ergebnis"),
         "none_yet" => ("No hits yet.", "Noch keine Treffer."),
         "slider" => ("Show sightings up to", "Sichtungen anzeigen bis"),
+        "audit" => ("Audit", "Protokoll"),
+        "vehicle" => ("Vehicle", "Fahrzeug"),
         _ => ("?", "?"),
     };
     match lang {

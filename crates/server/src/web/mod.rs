@@ -3,7 +3,9 @@
 //! Pages call the same services as the API (search, hot lists), so the UI has no path of its own
 //! to plate data.
 
+mod admin;
 mod alerts;
+mod audit;
 mod i18n;
 mod search;
 
@@ -32,6 +34,17 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/alerts", get(alerts::page))
         .route("/ui/alerts/stream", get(alerts::stream))
         .route("/ui/alerts/{id}/ack", post(alerts::ack))
+        .route("/ui/vehicle", get(search::vehicle))
+        .route("/ui/admin", get(admin::page))
+        .route("/ui/admin/camera", post(admin::add_camera))
+        .route("/ui/admin/user", post(admin::add_user))
+        .route("/ui/admin/agreement", post(admin::add_agreement))
+        .route("/ui/admin/list", post(admin::add_list))
+        .route("/ui/admin/entries", post(admin::add_entries))
+        .route("/ui/admin/policy", post(admin::set_policy))
+        .route("/ui/audit", get(audit::page))
+        .route("/ui/audit/export", get(audit::export))
+        .route("/ui/audit/oversight", get(audit::oversight))
 }
 
 async fn home() -> Html<&'static str> {
@@ -57,6 +70,7 @@ fn csrf_for(session: &str) -> String {
 }
 
 /// A signed-in web user.
+#[derive(Clone)]
 pub struct WebUser {
     /// Who.
     pub who: Principal,
@@ -129,6 +143,12 @@ pub fn layout(lang: Lang, title: &str, user: Option<&WebUser>, body: Markup) -> 
                         nav aria-label=(t(lang, "nav")) {
                             a href="/ui/search" { (t(lang, "search")) }
                             a href="/ui/alerts" { (t(lang, "alerts")) }
+                            @if u.who.user.node_operator || matches!(u.who.user.role, sightline_types::Role::Admin | sightline_types::Role::Supervisor) {
+                                a href="/ui/admin" { "Admin" }
+                            }
+                            @if u.who.user.node_operator || matches!(u.who.user.role, sightline_types::Role::Admin | sightline_types::Role::Auditor) {
+                                a href="/ui/audit" { (t(lang, "audit")) }
+                            }
                             a href="/transparency" { (t(lang, "transparency")) }
                         }
                         p.who {

@@ -144,7 +144,12 @@ pub async fn run(
     let cameras = node.store.cameras();
     let body = match result {
         Ok(Ok(r)) => {
-            html! { h1 { (t(lang, "search")) } (form(lang, &user, &agencies, &f)) (results(lang, &r, &cameras)) }
+            let shown = Shown {
+                resp: &r,
+                purpose_code: Some(f.purpose.clone()),
+                case: Some(f.case_number.clone()),
+            };
+            html! { h1 { (t(lang, "search")) } (form(lang, &user, &agencies, &f)) (results(lang, &shown, &cameras)) }
         }
         Ok(Err(e)) => {
             let seq = e
@@ -158,7 +163,33 @@ pub async fn run(
     layout(lang, t(lang, "search"), Some(&user), body).into_response()
 }
 
-fn results(lang: Lang, r: &SearchResponse, cameras: &[sightline_types::Camera]) -> Markup {
+/// A search's answer with the request facts the page links need.
+struct Shown<'a> {
+    resp: &'a SearchResponse,
+    purpose_code: Option<String>,
+    case: Option<String>,
+}
+
+impl std::ops::Deref for Shown<'_> {
+    type Target = SearchResponse;
+    fn deref(&self) -> &SearchResponse {
+        self.resp
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+fn results(lang: Lang, r: &Shown<'_>, cameras: &[sightline_types::Camera]) -> Markup {
     html! {
         p #audit-seq { (t(lang, "audited")) " " (r.audit_seq) }
         h2 { (t(lang, "owners")) }
@@ -182,7 +213,8 @@ fn results(lang: Lang, r: &SearchResponse, cameras: &[sightline_types::Camera]) 
                 @for s in &r.results {
                     tr.sighting {
                         td { (s.captured_at.format("%Y-%m-%d %H:%M:%S")) }
-                        td { (s.plate) } td { (s.camera_name) } td { (s.owner) }
+                        td { a href=(format!("/ui/vehicle?plate={}&purpose={}&case_number={}", s.plate, r.purpose_code.as_deref().unwrap_or(""), urlencode(r.case.as_deref().unwrap_or("")))) { (s.plate) } }
+                        td { (s.camera_name) } td { (s.owner) }
                         td { (s.attributes.colour.clone().unwrap_or_default()) } td { (s.attributes.vehicle_type.clone().unwrap_or_default()) }
                     }
                 }
@@ -251,4 +283,77 @@ fn map(lang: Lang, sightings: &[StoredRead], cameras: &[sightline_types::Camera]
                 document.querySelectorAll('#map .stop').forEach(function(g){g.style.display=(+g.dataset.index<n)?'':'none';});});})();"#)) }
         }
     }
+}
+
+/// Query of the vehicle page: the plate and the purpose and case the officer is working under.
+#[derive(Debug, Deserialize)]
+pub struct VehicleQuery {
+    plate: String,
+    purpose: String,
+    case_number: String,
+}
+
+/// Every sighting of one plate the user may see over the last 30 days (a search, so it is
+/// policy-checked and audited like any other), with its timeline, map and hot-list status.
+pub async fn vehicle(
+    State(node): State<AppState>,
+    user: WebUser,
+    axum::extract::Query(q): axum::extract::Query<VehicleQuery>,
+) -> Response {
+    let lang = user.lang;
+    let now = Utc::now();
+    let req = SearchRequest {
+        purpose: Some(q.purpose.clone()),
+        case_number: Some(q.case_number.clone()),
+        reason: Some(format!("vehicle page for {}", q.plate)),
+        on_behalf_of: None,
+        query: SearchQuery {
+            plate: Some(PlateQuery::Exact(q.plate.clone())),
+            description: None,
+            window: TimeWindow {
+                from: now - Duration::days(30) + Duration::minutes(1),
+                to: now + Duration::minutes(1),
+            },
+            cameras: None,
+            area: None,
+        },
+        limit: Some(5000),
+    };
+    let (n, who) = (node.clone(), user.who.clone());
+    let result = tokio::task::spawn_blocking(move || n.searcher.search(&who, req)).await;
+    let listed: Vec<String> = sightline_types::PlateText::normalise(&q.plate)
+        .map(|p| {
+            node.hotlists
+                .lists_for(&user.who.agency.id)
+                .into_iter()
+                .filter(|l| {
+                    node.hotlists
+                        .entries(l.id)
+                        .iter()
+                        .any(|e| e.plate == p.as_str())
+                })
+                .map(|l| format!("{} ({})", l.name, l.category.code()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let cameras = node.store.cameras();
+    let body = match result {
+        Ok(Ok(r)) => {
+            let shown = Shown {
+                resp: &r,
+                purpose_code: Some(q.purpose.clone()),
+                case: Some(q.case_number.clone()),
+            };
+            html! {
+                h1 { (t(lang, "vehicle")) ": " (q.plate) }
+                p #hotlist-status { "Hot lists: " @if listed.is_empty() { "none" } @else { (listed.join(", ")) } }
+                (results(lang, &shown, &cameras))
+            }
+        }
+        Ok(Err(e)) => {
+            html! { h1 { (t(lang, "vehicle")) } p.error role="alert" { (e.to_string()) } }
+        }
+        Err(_) => html! { p.error { "internal error" } },
+    };
+    layout(lang, t(lang, "vehicle"), Some(&user), body).into_response()
 }

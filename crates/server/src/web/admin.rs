@@ -1,0 +1,379 @@
+//! Admin pages: cameras (placed on a map), users and roles, sharing agreements, hot lists and
+//! their entries, the agency's own policy. Every change goes through the same audited functions
+//! as the API, and the page shows the audit entry it produced.
+
+use super::i18n::Lang;
+use super::{WebUser, layout};
+use crate::AppState;
+use crate::admin::{CreateAgreement, CreateCamera, CreateUser};
+use axum::extract::{Form, State};
+use axum::response::{IntoResponse, Response};
+use maud::{Markup, html};
+use serde::Deserialize;
+use sightline_hotlist::{Category, HotEntry, HotlistStore, ImportMode};
+use sightline_store::Grantee;
+use sightline_types::{AgencyId, Jurisdiction, Purpose, Role};
+
+fn allowed(user: &WebUser) -> bool {
+    user.who.user.node_operator || matches!(user.who.user.role, Role::Admin | Role::Supervisor)
+}
+
+fn page_body(node: &AppState, user: &WebUser, message: Option<Result<String, String>>) -> Markup {
+    let agency = &user.who.agency.id;
+    let cams: Vec<_> = node
+        .store
+        .cameras()
+        .into_iter()
+        .filter(|c| c.owner == *agency)
+        .collect();
+    let users = node.store.users_of(agency).unwrap_or_default();
+    let agreements: Vec<_> = node
+        .store
+        .agreements()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|a| a.owner == *agency)
+        .collect();
+    let lists: Vec<_> = node
+        .hotlists
+        .lists_for(agency)
+        .into_iter()
+        .filter(|l| l.owner == *agency)
+        .collect();
+    let (lat0, lat1, lon0, lon1) =
+        cams.iter()
+            .fold((f64::MAX, f64::MIN, f64::MAX, f64::MIN), |b, c| {
+                (
+                    b.0.min(c.lat),
+                    b.1.max(c.lat),
+                    b.2.min(c.lon),
+                    b.3.max(c.lon),
+                )
+            });
+    let (lat0, lat1, lon0, lon1) = if cams.is_empty() {
+        (41.80, 41.95, -87.90, -87.70)
+    } else {
+        (lat0 - 0.03, lat1 + 0.03, lon0 - 0.03, lon1 + 0.03)
+    };
+    let (w, h) = (480.0, 300.0);
+    let xy = |lat: f64, lon: f64| {
+        (
+            (lon - lon0) / (lon1 - lon0) * w,
+            (lat1 - lat) / (lat1 - lat0) * h,
+        )
+    };
+    html! {
+        h1 { "Admin: " (user.who.agency.name) }
+        @match &message {
+            Some(Ok(m)) => p #audited role="status" { (m) },
+            Some(Err(m)) => p.error role="alert" { (m) },
+            None => {},
+        }
+        h2 { "Cameras" }
+        table #cameras { thead { tr { th { "Id" } th { "Name" } th { "Lat" } th { "Lon" } th { "Hit-only" } } }
+            tbody { @for c in &cams { tr { td { (c.id) } td { (c.name) } td { (c.lat) } td { (c.lon) } td { (node.hotlists.is_hit_only(c.id.0)) } } } } }
+        p { "Click the map to place a new camera." }
+        svg #place-map viewBox=(format!("0 0 {w} {h}")) width="480" height="300" data-bounds=(format!("{lat0},{lat1},{lon0},{lon1}")) role="img" aria-label="camera placement map" {
+            @for c in &cams { @let (x, y) = xy(c.lat, c.lon); rect x=(format!("{:.1}", x - 5.0)) y=(format!("{:.1}", y - 5.0)) width="10" height="10" fill="#556" { title { (c.name) } } }
+            circle #new-pin r="7" cx="-20" cy="-20" fill="#0b5cad" {}
+        }
+        form method="post" action="/ui/admin/camera" {
+            input type="hidden" name="csrf" value=(user.csrf);
+            div.grid {
+                div { label for="cam-name" { "Name" } input #cam-name name="name" required; }
+                div { label for="cam-lat" { "Latitude" } input #cam-lat name="lat" required; }
+                div { label for="cam-lon" { "Longitude" } input #cam-lon name="lon" required; }
+                div { label for="cam-hit" { "Hit-only (non-hits never leave the camera)" } input #cam-hit name="hit_only" type="checkbox" value="true"; }
+            }
+            button #add-camera type="submit" { "Add camera" }
+        }
+        script { (maud::PreEscaped(r#"(function(){var m=document.getElementById('place-map');if(!m)return;var b=m.dataset.bounds.split(',').map(Number);
+            m.addEventListener('click',function(e){var r=m.getBoundingClientRect();var x=(e.clientX-r.left)/r.width,y=(e.clientY-r.top)/r.height;
+            var lat=b[1]-y*(b[1]-b[0]),lon=b[2]+x*(b[3]-b[2]);document.getElementById('cam-lat').value=lat.toFixed(5);document.getElementById('cam-lon').value=lon.toFixed(5);
+            var p=document.getElementById('new-pin');p.setAttribute('cx',x*480);p.setAttribute('cy',y*300);});})();"#)) }
+        h2 { "Users and roles" }
+        table #users { thead { tr { th { "Username" } th { "Name" } th { "Role" } } } tbody { @for u in &users { tr { td { (u.username) } td { (u.display_name) } td { (u.role) } } } } }
+        form method="post" action="/ui/admin/user" {
+            input type="hidden" name="csrf" value=(user.csrf);
+            div.grid {
+                div { label for="u-name" { "Username" } input #u-name name="username" required; }
+                div { label for="u-display" { "Display name" } input #u-display name="display_name" required; }
+                div { label for="u-role" { "Role" } select #u-role name="role" { @for r in Role::ALL { option value=(r.code()) { (r.code()) } } } }
+                div { label for="u-pw" { "Initial password (12+ characters)" } input #u-pw name="password" type="password" required; }
+            }
+            button type="submit" { "Add user" }
+        }
+        h2 { "Sharing agreements" }
+        table #agreements { thead { tr { th { "Grantee" } th { "Purposes" } th { "Expires" } } }
+            tbody { @for a in &agreements { tr { td { (serde_json::to_string(&a.grantee).unwrap_or_default()) } td { (a.purposes.iter().map(|p| p.code()).collect::<Vec<_>>().join(", ")) } td { (a.expires_at.map(|e| e.to_rfc3339()).unwrap_or_else(|| "—".into())) } } } } }
+        form method="post" action="/ui/admin/agreement" {
+            input type="hidden" name="csrf" value=(user.csrf);
+            div.grid {
+                div { label for="g-kind" { "Grantee" } select #g-kind name="grantee_kind" { option value="agency" { "one agency" } option value="jurisdiction" { "a jurisdiction (e.g. US-IL)" } option value="national" { "national (opt-in)" } } }
+                div { label for="g-value" { "Agency id or jurisdiction" } input #g-value name="grantee"; }
+                div { label for="g-purposes" { "Purposes (comma-separated codes)" } input #g-purposes name="purposes" placeholder="stolen_vehicle, amber_alert" required; }
+            }
+            button type="submit" { "Grant access" }
+        }
+        h2 { "Hot lists" }
+        table #lists { thead { tr { th { "Id" } th { "Name" } th { "Category" } th { "Entries" } } }
+            tbody { @for l in &lists { tr { td { (l.id) } td { (l.name) } td { (l.category.code()) } td { (node.hotlists.entries(l.id).len()) } } } } }
+        form method="post" action="/ui/admin/list" {
+            input type="hidden" name="csrf" value=(user.csrf);
+            div.grid {
+                div { label for="l-name" { "List name" } input #l-name name="name" required; }
+                div { label for="l-cat" { "Category" } select #l-cat name="category" {
+                    @for c in ["stolen_vehicle", "stolen_plate", "wanted_person", "missing_person", "amber_alert", "warrant", "immigration_status", "custom"] { option value=(c) { (c) } } } }
+            }
+            button #add-list type="submit" { "Create list" }
+        }
+        form method="post" action="/ui/admin/entries" {
+            input type="hidden" name="csrf" value=(user.csrf);
+            div.grid {
+                div { label for="e-list" { "List" } select #e-list name="list_id" { @for l in &lists { option value=(l.id) { (l.name) } } } }
+                div { label for="e-mode" { "Mode" } select #e-mode name="mode" { option value="merge" { "merge" } option value="replace" { "replace (atomic)" } } }
+            }
+            label for="e-csv" { "Entries as CSV: plate,region,reason,legal_basis,expires_at" }
+            textarea #e-csv name="csv" rows="4" cols="70" { "plate,region,reason,legal_basis,expires_at\n" }
+            br; button type="submit" { "Import entries" }
+        }
+        h2 { "Agency policy (forbid rules; narrows what the law allows)" }
+        form method="post" action="/ui/admin/policy" {
+            input type="hidden" name="csrf" value=(user.csrf);
+            textarea #policy name="cedar" rows="6" cols="90" { "@id(\"my.no-traffic\") @citation(\"General Order\") @explanation(\"We do not use ALPR for traffic enforcement.\")\nforbid (principal, action, resource) when { context.purposes.contains(\"traffic_enforcement\") };" }
+            br; button type="submit" { "Save policy" }
+        }
+    }
+}
+
+/// The admin page.
+pub async fn page(State(node): State<AppState>, user: WebUser) -> Response {
+    if !allowed(&user) {
+        return crate::error::ApiError::forbidden("admin pages need the admin or supervisor role")
+            .into_response();
+    }
+    layout(
+        user.lang,
+        "Admin",
+        Some(&user),
+        page_body(&node, &user, None),
+    )
+    .into_response()
+}
+
+async fn done(
+    node: AppState,
+    user: WebUser,
+    f: impl FnOnce(&AppState, &WebUser) -> Result<u64, String> + Send + 'static,
+) -> Response {
+    if !allowed(&user) {
+        return crate::error::ApiError::forbidden("admin pages need the admin or supervisor role")
+            .into_response();
+    }
+    let lang: Lang = user.lang;
+    let (n, u) = (node.clone(), user.clone());
+    let outcome = match tokio::task::spawn_blocking(move || f(&n, &u)).await {
+        Ok(r) => r,
+        Err(e) => return crate::error::ApiError::from(e).into_response(),
+    };
+    let message = outcome.map(|seq| format!("Saved — audit entry {seq}."));
+    layout(
+        lang,
+        "Admin",
+        Some(&user),
+        page_body(&node, &user, Some(message)),
+    )
+    .into_response()
+}
+
+#[derive(Deserialize)]
+pub struct CameraForm {
+    csrf: String,
+    name: String,
+    lat: f64,
+    lon: f64,
+    #[serde(default)]
+    hit_only: Option<String>,
+}
+
+pub async fn add_camera(
+    State(node): State<AppState>,
+    user: WebUser,
+    Form(f): Form<CameraForm>,
+) -> Response {
+    if let Err(e) = user.check_csrf(&f.csrf) {
+        return e.into_response();
+    }
+    done(node, user, move |n, u| {
+        let req = CreateCamera {
+            agency: None,
+            name: f.name,
+            lat: f.lat,
+            lon: f.lon,
+            bearing: None,
+            mobile: false,
+            hit_only: f.hit_only.is_some(),
+            check_purposes: Vec::new(),
+        };
+        n.create_camera(Some(&u.who), u.who.actor(), &req)
+            .map(|c| c.audit_seq)
+            .map_err(|e| e.message)
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct UserForm {
+    csrf: String,
+    username: String,
+    display_name: String,
+    role: String,
+    password: String,
+}
+
+pub async fn add_user(
+    State(node): State<AppState>,
+    user: WebUser,
+    Form(f): Form<UserForm>,
+) -> Response {
+    if let Err(e) = user.check_csrf(&f.csrf) {
+        return e.into_response();
+    }
+    done(node, user, move |n, u| {
+        let req = CreateUser {
+            agency: None,
+            username: f.username,
+            display_name: f.display_name,
+            role: f.role,
+            password: f.password,
+        };
+        n.create_user(Some(&u.who), u.who.actor(), &req)
+            .map(|a| a.audit_seq)
+            .map_err(|e| e.message)
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct AgreementForm {
+    csrf: String,
+    grantee_kind: String,
+    #[serde(default)]
+    grantee: String,
+    purposes: String,
+}
+
+pub async fn add_agreement(
+    State(node): State<AppState>,
+    user: WebUser,
+    Form(f): Form<AgreementForm>,
+) -> Response {
+    if let Err(e) = user.check_csrf(&f.csrf) {
+        return e.into_response();
+    }
+    done(node, user, move |n, u| {
+        let grantee = match f.grantee_kind.as_str() {
+            "agency" => {
+                Grantee::Agency(AgencyId::parse(f.grantee.trim()).map_err(|e| e.to_string())?)
+            }
+            "jurisdiction" => {
+                Grantee::Jurisdiction(Jurisdiction::parse(&f.grantee).map_err(|e| e.to_string())?)
+            }
+            _ => Grantee::National,
+        };
+        let purposes = f
+            .purposes
+            .split(',')
+            .map(|p| p.trim().to_owned())
+            .filter(|p| !p.is_empty())
+            .collect::<Vec<_>>();
+        for p in &purposes {
+            Purpose::parse(p).map_err(|e| e.to_string())?;
+        }
+        let req = CreateAgreement {
+            owner: None,
+            grantee,
+            purposes,
+            expires_at: None,
+        };
+        n.create_agreement(Some(&u.who), u.who.actor(), &req)
+            .map(|a| a.audit_seq)
+            .map_err(|e| e.message)
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct ListForm {
+    csrf: String,
+    name: String,
+    category: String,
+}
+
+pub async fn add_list(
+    State(node): State<AppState>,
+    user: WebUser,
+    Form(f): Form<ListForm>,
+) -> Response {
+    if let Err(e) = user.check_csrf(&f.csrf) {
+        return e.into_response();
+    }
+    done(node, user, move |n, u| {
+        let category = Category::parse(&f.category).map_err(|e| e.to_string())?;
+        n.create_hotlist(&u.who, &f.name, category, "custom", &[])
+            .map(|a| a.audit_seq)
+            .map_err(|e| e.message)
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct EntriesForm {
+    csrf: String,
+    list_id: i64,
+    mode: String,
+    csv: String,
+}
+
+pub async fn add_entries(
+    State(node): State<AppState>,
+    user: WebUser,
+    Form(f): Form<EntriesForm>,
+) -> Response {
+    if let Err(e) = user.check_csrf(&f.csrf) {
+        return e.into_response();
+    }
+    done(node, user, move |n, u| {
+        let entries: Vec<HotEntry> =
+            HotlistStore::parse_csv(&f.csv, &u.who.user.username, n.clock.now())
+                .map_err(|e| e.to_string())?;
+        let mode = if f.mode == "replace" {
+            ImportMode::Replace
+        } else {
+            ImportMode::Merge
+        };
+        n.put_hotlist_entries(&u.who, f.list_id, entries, mode)
+            .map_err(|e| e.message)
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct PolicyForm {
+    csrf: String,
+    cedar: String,
+}
+
+pub async fn set_policy(
+    State(node): State<AppState>,
+    user: WebUser,
+    Form(f): Form<PolicyForm>,
+) -> Response {
+    if let Err(e) = user.check_csrf(&f.csrf) {
+        return e.into_response();
+    }
+    done(node, user, move |n, u| {
+        n.set_agency_policy(&u.who, &f.cedar).map_err(|e| e.message)
+    })
+    .await
+}
