@@ -101,6 +101,21 @@ fn test_web_ui_in_chromium() {
     assert_eq!(b.count("#results tr.sighting"), 3);
     b.screenshot("02-vehicle-page.png");
 
+    // An area picked on the map narrows the search to nearby cameras.
+    b.goto(&format!("{}/ui/search", s.url));
+    b.click("details summary");
+    b.click("#area-map");
+    assert_eq!(
+        b.script("return document.getElementById('area_km').value;")
+            .as_str(),
+        Some("5")
+    );
+    b.type_into("#case_number", "26-000123");
+    b.type_into("#plate", "TRK123");
+    b.click("#run");
+    b.wait_for("#results", 10);
+    assert_eq!(b.count("#results tr.sighting"), 3);
+
     // An unlawful one: a Texas deputy with reason "ICE+ERO" — Illinois refuses, naming its statute.
     login("deputy");
     b.select("#purpose", "other_crime");
@@ -156,6 +171,12 @@ fn test_web_ui_in_chromium() {
     b.select("#l-cat", "immigration_status");
     b.click("#add-list");
     assert!(b.text(".error").contains("625 ILCS 5/2-130(b)(2)"));
+    b.type_into("#h-case", "26-000123");
+    b.type_into("#h-plate", "TRK123");
+    b.type_into("#h-reason", "robbery case");
+    b.click("form[action='/ui/admin/hold'] button");
+    assert!(b.text("#audited").contains("audit entry"));
+    assert!(b.text("#holds").contains("TRK123"));
 
     // Audit: the log with per-owner decisions and the verification status.
     b.goto(&format!("{}/ui/audit?action=search", s.url));

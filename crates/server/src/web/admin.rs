@@ -137,6 +137,37 @@ fn page_body(node: &AppState, user: &WebUser, message: Option<Result<String, Str
             textarea #e-csv name="csv" rows="4" cols="70" { "plate,region,reason,legal_basis,expires_at\n" }
             br; button type="submit" { "Import entries" }
         }
+        h2 { "Retention and legal holds" }
+        @let (retention, packs) = {
+            let engine = node.policy.read().unwrap_or_else(|e| e.into_inner());
+            let j = user.who.agency.jurisdiction.as_str();
+            (engine.retention_minutes(j, !user.who.agency.kind.is_public()), engine.packs_for(j).iter().map(|p| p.manifest.title.clone()).collect::<Vec<_>>().join("; "))
+        };
+        p #retention { "Non-hit reads are kept " (if retention >= 1440 { format!("{} days", retention / 1440) } else { format!("{retention} minutes") }) " (" (packs) "). Hits and reads under a legal hold are kept while the case is open." }
+        table #holds { thead { tr { th { "Id" } th { "Case" } th { "Plate" } th { "Window" } th { "Released" } } }
+            tbody { @for h in node.store.holds(true).unwrap_or_default().iter().filter(|h| h.owner == *agency) {
+                tr { td { (h.id) } td { (h.case_number) } td { (h.plate) } td { (h.from.format("%Y-%m-%d %H:%M")) " – " (h.to.format("%Y-%m-%d %H:%M")) } td { (h.released_at.map(|r| r.to_rfc3339()).unwrap_or_else(|| "open".into())) } } } } }
+        form method="post" action="/ui/admin/hold" {
+            input type="hidden" name="csrf" value=(user.csrf);
+            div.grid {
+                div { label for="h-case" { "Case number" } input #h-case name="case_number" required; }
+                div { label for="h-plate" { "Plate" } input #h-plate name="plate" required; }
+                div { label for="h-days" { "Days back" } input #h-days name="days" type="number" min="1" max="366" value="30"; }
+                div { label for="h-reason" { "Reason" } input #h-reason name="reason" required; }
+            }
+            button type="submit" { "Place legal hold" }
+        }
+        h2 { "Written declarations (e.g. 625 ILCS 5/2-130(c))" }
+        form method="post" action="/ui/admin/declaration" {
+            input type="hidden" name="csrf" value=(user.csrf);
+            div.grid {
+                div { label for="d-j" { "Jurisdiction whose law you declare to follow" } input #d-j name="jurisdiction" placeholder="US-IL" required; }
+                div { label for="d-by" { "Signed by" } input #d-by name="signed_by" required; }
+            }
+            label for="d-text" { "Statement" }
+            textarea #d-text name="statement" rows="3" cols="90" required {}
+            br; button type="submit" { "Record declaration" }
+        }
         h2 { "Agency policy (forbid rules; narrows what the law allows)" }
         form method="post" action="/ui/admin/policy" {
             input type="hidden" name="csrf" value=(user.csrf);
@@ -374,6 +405,69 @@ pub async fn set_policy(
     }
     done(node, user, move |n, u| {
         n.set_agency_policy(&u.who, &f.cedar).map_err(|e| e.message)
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct HoldForm {
+    csrf: String,
+    case_number: String,
+    plate: String,
+    days: i64,
+    reason: String,
+}
+
+pub async fn add_hold(
+    State(node): State<AppState>,
+    user: WebUser,
+    Form(f): Form<HoldForm>,
+) -> Response {
+    if let Err(e) = user.check_csrf(&f.csrf) {
+        return e.into_response();
+    }
+    done(node, user, move |n, u| {
+        let now = n.clock.now();
+        let req = crate::governance::CreateHold {
+            case_number: f.case_number,
+            plate: f.plate,
+            from: now - chrono::Duration::days(f.days.clamp(1, 366)),
+            to: now + chrono::Duration::minutes(1),
+            reason: f.reason,
+        };
+        n.create_hold(&u.who, &req)
+            .map(|h| h.audit_seq)
+            .map_err(|e| e.message)
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct DeclarationForm {
+    csrf: String,
+    jurisdiction: String,
+    signed_by: String,
+    statement: String,
+}
+
+pub async fn add_declaration(
+    State(node): State<AppState>,
+    user: WebUser,
+    Form(f): Form<DeclarationForm>,
+) -> Response {
+    if let Err(e) = user.check_csrf(&f.csrf) {
+        return e.into_response();
+    }
+    done(node, user, move |n, u| {
+        let req = crate::admin::CreateDeclaration {
+            agency: None,
+            jurisdiction: f.jurisdiction,
+            statement: f.statement,
+            signed_by: f.signed_by,
+        };
+        n.create_declaration(Some(&u.who), u.who.actor(), &req)
+            .map(|d| d.audit_seq)
+            .map_err(|e| e.message)
     })
     .await
 }

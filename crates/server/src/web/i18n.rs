@@ -102,6 +102,13 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         "none_yet" => ("No hits yet.", "Noch keine Treffer."),
         "slider" => ("Show sightings up to", "Sichtungen anzeigen bis"),
         "audit" => ("Audit", "Protokoll"),
+        "area" => (
+            "Area: click the map to set the centre",
+            "Gebiet: Mittelpunkt auf der Karte anklicken",
+        ),
+        "area_lat" => ("Area centre latitude", "Gebietsmitte Breite"),
+        "area_lon" => ("Area centre longitude", "Gebietsmitte Länge"),
+        "area_km" => ("Area radius (km)", "Gebietsradius (km)"),
         "vehicle" => ("Vehicle", "Fahrzeug"),
         _ => ("?", "?"),
     };

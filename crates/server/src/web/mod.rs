@@ -42,6 +42,8 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/admin/list", post(admin::add_list))
         .route("/ui/admin/entries", post(admin::add_entries))
         .route("/ui/admin/policy", post(admin::set_policy))
+        .route("/ui/admin/hold", post(admin::add_hold))
+        .route("/ui/admin/declaration", post(admin::add_declaration))
         .route("/ui/audit", get(audit::page))
         .route("/ui/audit/export", get(audit::export))
         .route("/ui/audit/oversight", get(audit::oversight))

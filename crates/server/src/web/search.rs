@@ -33,6 +33,49 @@ pub struct SearchForm {
     #[serde(default)]
     vehicle_type: String,
     hours: i64,
+    #[serde(default)]
+    area_lat: String,
+    #[serde(default)]
+    area_lon: String,
+    #[serde(default)]
+    area_km: String,
+}
+
+/// A small map of every camera; clicking it sets the search area's centre.
+fn area_picker(lang: Lang, cameras: &[sightline_types::Camera]) -> Markup {
+    if cameras.is_empty() {
+        return html! {};
+    }
+    let (lat0, lat1, lon0, lon1) =
+        cameras
+            .iter()
+            .fold((f64::MAX, f64::MIN, f64::MAX, f64::MIN), |b, c| {
+                (
+                    b.0.min(c.lat),
+                    b.1.max(c.lat),
+                    b.2.min(c.lon),
+                    b.3.max(c.lon),
+                )
+            });
+    let pad = ((lat1 - lat0).max(lon1 - lon0) * 0.1).max(0.02);
+    let (lat0, lat1, lon0, lon1) = (lat0 - pad, lat1 + pad, lon0 - pad, lon1 + pad);
+    let (w, h) = (480.0, 240.0);
+    html! {
+        details {
+            summary { (t(lang, "area")) }
+            svg #area-map viewBox=(format!("0 0 {w} {h}")) width="480" height="240" data-bounds=(format!("{lat0},{lat1},{lon0},{lon1}")) role="img" aria-label=(t(lang, "area")) {
+                @for c in cameras {
+                    rect x=(format!("{:.1}", (c.lon - lon0) / (lon1 - lon0) * w - 3.0)) y=(format!("{:.1}", (lat1 - c.lat) / (lat1 - lat0) * h - 3.0)) width="6" height="6" fill="#556" { title { (c.name) } }
+                }
+                circle #area-pin r="6" cx="-20" cy="-20" fill="#0b5cad" {}
+            }
+            script { (maud::PreEscaped(r#"(function(){var m=document.getElementById('area-map');if(!m)return;var b=m.dataset.bounds.split(',').map(Number);
+                m.addEventListener('click',function(e){var r=m.getBoundingClientRect();var x=(e.clientX-r.left)/r.width,y=(e.clientY-r.top)/r.height;
+                document.getElementById('area_lat').value=(b[1]-y*(b[1]-b[0])).toFixed(5);document.getElementById('area_lon').value=(b[2]+x*(b[3]-b[2])).toFixed(5);
+                if(!document.getElementById('area_km').value)document.getElementById('area_km').value='5';
+                var p=document.getElementById('area-pin');p.setAttribute('cx',x*480);p.setAttribute('cy',y*240);});})();"#)) }
+        }
+    }
 }
 
 fn form(
@@ -40,6 +83,7 @@ fn form(
     user: &WebUser,
     agencies: &[sightline_types::Agency],
     f: &SearchForm,
+    cameras: &[sightline_types::Camera],
 ) -> Markup {
     html! {
         form #search-form method="post" action="/ui/search" {
@@ -74,7 +118,11 @@ fn form(
                 div { label for="colour" { (t(lang, "colour")) } input #colour name="colour" value=(f.colour); }
                 div { label for="vehicle_type" { (t(lang, "vtype")) } input #vehicle_type name="vehicle_type" value=(f.vehicle_type); }
                 div { label for="hours" { (t(lang, "hours")) } input #hours name="hours" type="number" min="1" max="8784" value=(if f.hours > 0 { f.hours } else { 48 }); }
+                div { label for="area_lat" { (t(lang, "area_lat")) } input #area_lat name="area_lat" value=(f.area_lat); }
+                div { label for="area_lon" { (t(lang, "area_lon")) } input #area_lon name="area_lon" value=(f.area_lon); }
+                div { label for="area_km" { (t(lang, "area_km")) } input #area_km name="area_km" value=(f.area_km); }
             }
+            (area_picker(lang, cameras))
             button #run type="submit" { (t(lang, "run")) }
         }
     }
@@ -84,6 +132,7 @@ fn form(
 pub async fn page(State(node): State<AppState>, user: WebUser) -> Response {
     let lang = user.lang;
     let agencies = node.store.agencies().unwrap_or_default();
+    let cameras = node.store.cameras();
     let f = SearchForm {
         purpose: "stolen_vehicle".into(),
         kind: "exact".into(),
@@ -94,7 +143,7 @@ pub async fn page(State(node): State<AppState>, user: WebUser) -> Response {
         lang,
         t(lang, "search"),
         Some(&user),
-        html! { h1 { (t(lang, "search")) } (form(lang, &user, &agencies, &f)) },
+        html! { h1 { (t(lang, "search")) } (form(lang, &user, &agencies, &f, &cameras)) },
     )
     .into_response()
 }
@@ -134,7 +183,18 @@ pub async fn run(
                 to: now + Duration::minutes(1),
             },
             cameras: None,
-            area: None,
+            area: match (
+                f.area_lat.trim().parse::<f64>(),
+                f.area_lon.trim().parse::<f64>(),
+                f.area_km.trim().parse::<f64>(),
+            ) {
+                (Ok(lat), Ok(lon), Ok(km)) => Some(sightline_types::GeoRadius {
+                    lat,
+                    lon,
+                    radius_m: km * 1000.0,
+                }),
+                _ => None,
+            },
         },
         limit: None,
     };
@@ -149,14 +209,14 @@ pub async fn run(
                 purpose_code: Some(f.purpose.clone()),
                 case: Some(f.case_number.clone()),
             };
-            html! { h1 { (t(lang, "search")) } (form(lang, &user, &agencies, &f)) (results(lang, &shown, &cameras)) }
+            html! { h1 { (t(lang, "search")) } (form(lang, &user, &agencies, &f, &cameras)) (results(lang, &shown, &cameras)) }
         }
         Ok(Err(e)) => {
             let seq = e
                 .audit_seq()
                 .map(|s| format!(" ({} {s})", t(lang, "audited")))
                 .unwrap_or_default();
-            html! { h1 { (t(lang, "search")) } p.error role="alert" #search-error { (e.to_string()) (seq) } (form(lang, &user, &agencies, &f)) }
+            html! { h1 { (t(lang, "search")) } p.error role="alert" #search-error { (e.to_string()) (seq) } (form(lang, &user, &agencies, &f, &cameras)) }
         }
         Err(_) => html! { p.error role="alert" { "internal error" } },
     };
