@@ -3,6 +3,7 @@
 //! as the API, and the page shows the audit entry it produced.
 
 use super::i18n::Lang;
+use super::i18n::t;
 use super::{WebUser, layout};
 use crate::AppState;
 use crate::admin::{CreateAgreement, CreateCamera, CreateUser};
@@ -19,6 +20,7 @@ fn allowed(user: &WebUser) -> bool {
 }
 
 fn page_body(node: &AppState, user: &WebUser, message: Option<Result<String, String>>) -> Markup {
+    let lang = user.lang;
     let agency = &user.who.agency.id;
     let cams: Vec<_> = node
         .store
@@ -69,10 +71,10 @@ fn page_body(node: &AppState, user: &WebUser, message: Option<Result<String, Str
             Some(Err(m)) => p.error role="alert" { (m) },
             None => {},
         }
-        h2 { "Cameras" }
-        table #cameras { thead { tr { th { "Id" } th { "Name" } th { "Lat" } th { "Lon" } th { "Hit-only" } } }
+        h2 { (t(lang, "cameras_h")) }
+        table #cameras { thead { tr { th { "Id" } th { (t(lang, "name")) } th { "Lat" } th { "Lon" } th { "Hit-only" } } }
             tbody { @for c in &cams { tr { td { (c.id) } td { (c.name) } td { (c.lat) } td { (c.lon) } td { (node.hotlists.is_hit_only(c.id.0)) } } } } }
-        p { "Click the map to place a new camera." }
+        p { (t(lang, "place_hint")) }
         svg #place-map viewBox=(format!("0 0 {w} {h}")) width="480" height="300" data-bounds=(format!("{lat0},{lat1},{lon0},{lon1}")) role="img" aria-label="camera placement map" {
             @for c in &cams { @let (x, y) = xy(c.lat, c.lon); rect x=(format!("{:.1}", x - 5.0)) y=(format!("{:.1}", y - 5.0)) width="10" height="10" fill="#556" { title { (c.name) } } }
             circle #new-pin r="7" cx="-20" cy="-20" fill="#0b5cad" {}
@@ -80,19 +82,19 @@ fn page_body(node: &AppState, user: &WebUser, message: Option<Result<String, Str
         form method="post" action="/ui/admin/camera" {
             input type="hidden" name="csrf" value=(user.csrf);
             div.grid {
-                div { label for="cam-name" { "Name" } input #cam-name name="name" required; }
-                div { label for="cam-lat" { "Latitude" } input #cam-lat name="lat" required; }
-                div { label for="cam-lon" { "Longitude" } input #cam-lon name="lon" required; }
-                div { label for="cam-hit" { "Hit-only (non-hits never leave the camera)" } input #cam-hit name="hit_only" type="checkbox" value="true"; }
+                div { label for="cam-name" { (t(lang, "name")) } input #cam-name name="name" required; }
+                div { label for="cam-lat" { (t(lang, "latitude")) } input #cam-lat name="lat" required; }
+                div { label for="cam-lon" { (t(lang, "longitude")) } input #cam-lon name="lon" required; }
+                div { label for="cam-hit" { (t(lang, "hit_only")) } input #cam-hit name="hit_only" type="checkbox" value="true"; }
             }
-            button #add-camera type="submit" { "Add camera" }
+            button #add-camera type="submit" { (t(lang, "add_camera")) }
         }
         script { (maud::PreEscaped(r#"(function(){var m=document.getElementById('place-map');if(!m)return;var b=m.dataset.bounds.split(',').map(Number);
             m.addEventListener('click',function(e){var r=m.getBoundingClientRect();var x=(e.clientX-r.left)/r.width,y=(e.clientY-r.top)/r.height;
             var lat=b[1]-y*(b[1]-b[0]),lon=b[2]+x*(b[3]-b[2]);document.getElementById('cam-lat').value=lat.toFixed(5);document.getElementById('cam-lon').value=lon.toFixed(5);
             var p=document.getElementById('new-pin');p.setAttribute('cx',x*480);p.setAttribute('cy',y*300);});})();"#)) }
-        h2 { "Users and roles" }
-        table #users { thead { tr { th { "Username" } th { "Name" } th { "Role" } } } tbody { @for u in &users { tr { td { (u.username) } td { (u.display_name) } td { (u.role) } } } } }
+        h2 { (t(lang, "users_roles")) }
+        table #users { thead { tr { th { "Username" } th { (t(lang, "name")) } th { "Role" } } } tbody { @for u in &users { tr { td { (u.username) } td { (u.display_name) } td { (u.role) } } } } }
         form method="post" action="/ui/admin/user" {
             input type="hidden" name="csrf" value=(user.csrf);
             div.grid {
@@ -101,9 +103,9 @@ fn page_body(node: &AppState, user: &WebUser, message: Option<Result<String, Str
                 div { label for="u-role" { "Role" } select #u-role name="role" { @for r in Role::ALL { option value=(r.code()) { (r.code()) } } } }
                 div { label for="u-pw" { "Initial password (12+ characters)" } input #u-pw name="password" type="password" required; }
             }
-            button type="submit" { "Add user" }
+            button type="submit" { (t(lang, "add_user")) }
         }
-        h2 { "Sharing agreements" }
+        h2 { (t(lang, "agreements_h")) }
         table #agreements { thead { tr { th { "Grantee" } th { "Purposes" } th { "Expires" } } }
             tbody { @for a in &agreements { tr { td { (serde_json::to_string(&a.grantee).unwrap_or_default()) } td { (a.purposes.iter().map(|p| p.code()).collect::<Vec<_>>().join(", ")) } td { (a.expires_at.map(|e| e.to_rfc3339()).unwrap_or_else(|| "—".into())) } } } } }
         form method="post" action="/ui/admin/agreement" {
@@ -113,10 +115,10 @@ fn page_body(node: &AppState, user: &WebUser, message: Option<Result<String, Str
                 div { label for="g-value" { "Agency id or jurisdiction" } input #g-value name="grantee"; }
                 div { label for="g-purposes" { "Purposes (comma-separated codes)" } input #g-purposes name="purposes" placeholder="stolen_vehicle, amber_alert" required; }
             }
-            button type="submit" { "Grant access" }
+            button type="submit" { (t(lang, "grant")) }
         }
-        h2 { "Hot lists" }
-        table #lists { thead { tr { th { "Id" } th { "Name" } th { "Category" } th { "Entries" } } }
+        h2 { (t(lang, "hotlists_h")) }
+        table #lists { thead { tr { th { "Id" } th { (t(lang, "name")) } th { "Category" } th { "Entries" } } }
             tbody { @for l in &lists { tr { td { (l.id) } td { (l.name) } td { (l.category.code()) } td { (node.hotlists.entries(l.id).len()) } } } } }
         form method="post" action="/ui/admin/list" {
             input type="hidden" name="csrf" value=(user.csrf);
@@ -125,7 +127,7 @@ fn page_body(node: &AppState, user: &WebUser, message: Option<Result<String, Str
                 div { label for="l-cat" { "Category" } select #l-cat name="category" {
                     @for c in ["stolen_vehicle", "stolen_plate", "wanted_person", "missing_person", "amber_alert", "warrant", "immigration_status", "custom"] { option value=(c) { (c) } } } }
             }
-            button #add-list type="submit" { "Create list" }
+            button #add-list type="submit" { (t(lang, "create_list")) }
         }
         form method="post" action="/ui/admin/entries" {
             input type="hidden" name="csrf" value=(user.csrf);
@@ -135,9 +137,9 @@ fn page_body(node: &AppState, user: &WebUser, message: Option<Result<String, Str
             }
             label for="e-csv" { "Entries as CSV: plate,region,reason,legal_basis,expires_at" }
             textarea #e-csv name="csv" rows="4" cols="70" { "plate,region,reason,legal_basis,expires_at\n" }
-            br; button type="submit" { "Import entries" }
+            br; button type="submit" { (t(lang, "import_entries")) }
         }
-        h2 { "Retention and legal holds" }
+        h2 { (t(lang, "retention_h")) }
         @let (retention, packs) = {
             let engine = node.policy.read().unwrap_or_else(|e| e.into_inner());
             let j = user.who.agency.jurisdiction.as_str();
@@ -155,9 +157,9 @@ fn page_body(node: &AppState, user: &WebUser, message: Option<Result<String, Str
                 div { label for="h-days" { "Days back" } input #h-days name="days" type="number" min="1" max="366" value="30"; }
                 div { label for="h-reason" { "Reason" } input #h-reason name="reason" required; }
             }
-            button type="submit" { "Place legal hold" }
+            button type="submit" { (t(lang, "place_hold")) }
         }
-        h2 { "Written declarations (e.g. 625 ILCS 5/2-130(c))" }
+        h2 { (t(lang, "declarations_h")) }
         form method="post" action="/ui/admin/declaration" {
             input type="hidden" name="csrf" value=(user.csrf);
             div.grid {
@@ -166,13 +168,13 @@ fn page_body(node: &AppState, user: &WebUser, message: Option<Result<String, Str
             }
             label for="d-text" { "Statement" }
             textarea #d-text name="statement" rows="3" cols="90" required {}
-            br; button type="submit" { "Record declaration" }
+            br; button type="submit" { (t(lang, "record_decl")) }
         }
-        h2 { "Agency policy (forbid rules; narrows what the law allows)" }
+        h2 { (t(lang, "policy_h")) }
         form method="post" action="/ui/admin/policy" {
             input type="hidden" name="csrf" value=(user.csrf);
             textarea #policy name="cedar" rows="6" cols="90" { "@id(\"my.no-traffic\") @citation(\"General Order\") @explanation(\"We do not use ALPR for traffic enforcement.\")\nforbid (principal, action, resource) when { context.purposes.contains(\"traffic_enforcement\") };" }
-            br; button type="submit" { "Save policy" }
+            br; button type="submit" { (t(lang, "save_policy")) }
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The auditor's pages: the log with filters and each entry's per-owner decisions, the
 //! verification status and latest checkpoint, the oversight findings, and export downloads.
 
+use super::i18n::t;
 use super::{WebUser, layout};
 use crate::AppState;
 use axum::extract::{Query, State};
@@ -39,6 +40,7 @@ pub async fn page(
     user: WebUser,
     Query(q): Query<LogQuery>,
 ) -> Response {
+    let lang = user.lang;
     if !allowed(&user) {
         return crate::error::ApiError::forbidden("the audit pages need the auditor or admin role")
             .into_response();
@@ -73,7 +75,7 @@ pub async fn page(
         "policy.update",
     ];
     let body = html! {
-        h1 { "Audit log" }
+        h1 { (t(lang, "audit_log")) }
         p #verify-status role="status" {
             @if report.is_ok() { "Verified: " (report.entries) " entries, every hash and checkpoint checks." }
             @else { strong { "Verification FAILED: " } @for p in &report.problems { (p.what) "; " } }
@@ -81,13 +83,13 @@ pub async fn page(
         @if let Some(cp) = &checkpoint {
             p { "Latest signed checkpoint: size " (cp.size) ", root " code { (cp.root) } ", signed " (cp.time.to_rfc3339()) ", key " (cp.key_id) "." }
         }
-        p { a href="/ui/audit/oversight" { "Oversight findings" } " · " a href="/ui/audit/export?format=jsonl" { "Export JSON Lines" } " · " a href="/ui/audit/export?format=csv" { "Export CSV" } }
+        p { a href="/ui/audit/oversight" { (t(lang, "oversight_link")) } " · " a href="/ui/audit/export?format=jsonl" { (t(lang, "export_jsonl")) } " · " a href="/ui/audit/export?format=csv" { (t(lang, "export_csv")) } }
         form method="get" action="/ui/audit" {
             div.grid {
                 div { label for="f-action" { "Action" } select #f-action name="action" { @for a in actions { option value=(a) selected[q.action.as_deref() == Some(a)] { (if a.is_empty() { "(all)" } else { a }) } } } }
                 div { label for="f-after" { "After entry" } input #f-after name="after" type="number" min="0" value=(q.after); }
             }
-            button type="submit" { "Filter" }
+            button type="submit" { (t(lang, "filter")) }
         }
         table #entries {
             thead { tr { th { "#" } th { "Time" } th { "Actor" } th { "Action" } th { "Outcome" } th { "Request / decisions" } } }
