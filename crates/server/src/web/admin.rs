@@ -72,7 +72,7 @@ fn page_body(node: &AppState, user: &WebUser, message: Option<Result<String, Str
             None => {},
         }
         h2 { (t(lang, "cameras_h")) }
-        table #cameras { thead { tr { th { "Id" } th { (t(lang, "name")) } th { "Lat" } th { "Lon" } th { "Hit-only" } } }
+        table #cameras { thead { tr { th { "Id" } th { (t(lang, "name")) } th { "Lat" } th { "Lon" } th { (t(lang, "x_hit_only_col")) } } }
             tbody { @for c in &cams { tr { td { (c.id) } td { (c.name) } td { (c.lat) } td { (c.lon) } td { (node.hotlists.is_hit_only(c.id.0)) } } } } }
         p { (t(lang, "place_hint")) }
         svg #place-map viewBox=(format!("0 0 {w} {h}")) width="480" height="300" data-bounds=(format!("{lat0},{lat1},{lon0},{lon1}")) role="img" aria-label="camera placement map" {
@@ -94,37 +94,37 @@ fn page_body(node: &AppState, user: &WebUser, message: Option<Result<String, Str
             var lat=b[1]-y*(b[1]-b[0]),lon=b[2]+x*(b[3]-b[2]);document.getElementById('cam-lat').value=lat.toFixed(5);document.getElementById('cam-lon').value=lon.toFixed(5);
             var p=document.getElementById('new-pin');p.setAttribute('cx',x*480);p.setAttribute('cy',y*300);});})();"#)) }
         h2 { (t(lang, "users_roles")) }
-        table #users { thead { tr { th { "Username" } th { (t(lang, "name")) } th { "Role" } } } tbody { @for u in &users { tr { td { (u.username) } td { (u.display_name) } td { (u.role) } } } } }
+        table #users { thead { tr { th { (t(lang, "x_username")) } th { (t(lang, "name")) } th { (t(lang, "x_role")) } } } tbody { @for u in &users { tr { td { (u.username) } td { (u.display_name) } td { (u.role) } } } } }
         form method="post" action="/ui/admin/user" {
             input type="hidden" name="csrf" value=(user.csrf);
             div.grid {
-                div { label for="u-name" { "Username" } input #u-name name="username" required; }
-                div { label for="u-display" { "Display name" } input #u-display name="display_name" required; }
-                div { label for="u-role" { "Role" } select #u-role name="role" { @for r in Role::ALL { option value=(r.code()) { (r.code()) } } } }
-                div { label for="u-pw" { "Initial password (12+ characters)" } input #u-pw name="password" type="password" required; }
+                div { label for="u-name" { (t(lang, "x_username")) } input #u-name name="username" required; }
+                div { label for="u-display" { (t(lang, "x_display")) } input #u-display name="display_name" required; }
+                div { label for="u-role" { (t(lang, "x_role")) } select #u-role name="role" { @for r in Role::ALL { option value=(r.code()) { (r.code()) } } } }
+                div { label for="u-pw" { (t(lang, "x_init_pw")) } input #u-pw name="password" type="password" required; }
             }
             button type="submit" { (t(lang, "add_user")) }
         }
         h2 { (t(lang, "agreements_h")) }
-        table #agreements { thead { tr { th { "Grantee" } th { "Purposes" } th { "Expires" } } }
+        table #agreements { thead { tr { th { (t(lang, "x_grantee")) } th { (t(lang, "x_purposes")) } th { (t(lang, "x_expires")) } } }
             tbody { @for a in &agreements { tr { td { (serde_json::to_string(&a.grantee).unwrap_or_default()) } td { (a.purposes.iter().map(|p| p.code()).collect::<Vec<_>>().join(", ")) } td { (a.expires_at.map(|e| e.to_rfc3339()).unwrap_or_else(|| "—".into())) } } } } }
         form method="post" action="/ui/admin/agreement" {
             input type="hidden" name="csrf" value=(user.csrf);
             div.grid {
-                div { label for="g-kind" { "Grantee" } select #g-kind name="grantee_kind" { option value="agency" { "one agency" } option value="jurisdiction" { "a jurisdiction (e.g. US-IL)" } option value="national" { "national (opt-in)" } } }
-                div { label for="g-value" { "Agency id or jurisdiction" } input #g-value name="grantee"; }
-                div { label for="g-purposes" { "Purposes (comma-separated codes)" } input #g-purposes name="purposes" placeholder="stolen_vehicle, amber_alert" required; }
+                div { label for="g-kind" { (t(lang, "x_grantee")) } select #g-kind name="grantee_kind" { option value="agency" { "one agency" } option value="jurisdiction" { "a jurisdiction (e.g. US-IL)" } option value="national" { "national (opt-in)" } } }
+                div { label for="g-value" { (t(lang, "x_agency_or_j")) } input #g-value name="grantee"; }
+                div { label for="g-purposes" { (t(lang, "x_purposes_csv")) } input #g-purposes name="purposes" placeholder="stolen_vehicle, amber_alert" required; }
             }
             button type="submit" { (t(lang, "grant")) }
         }
         h2 { (t(lang, "hotlists_h")) }
-        table #lists { thead { tr { th { "Id" } th { (t(lang, "name")) } th { "Category" } th { "Entries" } } }
+        table #lists { thead { tr { th { "Id" } th { (t(lang, "name")) } th { (t(lang, "x_category")) } th { (t(lang, "x_entries")) } } }
             tbody { @for l in &lists { tr { td { (l.id) } td { (l.name) } td { (l.category.code()) } td { (node.hotlists.entries(l.id).len()) } } } } }
         form method="post" action="/ui/admin/list" {
             input type="hidden" name="csrf" value=(user.csrf);
             div.grid {
-                div { label for="l-name" { "List name" } input #l-name name="name" required; }
-                div { label for="l-cat" { "Category" } select #l-cat name="category" {
+                div { label for="l-name" { (t(lang, "x_list_name")) } input #l-name name="name" required; }
+                div { label for="l-cat" { (t(lang, "x_category")) } select #l-cat name="category" {
                     @for c in ["stolen_vehicle", "stolen_plate", "wanted_person", "missing_person", "amber_alert", "warrant", "immigration_status", "custom"] { option value=(c) { (c) } } } }
             }
             button #add-list type="submit" { (t(lang, "create_list")) }
@@ -132,10 +132,10 @@ fn page_body(node: &AppState, user: &WebUser, message: Option<Result<String, Str
         form method="post" action="/ui/admin/entries" {
             input type="hidden" name="csrf" value=(user.csrf);
             div.grid {
-                div { label for="e-list" { "List" } select #e-list name="list_id" { @for l in &lists { option value=(l.id) { (l.name) } } } }
-                div { label for="e-mode" { "Mode" } select #e-mode name="mode" { option value="merge" { "merge" } option value="replace" { "replace (atomic)" } } }
+                div { label for="e-list" { (t(lang, "x_list")) } select #e-list name="list_id" { @for l in &lists { option value=(l.id) { (l.name) } } } }
+                div { label for="e-mode" { (t(lang, "x_mode")) } select #e-mode name="mode" { option value="merge" { "merge" } option value="replace" { "replace (atomic)" } } }
             }
-            label for="e-csv" { "Entries as CSV: plate,region,reason,legal_basis,expires_at" }
+            label for="e-csv" { (t(lang, "x_entries_csv")) }
             textarea #e-csv name="csv" rows="4" cols="70" { "plate,region,reason,legal_basis,expires_at\n" }
             br; button type="submit" { (t(lang, "import_entries")) }
         }
@@ -146,16 +146,16 @@ fn page_body(node: &AppState, user: &WebUser, message: Option<Result<String, Str
             (engine.retention_minutes(j, !user.who.agency.kind.is_public()), engine.packs_for(j).iter().map(|p| p.manifest.title.clone()).collect::<Vec<_>>().join("; "))
         };
         p #retention { "Non-hit reads are kept " (if retention >= 1440 { format!("{} days", retention / 1440) } else { format!("{retention} minutes") }) " (" (packs) "). Hits and reads under a legal hold are kept while the case is open." }
-        table #holds { thead { tr { th { "Id" } th { "Case" } th { "Plate" } th { "Window" } th { "Released" } } }
+        table #holds { thead { tr { th { "Id" } th { (t(lang, "x_case")) } th { (t(lang, "x_plate")) } th { (t(lang, "x_window")) } th { (t(lang, "x_released")) } } }
             tbody { @for h in node.store.holds(true).unwrap_or_default().iter().filter(|h| h.owner == *agency) {
                 tr { td { (h.id) } td { (h.case_number) } td { (h.plate) } td { (h.from.format("%Y-%m-%d %H:%M")) " – " (h.to.format("%Y-%m-%d %H:%M")) } td { (h.released_at.map(|r| r.to_rfc3339()).unwrap_or_else(|| "open".into())) } } } } }
         form method="post" action="/ui/admin/hold" {
             input type="hidden" name="csrf" value=(user.csrf);
             div.grid {
-                div { label for="h-case" { "Case number" } input #h-case name="case_number" required; }
-                div { label for="h-plate" { "Plate" } input #h-plate name="plate" required; }
-                div { label for="h-days" { "Days back" } input #h-days name="days" type="number" min="1" max="366" value="30"; }
-                div { label for="h-reason" { "Reason" } input #h-reason name="reason" required; }
+                div { label for="h-case" { (t(lang, "x_case_number")) } input #h-case name="case_number" required; }
+                div { label for="h-plate" { (t(lang, "x_plate")) } input #h-plate name="plate" required; }
+                div { label for="h-days" { (t(lang, "x_days_back")) } input #h-days name="days" type="number" min="1" max="366" value="30"; }
+                div { label for="h-reason" { (t(lang, "x_reason")) } input #h-reason name="reason" required; }
             }
             button type="submit" { (t(lang, "place_hold")) }
         }
@@ -163,10 +163,10 @@ fn page_body(node: &AppState, user: &WebUser, message: Option<Result<String, Str
         form method="post" action="/ui/admin/declaration" {
             input type="hidden" name="csrf" value=(user.csrf);
             div.grid {
-                div { label for="d-j" { "Jurisdiction whose law you declare to follow" } input #d-j name="jurisdiction" placeholder="US-IL" required; }
-                div { label for="d-by" { "Signed by" } input #d-by name="signed_by" required; }
+                div { label for="d-j" { (t(lang, "x_decl_j")) } input #d-j name="jurisdiction" placeholder="US-IL" required; }
+                div { label for="d-by" { (t(lang, "x_signed_by")) } input #d-by name="signed_by" required; }
             }
-            label for="d-text" { "Statement" }
+            label for="d-text" { (t(lang, "x_statement")) }
             textarea #d-text name="statement" rows="3" cols="90" required {}
             br; button type="submit" { (t(lang, "record_decl")) }
         }

@@ -78,7 +78,7 @@ pub async fn page(
         h1 { (t(lang, "audit_log")) }
         p #verify-status role="status" {
             @if report.is_ok() { "Verified: " (report.entries) " entries, every hash and checkpoint checks." }
-            @else { strong { "Verification FAILED: " } @for p in &report.problems { (p.what) "; " } }
+            @else { strong { (t(lang, "x_verify_failed")) } @for p in &report.problems { (p.what) "; " } }
         }
         @if let Some(cp) = &checkpoint {
             p { "Latest signed checkpoint: size " (cp.size) ", root " code { (cp.root) } ", signed " (cp.time.to_rfc3339()) ", key " (cp.key_id) "." }
@@ -86,13 +86,13 @@ pub async fn page(
         p { a href="/ui/audit/oversight" { (t(lang, "oversight_link")) } " · " a href="/ui/audit/export?format=jsonl" { (t(lang, "export_jsonl")) } " · " a href="/ui/audit/export?format=csv" { (t(lang, "export_csv")) } }
         form method="get" action="/ui/audit" {
             div.grid {
-                div { label for="f-action" { "Action" } select #f-action name="action" { @for a in actions { option value=(a) selected[q.action.as_deref() == Some(a)] { (if a.is_empty() { "(all)" } else { a }) } } } }
-                div { label for="f-after" { "After entry" } input #f-after name="after" type="number" min="0" value=(q.after); }
+                div { label for="f-action" { (t(lang, "x_action")) } select #f-action name="action" { @for a in actions { option value=(a) selected[q.action.as_deref() == Some(a)] { (if a.is_empty() { "(all)" } else { a }) } } } }
+                div { label for="f-after" { (t(lang, "x_after")) } input #f-after name="after" type="number" min="0" value=(q.after); }
             }
             button type="submit" { (t(lang, "filter")) }
         }
         table #entries {
-            thead { tr { th { "#" } th { "Time" } th { "Actor" } th { "Action" } th { "Outcome" } th { "Request / decisions" } } }
+            thead { tr { th { "#" } th { (t(lang, "x_time")) } th { (t(lang, "x_actor")) } th { (t(lang, "x_action")) } th { (t(lang, "x_outcome")) } th { (t(lang, "x_req_dec")) } } }
             tbody {
                 @for e in &entries {
                     tr.entry {
