@@ -111,18 +111,27 @@ pub struct IngestArgs {
     /// `power` (fsync each commit) or `process`.
     #[arg(long, default_value = "power")]
     pub durability: String,
+    /// Partition length in hours (divides 24).
+    #[arg(long, default_value_t = 24)]
+    pub partition_hours: u32,
 }
 
 #[derive(Serialize, Deserialize)]
 struct BenchMeta {
     reads: usize,
     days: i64,
+    #[serde(default = "day_hours")]
+    partition_hours: u32,
     vehicles: usize,
     sample_plates: Vec<String>,
     officer: String,
 }
 
 const META: &str = "bench.json";
+
+fn day_hours() -> u32 {
+    24
+}
 
 fn durability(s: &str) -> Result<Durability> {
     match s {
@@ -207,6 +216,7 @@ fn setup_network(node: &Node, cameras: usize) -> Result<Vec<Camera>> {
 
 async fn ingest(args: IngestArgs) -> Result<()> {
     let IngestArgs {
+        partition_hours,
         data,
         reads,
         vehicles,
@@ -224,6 +234,7 @@ async fn ingest(args: IngestArgs) -> Result<()> {
     let mut config = NodeConfig::for_data_dir(data.clone());
     config.durability = dur;
     config.ingest.max_batch = batch.max(1);
+    config.partition_hours = partition_hours;
     let node = Arc::new(Node::open(config)?);
     let cams = setup_network(&node, cameras)?;
     let vehicles = vehicles.unwrap_or(reads / 20).max(1);
@@ -238,7 +249,7 @@ async fn ingest(args: IngestArgs) -> Result<()> {
         .map(|v| v.plate.clone())
         .collect();
     println!(
-        "bench ingest: {reads} reads, {vehicles} vehicles, {cameras} cameras, {days} days, batches of {batch}, {submitters} submitters, durability {dur:?}"
+        "bench ingest: {reads} reads, {vehicles} vehicles, {cameras} cameras, {days} days, batches of {batch}, {submitters} submitters, durability {dur:?}, {partition_hours}-hour partitions"
     );
 
     let (tx, rx) = tokio::sync::mpsc::channel::<(Camera, Vec<NewRead>)>(submitters * 2);
@@ -313,6 +324,7 @@ async fn ingest(args: IngestArgs) -> Result<()> {
     let meta = BenchMeta {
         reads: stored,
         days,
+        partition_hours,
         vehicles,
         sample_plates,
         officer: "bench-officer".into(),
@@ -376,7 +388,9 @@ async fn search(data: PathBuf, queries: usize) -> Result<()> {
                 data.display()
             )
         })?)?;
-    let node = Arc::new(Node::open(NodeConfig::for_data_dir(data.clone()))?);
+    let mut config = NodeConfig::for_data_dir(data.clone());
+    config.partition_hours = meta.partition_hours;
+    let node = Arc::new(Node::open(config)?);
     let user = node
         .store
         .user_by_username(&meta.officer)?

@@ -21,6 +21,9 @@ pub enum OpenError {
     /// The audit log failed to open.
     #[error("cannot open audit log")]
     Audit(#[from] sightline_audit::Error),
+    /// The configuration is invalid.
+    #[error("invalid configuration: {0}")]
+    Config(String),
     /// A key file could not be read or written.
     #[error("cannot use {path}")]
     Io {
@@ -86,7 +89,17 @@ impl Node {
     /// # Errors
     /// When the store, audit log or policy cannot be opened.
     pub fn open_with_clock(config: NodeConfig, clock: Arc<dyn Clock>) -> Result<Self, OpenError> {
-        let store = Arc::new(Store::open(&config.data_dir, config.durability)?);
+        let period = sightline_store::Period::hours(config.partition_hours).ok_or_else(|| {
+            OpenError::Config(format!(
+                "partition_hours = {} does not divide 24",
+                config.partition_hours
+            ))
+        })?;
+        let store = Arc::new(Store::open_with(
+            &config.data_dir,
+            config.durability,
+            period,
+        )?);
         let audit = Arc::new(AuditLog::open(&config.data_dir, clock.clone())?);
         let mut packs = sightline_policy::packs::shipped()?;
         if let Some(dir) = &config.policy.packs_dir {

@@ -2,8 +2,9 @@
 //! directory (agencies, users, tokens, cameras, sharing agreements, declarations) and the plate
 //! reads.
 //!
-//! Reads live in **day partitions** (`reads_YYYYMMDD` tables, by capture day in UTC) so that
-//! retention drops whole tables instead of deleting rows. Each partition is a `WITHOUT ROWID`
+//! Reads live in **day partitions** (`reads_YYYYMMDD` tables, by capture day in UTC; a node may
+//! choose shorter periods, `reads_YYYYMMDD_HH`, see [`Period`]) so that retention drops whole
+//! tables instead of deleting rows. Each partition is a `WITHOUT ROWID`
 //! table keyed by `(plate_id, captured_us, seq)`, which clusters a plate's history so that it
 //! is a range read. Plate text lives once in a dictionary (`plates`) with its OCR-canonical key;
 //! a packed copy of the dictionary stays in memory for wildcard scans.
@@ -28,7 +29,7 @@ pub use dictionary::PlateId;
 pub use directory::{
     Declaration, Grantee, LegalHold, NewCamera, NewUser, SharingAgreement, TokenKind, UserRecord,
 };
-pub use partition::{day_of, day_start};
+pub use partition::{Period, day_of, day_start};
 pub use query::{MAX_RESOLVED_PLATES, PlateSelector, ReadQuery, ReadSelector};
 pub use retention::{PurgeReport, PurgeRule};
 pub use writer::{AppendOutcome, ReadRecord};
@@ -100,6 +101,7 @@ pub enum Durability {
 /// Shared in-memory state that the writer updates after each commit.
 #[derive(Debug, Default)]
 pub(crate) struct Shared {
+    pub(crate) period: partition::Period,
     pub(crate) dict: RwLock<PlateDictionary>,
     pub(crate) partitions: RwLock<BTreeSet<i32>>,
     pub(crate) cameras: RwLock<HashMap<CameraId, Camera>>,
@@ -122,6 +124,19 @@ impl Store {
     /// # Errors
     /// Fails when the directory cannot be created or the database cannot be opened or migrated.
     pub fn open(dir: &Path, durability: Durability) -> Result<Self> {
+        Self::open_with(dir, durability, partition::Period::DAY)
+    }
+
+    /// Opens the store with a partition period other than a day. A data directory keeps the
+    /// period it was created with.
+    ///
+    /// # Errors
+    /// As [`Store::open`], and `Conflict` when the directory was created with another period.
+    pub fn open_with(
+        dir: &Path,
+        durability: Durability,
+        period: partition::Period,
+    ) -> Result<Self> {
         std::fs::create_dir_all(dir).map_err(|source| Error::Io {
             path: dir.to_owned(),
             source,
@@ -129,7 +144,11 @@ impl Store {
         let path = dir.join("store.db");
         let conn = schema::open_connection(&path, durability)?;
         schema::migrate(&conn)?;
-        let shared = Arc::new(Shared::default());
+        schema::check_period(&conn, period)?;
+        let shared = Arc::new(Shared {
+            period,
+            ..Shared::default()
+        });
         *shared.dict.write().unwrap_or_else(|e| e.into_inner()) = PlateDictionary::load(&conn)?;
         *shared.partitions.write().unwrap_or_else(|e| e.into_inner()) = partition::load(&conn)?;
         *shared.cameras.write().unwrap_or_else(|e| e.into_inner()) =
@@ -196,7 +215,12 @@ impl Store {
         v
     }
 
-    /// Returns the capture days (days since the Unix epoch) that have a partition.
+    /// Returns the partition period.
+    pub fn period(&self) -> partition::Period {
+        self.shared.period
+    }
+
+    /// Returns the partition indexes (periods since the Unix epoch) that have a table.
     pub fn partition_days(&self) -> Vec<i32> {
         self.shared
             .partitions

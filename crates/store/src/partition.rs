@@ -4,7 +4,7 @@
 //! epoch; the table name spells the calendar date so that an operator can read it.
 
 use crate::Result;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 use std::collections::BTreeSet;
 
@@ -20,17 +20,62 @@ pub fn day_start(day: i32) -> i64 {
     i64::from(day) * MICROS_PER_DAY
 }
 
-/// Returns the table name of a day's partition, e.g. `reads_20261126`.
-pub(crate) fn table_name(day: i32) -> String {
-    let date = DateTime::<Utc>::from_timestamp_micros(day_start(day))
-        .map(|t| t.date_naive())
-        .unwrap_or(NaiveDate::MIN);
-    format!("reads_{}", date.format("%Y%m%d"))
+/// The length of a partition: a whole number of hours dividing a day (24 by default: day
+/// partitions). Shorter periods keep the partition being written small, which bounds the pages a
+/// commit rewrites when a node ingests a very large number of reads per day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+pub struct Period {
+    hours: u32,
 }
 
-/// Creates a day's partition table and its indexes, and registers it.
-pub(crate) fn create(conn: &Connection, day: i32, now_us: i64) -> Result<()> {
-    let t = table_name(day);
+impl Default for Period {
+    fn default() -> Self {
+        Period::DAY
+    }
+}
+
+impl Period {
+    /// Day partitions.
+    pub const DAY: Period = Period { hours: 24 };
+
+    /// A period of `hours`, which must divide 24.
+    pub fn hours(hours: u32) -> Option<Period> {
+        (hours > 0 && 24 % hours == 0).then_some(Period { hours })
+    }
+
+    /// The period's length in hours.
+    pub fn len_hours(self) -> u32 {
+        self.hours
+    }
+
+    fn len_us(self) -> i64 {
+        i64::from(self.hours) * 3_600_000_000
+    }
+
+    /// The partition index of a timestamp (µs).
+    pub fn of(self, us: i64) -> i32 {
+        i32::try_from(us.div_euclid(self.len_us())).unwrap_or(i32::MAX)
+    }
+
+    /// The first microsecond of a partition.
+    pub fn start(self, p: i32) -> i64 {
+        i64::from(p) * self.len_us()
+    }
+
+    /// The table name: `reads_YYYYMMDD` for day partitions, `reads_YYYYMMDD_HH` otherwise.
+    pub fn table(self, p: i32) -> String {
+        let t = DateTime::<Utc>::from_timestamp_micros(self.start(p)).unwrap_or_default();
+        if self.hours == 24 {
+            format!("reads_{}", t.format("%Y%m%d"))
+        } else {
+            format!("reads_{}_{}", t.format("%Y%m%d"), t.format("%H"))
+        }
+    }
+}
+
+/// Creates a partition's table and its indexes, and registers it.
+pub(crate) fn create(conn: &Connection, period: Period, day: i32, now_us: i64) -> Result<()> {
+    let t = period.table(day);
     conn.execute_batch(&format!(
         "CREATE TABLE IF NOT EXISTS {t} (
             plate_id INTEGER NOT NULL,
@@ -58,9 +103,9 @@ pub(crate) fn create(conn: &Connection, day: i32, now_us: i64) -> Result<()> {
     Ok(())
 }
 
-/// Drops a day's partition table and unregisters it.
-pub(crate) fn drop(conn: &Connection, day: i32) -> Result<()> {
-    conn.execute_batch(&format!("DROP TABLE IF EXISTS {}", table_name(day)))?;
+/// Drops a partition's table and unregisters it.
+pub(crate) fn drop(conn: &Connection, period: Period, day: i32) -> Result<()> {
+    conn.execute_batch(&format!("DROP TABLE IF EXISTS {}", period.table(day)))?;
     conn.execute("DELETE FROM partitions WHERE day = ?1", [day])?;
     Ok(())
 }
@@ -84,8 +129,13 @@ mod tests {
             .unwrap()
             .timestamp_micros();
         let d = day_of(t);
-        assert_eq!(table_name(d), "reads_20261126");
+        assert_eq!(Period::DAY.table(d), "reads_20261126");
         assert!(day_start(d) <= t && t < day_start(d + 1));
         assert_eq!(day_of(-1), -1);
+        let four = Period::hours(4).unwrap();
+        let p = four.of(t);
+        assert_eq!(four.table(p), "reads_20261126_20");
+        assert!(four.start(p) <= t && t < four.start(p + 1));
+        assert!(Period::hours(5).is_none());
     }
 }

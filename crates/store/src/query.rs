@@ -2,7 +2,7 @@
 //! disallowed-methods list), because only it evaluates policy and writes the audit entry first.
 
 use crate::dictionary::PlateId;
-use crate::partition::{day_of, table_name};
+
 use crate::{Result, Store};
 use rusqlite::Connection;
 use sightline_types::{CameraId, PlatePattern, PlateText, StoredRead, VehicleAttributes};
@@ -129,8 +129,9 @@ impl Store {
         if q.to_us <= q.from_us || q.cameras.is_empty() || q.limit == 0 {
             return Ok((Vec::new(), false));
         }
-        let first = day_of(q.from_us);
-        let last = day_of(q.to_us - 1);
+        let period = self.shared.period;
+        let first = period.of(q.from_us);
+        let last = period.of(q.to_us - 1);
         let days: Vec<i32> = self
             .shared
             .partitions
@@ -143,7 +144,7 @@ impl Store {
         let rows = self.with_reader(|c| {
             let mut rows: Vec<Row> = Vec::new();
             for day in days {
-                match query_day(c, day, q, &mut rows) {
+                match query_day(c, &period.table(day), q, &mut rows) {
                     Ok(()) => {}
                     // Retention may drop a partition between listing and reading it.
                     Err(crate::Error::Sqlite(e)) if is_missing_table(&e) => {}
@@ -195,8 +196,7 @@ impl Store {
     }
 }
 
-fn query_day(c: &Connection, day: i32, q: &ReadQuery, rows: &mut Vec<Row>) -> Result<()> {
-    let t = table_name(day);
+fn query_day(c: &Connection, t: &str, q: &ReadQuery, rows: &mut Vec<Row>) -> Result<()> {
     let allowed = |r: &Row| q.cameras.contains(&CameraId(r.3));
     match &q.selector {
         ReadSelector::Plates(ids) => {
@@ -248,7 +248,8 @@ impl Store {
         client_id: &str,
         captured_us: i64,
     ) -> Result<bool> {
-        let day = day_of(captured_us);
+        let period = self.shared.period;
+        let day = period.of(captured_us);
         if !self
             .shared
             .partitions
@@ -261,7 +262,7 @@ impl Store {
         self.with_reader(|c| {
             let sql = format!(
                 "SELECT 1 FROM {} WHERE camera_id = ?1 AND client_id = ?2",
-                table_name(day)
+                period.table(day)
             );
             let found = c.prepare_cached(&sql)?.exists((camera.0, client_id))?;
             Ok(found)
@@ -284,7 +285,7 @@ impl Store {
             .partitions
             .read()
             .unwrap_or_else(|e| e.into_inner())
-            .range(day_of(since_us)..)
+            .range(self.shared.period.of(since_us)..)
             .copied()
             .collect();
         self.with_reader(|c| {
@@ -292,8 +293,8 @@ impl Store {
             for day in days {
                 let sql = format!(
                     "SELECT camera_id, count(*) FROM {} INDEXED BY {}_time WHERE captured_us >= ?1 GROUP BY camera_id",
-                    table_name(day),
-                    table_name(day)
+                    self.shared.period.table(day),
+                    self.shared.period.table(day)
                 );
                 let mut stmt = match c.prepare(&sql) {
                     Ok(s) => s,

@@ -6,7 +6,7 @@
 //! owners share one retention period.
 
 use crate::dictionary::PlateId;
-use crate::partition::{self, day_start, table_name};
+use crate::partition;
 use crate::{LegalHold, Result, Shared};
 use rusqlite::Connection;
 use serde::Serialize;
@@ -54,7 +54,8 @@ pub(crate) fn purge(
         .iter()
         .copied()
         .collect();
-    let now_day = partition::day_of(now_us);
+    let period = shared.period;
+    let now_day = period.of(now_us);
     let held_plates: Vec<(AgencyId, PlateId, i64, i64)> = {
         let dict = shared.dict.read().unwrap_or_else(|e| e.into_inner());
         holds
@@ -75,10 +76,10 @@ pub(crate) fn purge(
     let mut report = PurgeReport::default();
     let tx = conn.transaction()?;
     for day in days {
-        let t = table_name(day);
+        let t = period.table(day);
         for rule in rules
             .iter()
-            .filter(|r| day_start(day) < r.cutoff_us && !r.cameras.is_empty())
+            .filter(|r| period.start(day) < r.cutoff_us && !r.cameras.is_empty())
         {
             let cams: Vec<String> = rule.cameras.iter().map(|c| c.0.to_string()).collect();
             let mut sql = format!(
@@ -103,7 +104,7 @@ pub(crate) fn purge(
             .prepare(&format!("SELECT 1 FROM {t} LIMIT 1"))?
             .exists([])?;
         if empty && day < now_day {
-            partition::drop(&tx, day)?;
+            partition::drop(&tx, period, day)?;
             report.dropped_partitions.push(day);
         }
     }

@@ -22,7 +22,8 @@ pub(crate) fn open_connection(path: &Path, durability: Durability) -> Result<Con
     conn.pragma_update(None, "cache_size", -262_144)?;
     conn.pragma_update(None, "mmap_size", 4_294_967_296i64)?;
     conn.pragma_update(None, "wal_autocheckpoint", 10000)?;
-    conn.set_prepared_statement_cache_capacity(128);
+    // Searches over many short partitions prepare one statement per partition.
+    conn.set_prepared_statement_cache_capacity(1024);
     Ok(conn)
 }
 
@@ -121,4 +122,30 @@ pub(crate) fn migrate(conn: &Connection) -> Result<()> {
         [],
     )?;
     Ok(())
+}
+
+/// Records the partition period on first use and refuses a different one later.
+pub(crate) fn check_period(conn: &Connection, period: crate::partition::Period) -> Result<()> {
+    use rusqlite::OptionalExtension;
+    let stored: Option<String> = conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'partition_hours'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match stored.and_then(|s| s.parse::<u32>().ok()) {
+        Some(h) if h != period.len_hours() => Err(crate::Error::Conflict(format!(
+            "this data directory uses {h}-hour partitions; it cannot be opened with {}-hour partitions",
+            period.len_hours()
+        ))),
+        Some(_) => Ok(()),
+        None => {
+            conn.execute(
+                "INSERT INTO meta(key, value) VALUES ('partition_hours', ?1)",
+                [period.len_hours().to_string()],
+            )?;
+            Ok(())
+        }
+    }
 }

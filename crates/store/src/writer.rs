@@ -298,9 +298,9 @@ impl Writer {
                         id
                     }
                 };
-                let day = partition::day_of(r.captured_us);
+                let day = self.shared.period.of(r.captured_us);
                 if !known_days.contains(&day) && !new_days.contains(&day) {
-                    partition::create(&tx, day, now_us)?;
+                    partition::create(&tx, self.shared.period, day, now_us)?;
                     new_days.push(day);
                 }
                 rows.push((day, plate_id, gi, ri));
@@ -324,7 +324,7 @@ impl Writer {
                     "INSERT OR IGNORE INTO {} (plate_id, captured_us, seq, camera_id, client_id, region, \
                      confidence, colour, vehicle_type, make, lat, lon, received_us) \
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-                    partition::table_name(day)
+                    self.shared.period.table(day)
                 );
                 current = Some((day, sql));
             }
@@ -373,7 +373,7 @@ impl Writer {
             .collect();
         let tx = self.conn.transaction()?;
         for d in &days {
-            partition::drop(&tx, *d)?;
+            partition::drop(&tx, self.shared.period, *d)?;
         }
         tx.commit()?;
         let mut parts = self

@@ -172,3 +172,43 @@ fn test_store_roundtrip_idempotency_and_queries() {
         .0;
     assert_eq!(query(&store, &cam, ReadSelector::Plates(exact)).len(), 2);
 }
+
+#[test]
+fn test_short_partitions_roundtrip_and_period_is_fixed() {
+    let dir = tempfile::tempdir().unwrap();
+    let four = sightline_store::Period::hours(4).unwrap();
+    let store = Store::open_with(dir.path(), Durability::Process, four).unwrap();
+    let cam = setup(&store);
+    let reads: Vec<ReadRecord> = (0..6)
+        .map(|h| {
+            read(
+                &cam,
+                &format!("h{h}"),
+                "ABC1234",
+                t0() + Duration::hours(h * 4),
+                "red",
+            )
+        })
+        .collect();
+    store.append_reads_blocking(reads).unwrap();
+    assert_eq!(store.partition_days().len(), 6, "one table per four hours");
+    let exact = store
+        .resolve_plates(&PlateSelector::Exact(
+            PlateText::normalise("ABC1234").unwrap(),
+        ))
+        .unwrap()
+        .0;
+    assert_eq!(query(&store, &cam, ReadSelector::Plates(exact)).len(), 6);
+    assert!(
+        store
+            .contains_read(
+                cam.id,
+                "h3",
+                (t0() + Duration::hours(12)).timestamp_micros()
+            )
+            .unwrap()
+    );
+    drop(store);
+    let err = Store::open(dir.path(), Durability::Process).unwrap_err();
+    assert!(err.to_string().contains("4-hour partitions"), "{err}");
+}
