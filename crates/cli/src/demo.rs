@@ -637,7 +637,11 @@ fn traffic(
     out
 }
 
-async fn feed(node: &Arc<Node>, batches: BTreeMap<i64, (Camera, Vec<NewRead>)>) -> usize {
+async fn feed(
+    node: &Arc<Node>,
+    batches: BTreeMap<i64, (Camera, Vec<NewRead>)>,
+    matching: bool,
+) -> usize {
     let mut stored = 0;
     for (_, (cam, mut reads)) in batches {
         if node.hotlists.is_hit_only(cam.id.0) {
@@ -655,7 +659,12 @@ async fn feed(node: &Arc<Node>, batches: BTreeMap<i64, (Camera, Vec<NewRead>)>) 
             }
         }
         for chunk in reads.chunks(node.ingest.limits().max_batch) {
-            match node.ingest_and_match(&cam, chunk.to_vec()).await {
+            let result = if matching {
+                node.ingest_and_match(&cam, chunk.to_vec()).await
+            } else {
+                node.ingest_reads(&cam, chunk.to_vec()).await
+            };
+            match result {
                 Ok(r) => stored += r.accepted,
                 Err(e) => tracing::warn!(error = %e, "simulator batch failed"),
             }
@@ -697,7 +706,8 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
             60_000,
             &mut rng,
         );
-        let n = feed(&node, batches).await;
+        // History predates the hot lists: it is stored without matching, so alerts are live ones.
+        let n = feed(&node, batches, false).await;
         tracing::info!(reads = n, "backfilled two days of simulated traffic");
     }
     let listener = tokio::net::TcpListener::bind(&opts.listen)
@@ -726,7 +736,7 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
                 count,
                 &mut rng,
             );
-            feed(&sim_node, batches).await;
+            feed(&sim_node, batches, true).await;
         }
     });
     let retention = sightline_server::spawn_retention(node.clone());
