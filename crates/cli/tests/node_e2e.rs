@@ -72,6 +72,28 @@ fn test_node_end_to_end() {
         let (st, v) = s.call("POST", "/api/v1/users", Some(&op), Some(json!({"agency": agency, "username": user, "display_name": user, "role": role, "password": "a-long-password-1"})));
         assert_eq!(st, 201, "{v}");
     }
+    // Repeated wrong passwords lock the username for a while (online guessing is slow).
+    s.call("POST", "/api/v1/users", Some(&op), Some(json!({"username": "lockme", "display_name": "l", "role": "officer", "password": "a-long-password-1"})));
+    for _ in 0..5 {
+        let (st, _) = s.call(
+            "POST",
+            "/api/v1/login",
+            None,
+            Some(json!({"username": "lockme", "password": "guess"})),
+        );
+        assert_eq!(st, 401);
+    }
+    let (st, v) = s.call(
+        "POST",
+        "/api/v1/login",
+        None,
+        Some(json!({"username": "lockme", "password": "a-long-password-1"})),
+    );
+    assert_eq!(
+        (st, v["code"].as_str()),
+        (429, Some("too_many_requests")),
+        "{v}"
+    );
     let (st, v) = s.call("POST", "/api/v1/users", Some(&op), Some(json!({"username": "weak", "display_name": "w", "role": "officer", "password": "short"})));
     assert_eq!((st, v["code"].as_str()), (400, Some("bad_request")));
     let cam = |agency: &str, name: &str| {

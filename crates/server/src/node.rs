@@ -66,6 +66,9 @@ pub struct Node {
     pub(crate) edge_secret: Vec<u8>,
     /// Live hot-list alerts (fan-out to SSE subscribers).
     pub alerts: tokio::sync::broadcast::Sender<sightline_hotlist::Hit>,
+    /// Failed sign-ins by username: (consecutive failures, time of the last one).
+    pub(crate) login_failures:
+        std::sync::Mutex<std::collections::HashMap<String, (u32, std::time::Instant)>>,
     /// Transparency reports by agency, with when they were computed.
     pub(crate) transparency_cache: std::sync::Mutex<
         std::collections::HashMap<
@@ -131,6 +134,7 @@ impl Node {
                 }
             })?,
             transparency_cache: Default::default(),
+            login_failures: Default::default(),
         })
     }
 }

@@ -23,6 +23,8 @@ pub enum ErrorCode {
     PayloadTooLarge,
     /// Well-formed but semantically unacceptable (422).
     Unprocessable,
+    /// Too many attempts; try again later (429).
+    TooManyRequests,
     /// A dependency (store, audit log) is unavailable; fail closed (503).
     Unavailable,
     /// A bug or unexpected condition (500).
@@ -40,6 +42,7 @@ impl ErrorCode {
             ErrorCode::Conflict => "conflict",
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::Unprocessable => "unprocessable",
+            ErrorCode::TooManyRequests => "too_many_requests",
             ErrorCode::Unavailable => "unavailable",
             ErrorCode::Internal => "internal",
         }

@@ -223,19 +223,12 @@ async fn login(
         password: f.password,
     };
     let result = tokio::task::spawn_blocking(move || {
-        let user = n.store.user_by_username(req.username.trim()).ok().flatten();
-        match user {
-            Some(u) if crate::auth::verify_password(&req.password, &u.password_hash) => {
-                n.issue_token(&u, "web session").ok()
-            }
-            _ => None,
-        }
+        let user = n.check_password(req.username.trim(), &req.password)?;
+        n.issue_token(&user, "web session")
     })
-    .await
-    .ok()
-    .flatten();
+    .await;
     match result {
-        Some(login) => {
+        Ok(Ok(login)) => {
             let secure = if node.config.secure_cookies {
                 "; Secure"
             } else {
@@ -252,7 +245,14 @@ async fn login(
             }
             resp
         }
-        None => layout(
+        Ok(Err(e)) if e.code == sightline_types::ErrorCode::TooManyRequests => layout(
+            lang,
+            t(lang, "signin"),
+            None,
+            login_form(lang, Some(&e.message)),
+        )
+        .into_response(),
+        _ => layout(
             lang,
             t(lang, "signin"),
             None,
