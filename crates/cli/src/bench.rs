@@ -777,14 +777,26 @@ async fn alerts_setup(
 
 async fn alerts(data: PathBuf, entries: usize, reads: usize, hit_rate: f64) -> Result<()> {
     // Each phase gets a fresh data directory, so both ingest into equally sized partitions.
+    // Passing traffic: a fleet of 200,000 vehicles seen again and again, as on real roads.
+    let mut frng = StdRng::seed_from_u64(77);
+    let traffic: Arc<Vec<String>> = Arc::new(
+        (0..200_000)
+            .map(|_| fleet::plate_for("US-IL", &mut frng))
+            .collect(),
+    );
     for matching in [false, true] {
         let (node, cams, listed, acks, collector) = alerts_setup(&data, entries).await?;
         let start = Instant::now();
         let mut tasks = Vec::new();
         let per_task = reads / 32;
         for t in 0..32usize {
-            let (node, cams, listed, acks) =
-                (node.clone(), cams.clone(), listed.clone(), acks.clone());
+            let (node, cams, listed, acks, traffic) = (
+                node.clone(),
+                cams.clone(),
+                listed.clone(),
+                acks.clone(),
+                traffic.clone(),
+            );
             tasks.push(tokio::spawn(async move {
                 let mut rng =
                     StdRng::seed_from_u64(100 + t as u64 + if matching { 1000 } else { 0 });
@@ -801,7 +813,7 @@ async fn alerts(data: PathBuf, entries: usize, reads: usize, hit_rate: f64) -> R
                             plate: if rng.gen_bool(hit_rate) {
                                 listed[rng.gen_range(0..listed.len())].clone()
                             } else {
-                                fleet::plate_for("US-IL", &mut rng)
+                                traffic[rng.gen_range(0..traffic.len())].clone()
                             },
                             region: None,
                             confidence: None,
