@@ -3,7 +3,6 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::node::Node;
-use chrono::Duration;
 use serde_json::json;
 use sightline_hotlist::{Category, Hit, HotEntry, HotList, ImportMode};
 use sightline_policy::{Decision, PartyFacts, PolicyRequest};
@@ -289,6 +288,3 @@ impl From<sightline_hotlist::Error> for ApiError {
         ApiError::new(e.code(), e.to_string())
     }
 }
-
-/// Default expiry used when an entry omits one: none (entries match until removed or expired).
-pub const NO_EXPIRY: Option<Duration> = None;
