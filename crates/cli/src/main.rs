@@ -30,7 +30,7 @@ enum Command {
         #[arg(long)]
         config: PathBuf,
     },
-    /// Run a demo node: seeded multi-agency network, simulated traffic, the API.
+    /// Run a demo node: seeded multi-agency network, simulated traffic, the web UI and the API.
     Demo {
         /// Data directory (created and seeded when empty).
         #[arg(long, default_value = "./sightline-demo")]
