@@ -4,17 +4,8 @@
 mod support;
 
 use chrono::{Duration, Utc};
-use serde_json::{Value, json};
-use support::{ADMIN_PASSWORD, Server};
-
-fn owner<'a>(v: &'a Value, id: &str) -> &'a Value {
-    v["owners"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|o| o["owner"] == id)
-        .unwrap_or_else(|| panic!("no decision for {id}: {v}"))
-}
+use serde_json::json;
+use support::{ADMIN_PASSWORD, Server, owner};
 
 #[test]
 fn test_law_packs_decide_per_owner() {

@@ -5,7 +5,7 @@ mod support;
 
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
-use support::{ADMIN_PASSWORD, Server, raw_post};
+use support::{ADMIN_PASSWORD, Server, owner, raw_post};
 
 fn rfc(t: chrono::DateTime<Utc>) -> String {
     t.to_rfc3339()
@@ -36,15 +36,6 @@ fn plates(v: &Value) -> Vec<String> {
         .collect();
     p.sort();
     p
-}
-
-fn owner<'a>(v: &'a Value, id: &str) -> &'a Value {
-    v["owners"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|o| o["owner"] == id)
-        .unwrap_or_else(|| panic!("no decision for {id}: {v}"))
 }
 
 #[test]

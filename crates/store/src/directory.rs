@@ -670,6 +670,30 @@ pub struct LegalHold {
 }
 
 impl Store {
+    /// Stores (replaces) one text per agency in `table` (`agency_id`, `column`, `updated_by`,
+    /// `updated_us`). The table and column names are constants of this module, never input.
+    fn upsert_agency_text(
+        &self,
+        table: &'static str,
+        column: &'static str,
+        agency: &AgencyId,
+        text: &str,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.agency(agency)?;
+        self.with_directory(|c| {
+            c.execute(
+                &format!(
+                    "INSERT INTO {table}(agency_id, {column}, updated_by, updated_us) VALUES (?1, ?2, ?3, ?4) \
+                     ON CONFLICT(agency_id) DO UPDATE SET {column} = excluded.{column}, updated_by = excluded.updated_by, updated_us = excluded.updated_us"
+                ),
+                (agency.as_str(), text, by, now.timestamp_micros()),
+            )?;
+            Ok(())
+        })
+    }
+
     /// Stores (replaces) an agency's own policy text.
     ///
     /// # Errors
@@ -681,15 +705,7 @@ impl Store {
         by: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        self.agency(agency)?;
-        self.with_directory(|c| {
-            c.execute(
-                "INSERT INTO agency_policies(agency_id, cedar, updated_by, updated_us) VALUES (?1, ?2, ?3, ?4) \
-                 ON CONFLICT(agency_id) DO UPDATE SET cedar = excluded.cedar, updated_by = excluded.updated_by, updated_us = excluded.updated_us",
-                (agency.as_str(), cedar, by, now.timestamp_micros()),
-            )?;
-            Ok(())
-        })
+        self.upsert_agency_text("agency_policies", "cedar", agency, cedar, by, now)
     }
 
     /// Returns every agency policy.
@@ -807,15 +823,7 @@ impl Store {
         by: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        self.agency(agency)?;
-        self.with_directory(|c| {
-            c.execute(
-                "INSERT INTO transparency_notes(agency_id, note, updated_by, updated_us) VALUES (?1, ?2, ?3, ?4) \
-                 ON CONFLICT(agency_id) DO UPDATE SET note = excluded.note, updated_by = excluded.updated_by, updated_us = excluded.updated_us",
-                (agency.as_str(), note, by, now.timestamp_micros()),
-            )?;
-            Ok(())
-        })
+        self.upsert_agency_text("transparency_notes", "note", agency, note, by, now)
     }
 
     /// Returns an agency's published note.

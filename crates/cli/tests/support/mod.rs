@@ -153,3 +153,13 @@ pub fn raw_post(base: &str, path: &str, token: &str, body: &str) -> (u16, Value)
         serde_json::from_str(&text).unwrap_or(Value::String(text)),
     )
 }
+
+/// The per-owner decision for `id` in a search response.
+pub fn owner<'a>(v: &'a Value, id: &str) -> &'a Value {
+    v["owners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["owner"] == id)
+        .unwrap_or_else(|| panic!("no decision for {id}: {v}"))
+}
