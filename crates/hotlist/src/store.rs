@@ -53,6 +53,35 @@ struct Index {
     purposes: HashMap<i64, Vec<Category>>,
 }
 
+impl Index {
+    fn add_entry(&mut self, e: HotEntry) {
+        self.exact.entry(e.plate.clone()).or_default().push(e.id);
+        self.canon
+            .entry(canonical_plate(&e.plate))
+            .or_default()
+            .push(e.id);
+        self.entries.insert(e.id, e);
+    }
+
+    fn remove_list_entries(&mut self, list_id: i64) {
+        let gone: std::collections::HashSet<i64> = self
+            .entries
+            .values()
+            .filter(|e| e.list_id == list_id)
+            .map(|e| e.id)
+            .collect();
+        if gone.is_empty() {
+            return;
+        }
+        self.entries.retain(|id, _| !gone.contains(id));
+        for ids in self.exact.values_mut().chain(self.canon.values_mut()) {
+            ids.retain(|id| !gone.contains(id));
+        }
+        self.exact.retain(|_, ids| !ids.is_empty());
+        self.canon.retain(|_, ids| !ids.is_empty());
+    }
+}
+
 /// Hot lists and hits.
 #[derive(Debug)]
 pub struct HotlistStore {
@@ -137,13 +166,7 @@ impl HotlistStore {
             })
         })?;
         for e in rows {
-            let e = e?;
-            idx.exact.entry(e.plate.clone()).or_default().push(e.id);
-            idx.canon
-                .entry(canonical_plate(&e.plate))
-                .or_default()
-                .push(e.id);
-            idx.entries.insert(e.id, e);
+            idx.add_entry(e?);
         }
         let mut stmt = conn.prepare("SELECT camera_id FROM hit_only_cameras")?;
         idx.hit_only = stmt
@@ -184,7 +207,13 @@ impl HotlistStore {
                 )?;
             }
         }
-        self.rebuild()
+        let mut idx = self.index.write().unwrap_or_else(|e| e.into_inner());
+        if on {
+            idx.hit_only.insert(camera_id);
+        } else {
+            idx.hit_only.remove(&camera_id);
+        }
+        Ok(())
     }
 
     /// Registers a webhook for an agency's alerts; returns its id.
@@ -241,7 +270,13 @@ impl HotlistStore {
                 )?;
             }
         }
-        self.rebuild()
+        let mut idx = self.index.write().unwrap_or_else(|e| e.into_inner());
+        if categories.is_empty() {
+            idx.purposes.remove(&camera_id);
+        } else {
+            idx.purposes.insert(camera_id, categories.to_vec());
+        }
+        Ok(())
     }
 
     /// The categories a camera's checks are bound to (`None`: every list that applies).
@@ -319,8 +354,17 @@ impl HotlistStore {
             )?;
             conn.last_insert_rowid()
         };
-        self.rebuild()?;
-        self.list(id)
+        let list = HotList {
+            id,
+            name: name.trim().to_owned(),
+            ..new.clone()
+        };
+        self.index
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .lists
+            .insert(id, list.clone());
+        Ok(list)
     }
 
     /// Returns a list.
@@ -379,6 +423,7 @@ impl HotlistStore {
         if mode == ImportMode::Replace {
             tx.execute("DELETE FROM entries WHERE list_id = ?1", [list_id])?;
         }
+        let mut stored = Vec::with_capacity(entries.len());
         for (i, e) in entries.iter().enumerate() {
             let plate = PlateText::normalise(&e.plate)
                 .map_err(|err| Error::Invalid(format!("entry {}: {err}", i + 1)))?;
@@ -392,11 +437,30 @@ impl HotlistStore {
                 "INSERT INTO entries(list_id, plate, region, reason, legal_basis, added_by, added_us, expires_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 (list_id, plate.as_str(), &e.region, e.reason.trim(), &e.legal_basis, &e.added_by, e.added_at.timestamp_micros(), e.expires_at.map(|x| x.timestamp_micros())),
             )?;
+            stored.push(HotEntry {
+                id: tx.last_insert_rowid(),
+                list_id,
+                plate: plate.to_string(),
+                reason: e.reason.trim().to_owned(),
+                // Timestamps as the database keeps them (microseconds).
+                added_at: ts(e.added_at.timestamp_micros()),
+                expires_at: e.expires_at.map(|x| ts(x.timestamp_micros())),
+                ..e.clone()
+            });
         }
         tx.commit()?;
         drop(conn);
-        self.rebuild()?;
-        Ok(entries.len())
+        // Update the match index in place: adding one entry to a list of a million must not
+        // reload the whole table.
+        let mut idx = self.index.write().unwrap_or_else(|e| e.into_inner());
+        if mode == ImportMode::Replace {
+            idx.remove_list_entries(list_id);
+        }
+        let n = stored.len();
+        for e in stored {
+            idx.add_entry(e);
+        }
+        Ok(n)
     }
 
     /// Parses a CSV import: header `plate,region,reason,legal_basis,expires_at` (RFC 3339; the last

@@ -194,11 +194,17 @@ pub async fn page(State(node): State<AppState>, user: WebUser) -> Response {
     .into_response()
 }
 
+/// Runs one audited admin change for a form: checks the role and the form's CSRF token, runs
+/// `f` off the async runtime, and re-renders the page with the audit entry or the refusal.
 async fn done(
     node: AppState,
     user: WebUser,
+    csrf: String,
     f: impl FnOnce(&AppState, &WebUser) -> Result<u64, String> + Send + 'static,
 ) -> Response {
+    if let Err(e) = user.check_csrf(&csrf) {
+        return e.into_response();
+    }
     if !allowed(&user) {
         return crate::error::ApiError::forbidden("admin pages need the admin or supervisor role")
             .into_response();
@@ -234,10 +240,7 @@ pub async fn add_camera(
     user: WebUser,
     Form(f): Form<CameraForm>,
 ) -> Response {
-    if let Err(e) = user.check_csrf(&f.csrf) {
-        return e.into_response();
-    }
-    done(node, user, move |n, u| {
+    done(node, user, f.csrf.clone(), move |n, u| {
         let req = CreateCamera {
             agency: None,
             name: f.name,
@@ -269,10 +272,7 @@ pub async fn add_user(
     user: WebUser,
     Form(f): Form<UserForm>,
 ) -> Response {
-    if let Err(e) = user.check_csrf(&f.csrf) {
-        return e.into_response();
-    }
-    done(node, user, move |n, u| {
+    done(node, user, f.csrf.clone(), move |n, u| {
         let req = CreateUser {
             agency: None,
             username: f.username,
@@ -301,10 +301,7 @@ pub async fn add_agreement(
     user: WebUser,
     Form(f): Form<AgreementForm>,
 ) -> Response {
-    if let Err(e) = user.check_csrf(&f.csrf) {
-        return e.into_response();
-    }
-    done(node, user, move |n, u| {
+    done(node, user, f.csrf.clone(), move |n, u| {
         let grantee = match f.grantee_kind.as_str() {
             "agency" => {
                 Grantee::Agency(AgencyId::parse(f.grantee.trim()).map_err(|e| e.to_string())?)
@@ -348,10 +345,7 @@ pub async fn add_list(
     user: WebUser,
     Form(f): Form<ListForm>,
 ) -> Response {
-    if let Err(e) = user.check_csrf(&f.csrf) {
-        return e.into_response();
-    }
-    done(node, user, move |n, u| {
+    done(node, user, f.csrf.clone(), move |n, u| {
         let category = Category::parse(&f.category).map_err(|e| e.to_string())?;
         n.create_hotlist(&u.who, &f.name, category, "custom", &[])
             .map(|a| a.audit_seq)
@@ -373,10 +367,7 @@ pub async fn add_entries(
     user: WebUser,
     Form(f): Form<EntriesForm>,
 ) -> Response {
-    if let Err(e) = user.check_csrf(&f.csrf) {
-        return e.into_response();
-    }
-    done(node, user, move |n, u| {
+    done(node, user, f.csrf.clone(), move |n, u| {
         let entries: Vec<HotEntry> =
             HotlistStore::parse_csv(&f.csv, &u.who.user.username, n.clock.now())
                 .map_err(|e| e.to_string())?;
@@ -402,10 +393,7 @@ pub async fn set_policy(
     user: WebUser,
     Form(f): Form<PolicyForm>,
 ) -> Response {
-    if let Err(e) = user.check_csrf(&f.csrf) {
-        return e.into_response();
-    }
-    done(node, user, move |n, u| {
+    done(node, user, f.csrf.clone(), move |n, u| {
         n.set_agency_policy(&u.who, &f.cedar).map_err(|e| e.message)
     })
     .await
@@ -425,10 +413,7 @@ pub async fn add_hold(
     user: WebUser,
     Form(f): Form<HoldForm>,
 ) -> Response {
-    if let Err(e) = user.check_csrf(&f.csrf) {
-        return e.into_response();
-    }
-    done(node, user, move |n, u| {
+    done(node, user, f.csrf.clone(), move |n, u| {
         let now = n.clock.now();
         let req = crate::governance::CreateHold {
             case_number: f.case_number,
@@ -457,10 +442,7 @@ pub async fn add_declaration(
     user: WebUser,
     Form(f): Form<DeclarationForm>,
 ) -> Response {
-    if let Err(e) = user.check_csrf(&f.csrf) {
-        return e.into_response();
-    }
-    done(node, user, move |n, u| {
+    done(node, user, f.csrf.clone(), move |n, u| {
         let req = crate::admin::CreateDeclaration {
             agency: None,
             jurisdiction: f.jurisdiction,
