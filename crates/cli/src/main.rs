@@ -1,10 +1,13 @@
-//! `sightline`: run a node (`serve`), the demo (`demo`), verify an audit log (`audit verify`), and
-//! benchmarks (`bench ingest`, `bench search`).
+//! `sightline`: run a node (`serve`), the demo (`demo`), verify an audit log (`audit verify`),
+//! read plates (`recognize`, `eval recognition`), run a camera's edge agent (`camera`), and
+//! benchmarks (`bench …`).
 
 mod audit_cmd;
 mod bench;
+mod camera_cmd;
 mod demo;
 mod fleet;
+mod recognize_cmd;
 mod serve;
 
 use anyhow::Result;
@@ -64,6 +67,45 @@ enum Command {
     Bench {
         #[command(subcommand)]
         command: bench::BenchCommand,
+    },
+    /// Find and read every plate in images (JPEG or PNG files, or folders of them).
+    Recognize {
+        /// Image files or folders.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// Print JSON (boxes, corners, per-character confidence, region, colour).
+        #[arg(long)]
+        json: bool,
+        /// Worker threads (default: one per core).
+        #[arg(long)]
+        threads: Option<usize>,
+        #[command(flatten)]
+        recognizer: recognize_cmd::RecognizerArgs,
+    },
+    /// Evaluations against labelled data.
+    Eval {
+        #[command(subcommand)]
+        command: EvalCommand,
+    },
+    /// The camera edge agent: read plates from a folder or video and post them to a node.
+    Camera(camera_cmd::CameraArgs),
+}
+
+#[derive(Subcommand)]
+enum EvalCommand {
+    /// Detection recall, exact-plate accuracy and speed on a folder in the OpenALPR benchmark
+    /// layout (NAME.jpg beside NAME.txt: `NAME.jpg<TAB>x<TAB>y<TAB>w<TAB>h<TAB>PLATE`).
+    Recognition {
+        /// The folder.
+        dir: PathBuf,
+        /// Print the report as JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Also write the JSON report to this file.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        recognizer: recognize_cmd::RecognizerArgs,
     },
 }
 
@@ -125,8 +167,11 @@ pub(crate) async fn shutdown_signal() {
 }
 
 fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=warn"));
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(
+            "info,tower_http=warn,tract_linalg=warn,tract_core=warn,tract_onnx=warn,tract_hir=warn",
+        )
+    });
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -326,6 +371,22 @@ fn main() -> std::process::ExitCode {
                     },
             } => oversight(&files, retention_days, json.as_deref(), html.as_deref()),
             Command::Bench { command } => rt.block_on(bench::run(command)).map(|()| true),
+            Command::Recognize {
+                inputs,
+                json,
+                threads,
+                recognizer,
+            } => recognize_cmd::recognize(&inputs, &recognizer, json, threads),
+            Command::Eval {
+                command:
+                    EvalCommand::Recognition {
+                        dir,
+                        json,
+                        out,
+                        recognizer,
+                    },
+            } => recognize_cmd::eval(&dir, &recognizer, out.as_deref(), json),
+            Command::Camera(args) => camera_cmd::run(args),
         }
     })();
     match result {

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod plates;
 pub mod webdriver;
 
 use serde_json::{Value, json};
@@ -22,12 +23,17 @@ pub struct Server {
 impl Server {
     /// Starts a node on `data` (bootstrapping `oak-park-pd` and `operator` when new).
     pub fn start(data: &Path) -> Server {
+        Server::start_at(data, "127.0.0.1:0")
+    }
+
+    /// Starts a node on `data` listening on `listen` (to restart one on the port it had).
+    pub fn start_at(data: &Path, listen: &str) -> Server {
         let config = data.with_extension("toml");
         std::fs::write(
             &config,
             format!(
                 r#"data_dir = "{}"
-listen = "127.0.0.1:0"
+listen = "{listen}"
 durability = "power"
 [ingest]
 max_batch = 1000
@@ -39,7 +45,8 @@ jurisdiction = "US-IL"
 admin_username = "operator"
 admin_password_env = "SIGHTLINE_TEST_ADMIN_PASSWORD"
 "#,
-                data.display()
+                data.display(),
+                listen = listen,
             ),
         )
         .unwrap();

@@ -1,0 +1,413 @@
+//! The camera edge agent (`sightline camera`): frames from a watched folder or a video, plates read
+//! by [`sightline_recognize`], repeats of the same plate within a window suppressed, reads queued
+//! durably ([`queue`]) and posted to a node's `POST /api/v1/reads` with the camera's key.
+//!
+//! Delivery is at-least-once from here and exactly-once at the node: every read has an id derived
+//! from its frame (file name, size and time, or video path and frame number) and its index in the
+//! frame, the node ignores an id it already stored, and a frame's reads are queued in the same
+//! transaction that marks the frame done. A node outage only delays delivery (exponential backoff
+//! with jitter); a killed agent resumes from its queue.
+//!
+//! The agent is synchronous (threads, blocking HTTP): recognition is CPU work with no async
+//! runtime to starve.
+
+pub mod queue;
+pub mod sources;
+
+use chrono::{DateTime, Utc};
+use queue::{FrameOutcome, Pending, Queue};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use sightline_recognize::Recognizer;
+use sightline_types::NewRead;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// Everything that can go wrong in the agent.
+#[derive(Debug, thiserror::Error)]
+pub enum EdgeError {
+    #[error("{0}")]
+    Config(String),
+    #[error("{path}: {message}")]
+    Io { path: String, message: String },
+    #[error("queue database: {0}")]
+    Queue(String),
+    #[error(transparent)]
+    Recognize(#[from] sightline_recognize::RecognizeError),
+}
+
+/// Where frames come from.
+#[derive(Debug, Clone)]
+pub enum Input {
+    /// Watch a folder for new image files.
+    Folder(PathBuf),
+    /// Read a video file, sampling `fps` frames per second.
+    Video { path: PathBuf, fps: f64 },
+}
+
+/// The agent's settings.
+#[derive(Debug, Clone)]
+pub struct AgentConfig {
+    /// Node base URL, e.g. `http://10.0.0.5:8080`.
+    pub node: String,
+    /// The camera's device key (`slc_…`). Never logged.
+    pub key: String,
+    pub input: Input,
+    /// Folder for the durable queue (`agent.db`).
+    pub queue_dir: PathBuf,
+    /// The same plate again within this window is not sent again.
+    pub repeat_window: Duration,
+    /// Most reads held while the node is unreachable.
+    pub queue_max: usize,
+    pub when_full: queue::FullPolicy,
+    /// Reads per request.
+    pub batch: usize,
+    /// How often the folder is scanned.
+    pub poll: Duration,
+    /// Longest wait between delivery attempts.
+    pub max_backoff: Duration,
+    /// Region to report when the plate's layout does not name one (e.g. `BR`).
+    pub default_region: Option<String>,
+    /// Stop when the input is exhausted and the queue is empty (folder: after one scan).
+    pub exit_when_done: bool,
+}
+
+/// Posts queued reads to the node until `stop` is set.
+pub struct Sender {
+    url: String,
+    key: String,
+    agent: ureq::Agent,
+    batch: usize,
+    max_backoff: Duration,
+}
+
+/// The node's answer to a batch (the fields the agent needs).
+#[derive(Deserialize)]
+struct IngestAnswer {
+    results: Vec<ReadAnswer>,
+}
+
+#[derive(Deserialize)]
+struct ReadAnswer {
+    id: String,
+    status: String,
+    #[serde(default)]
+    error: Option<serde_json::Value>,
+}
+
+/// What one delivery attempt achieved.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Attempt {
+    /// Nothing queued.
+    Idle,
+    /// This many reads left the queue (delivered, already there, or refused for good).
+    Delivered(usize),
+    /// The node could not take them now; try again later.
+    RetryLater(String),
+}
+
+impl Sender {
+    pub fn new(node: &str, key: &str, batch: usize, max_backoff: Duration) -> Sender {
+        Sender {
+            url: format!("{}/api/v1/reads", node.trim_end_matches('/')),
+            key: key.to_owned(),
+            agent: ureq::AgentBuilder::new()
+                .timeout_connect(Duration::from_secs(5))
+                .timeout(Duration::from_secs(30))
+                .build(),
+            batch: batch.max(1),
+            max_backoff,
+        }
+    }
+
+    /// One request with up to `batch` reads.
+    pub fn attempt(&mut self, q: &Queue) -> Result<Attempt, EdgeError> {
+        let items = q.peek(self.batch)?;
+        if items.is_empty() {
+            return Ok(Attempt::Idle);
+        }
+        let body = format!(
+            "{{\"reads\":[{}]}}",
+            items
+                .iter()
+                .map(|i| i.body.as_str())
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        let resp = self
+            .agent
+            .post(&self.url)
+            .set("Authorization", &format!("Bearer {}", self.key))
+            .set("Content-Type", "application/json")
+            .send_string(&body);
+        match resp {
+            Ok(r) => {
+                let text = r.into_string().unwrap_or_default();
+                let answer: IngestAnswer = serde_json::from_str(&text).map_err(|e| {
+                    EdgeError::Config(format!(
+                        "the node answered something that is not an ingest report: {e}"
+                    ))
+                })?;
+                let mut done = Vec::new();
+                for a in &answer.results {
+                    let Some(item) = items.iter().find(|i| i.id == a.id) else {
+                        continue;
+                    };
+                    match a.status.as_str() {
+                        "accepted" | "duplicate" => done.push(item.seq),
+                        _ => {
+                            let reason = a
+                                .error
+                                .as_ref()
+                                .map(|e| e.to_string())
+                                .unwrap_or_else(|| a.status.clone());
+                            tracing::warn!(read = %item.id, %reason, "node refused a read; kept in dead_letters");
+                            q.dead_letter(item, &reason)?;
+                        }
+                    }
+                }
+                q.ack(&done)?;
+                Ok(Attempt::Delivered(answer.results.len()))
+            }
+            Err(ureq::Error::Status(code, r)) => {
+                let text = r.into_string().unwrap_or_default();
+                match code {
+                    413 | 400 | 422 if items.len() > 1 => {
+                        // Too big or one bad apple: smaller batches find it.
+                        self.batch = (items.len() / 2).max(1);
+                        Ok(Attempt::RetryLater(format!(
+                            "node answered {code}; batch now {}",
+                            self.batch
+                        )))
+                    }
+                    400 | 413 | 422 => {
+                        q.dead_letter(&items[0], &format!("{code}: {text}"))?;
+                        Ok(Attempt::Delivered(1))
+                    }
+                    401 | 403 => Ok(Attempt::RetryLater(format!(
+                        "node refused the camera key ({code}); check the key"
+                    ))),
+                    _ => Ok(Attempt::RetryLater(format!("node answered {code}"))),
+                }
+            }
+            Err(e) => Ok(Attempt::RetryLater(format!("node unreachable: {e}"))),
+        }
+    }
+
+    /// Delivers until `stop`; backs off exponentially (with jitter) while the node is away.
+    pub fn run(&mut self, q: &Queue, stop: &AtomicBool, wake: Duration) {
+        let mut backoff = Duration::from_millis(250);
+        while !stop.load(Ordering::Relaxed) {
+            match self.attempt(q) {
+                Ok(Attempt::Delivered(n)) => {
+                    tracing::debug!(reads = n, "delivered");
+                    backoff = Duration::from_millis(250);
+                }
+                Ok(Attempt::Idle) => sleep_unless(stop, wake),
+                Ok(Attempt::RetryLater(why)) => {
+                    let pending = q.len().unwrap_or(0);
+                    tracing::warn!(%why, pending, retry_in_ms = backoff.as_millis() as u64, "delivery postponed");
+                    let jitter = rand::random::<f64>() * 0.3 + 0.85;
+                    sleep_unless(stop, backoff.mul_f64(jitter));
+                    backoff = (backoff * 2).min(self.max_backoff);
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "delivery failed");
+                    sleep_unless(stop, backoff);
+                    backoff = (backoff * 2).min(self.max_backoff);
+                }
+            }
+        }
+    }
+}
+
+fn sleep_unless(stop: &AtomicBool, d: Duration) {
+    let until = Instant::now() + d;
+    while !stop.load(Ordering::Relaxed) {
+        let now = Instant::now();
+        if now >= until {
+            return;
+        }
+        std::thread::sleep((until - now).min(Duration::from_millis(50)));
+    }
+}
+
+/// Turns one frame's recognition into reads for the queue.
+pub fn reads_for_frame(
+    result: &sightline_recognize::ImageResult,
+    identity: &str,
+    captured_at: DateTime<Utc>,
+    default_region: Option<&str>,
+) -> Vec<Pending> {
+    let digest = hex::encode(Sha256::digest(identity.as_bytes()));
+    result
+        .plates
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let read = NewRead {
+                id: format!("edge-{}-{i}", &digest[..32]),
+                camera_id: None,
+                captured_at,
+                plate: p.read.text.clone(),
+                region: p
+                    .read
+                    .region
+                    .map(str::to_owned)
+                    .or_else(|| default_region.map(str::to_owned)),
+                confidence: Some(((p.read.confidence * p.detection) as f64).clamp(0.0, 1.0)),
+                colour: p.colour.as_ref().map(|c| c.name.to_owned()),
+                vehicle_type: None,
+                make: None,
+                lat: None,
+                lon: None,
+            };
+            Pending {
+                body: serde_json::to_string(&read).expect("a read serialises"),
+                id: read.id,
+                plate: p.read.text.clone(),
+                captured_us: captured_at.timestamp_micros(),
+            }
+        })
+        .collect()
+}
+
+/// Totals of a run, for the log and for callers.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Totals {
+    pub frames: u64,
+    pub queued: u64,
+    pub suppressed: u64,
+    pub dropped: u64,
+    pub unreadable: u64,
+}
+
+impl Totals {
+    fn add(&mut self, o: FrameOutcome) {
+        self.frames += 1;
+        self.queued += o.queued as u64;
+        self.suppressed += o.suppressed as u64;
+        self.dropped += o.dropped as u64;
+    }
+}
+
+/// Runs the agent until `stop` is set (or, with `exit_when_done`, until the input is exhausted
+/// and every read is delivered).
+pub fn run(
+    cfg: &AgentConfig,
+    recognizer: &Recognizer,
+    stop: Arc<AtomicBool>,
+) -> Result<Totals, EdgeError> {
+    if cfg.key.trim().is_empty() {
+        return Err(EdgeError::Config("the camera key is empty".into()));
+    }
+    if !(cfg.node.starts_with("http://") || cfg.node.starts_with("https://")) {
+        return Err(EdgeError::Config(format!(
+            "node address '{}' must start with http:// or https://",
+            cfg.node
+        )));
+    }
+    let queue = Arc::new(Queue::open(&cfg.queue_dir, cfg.queue_max, cfg.when_full)?);
+    let sender_stop = Arc::new(AtomicBool::new(false));
+    let sender = {
+        let (q, s) = (queue.clone(), sender_stop.clone());
+        let mut sender = Sender::new(&cfg.node, &cfg.key, cfg.batch, cfg.max_backoff);
+        let wake = cfg.poll.min(Duration::from_millis(200));
+        std::thread::Builder::new()
+            .name("edge-sender".into())
+            .spawn(move || sender.run(&q, &s, wake))
+            .map_err(|e| EdgeError::Config(format!("cannot start the sender thread: {e}")))?
+    };
+    let result = produce(cfg, recognizer, &queue, &stop);
+    if result.is_ok() && cfg.exit_when_done {
+        while !stop.load(Ordering::Relaxed) && !queue.is_empty()? {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+    sender_stop.store(true, Ordering::Relaxed);
+    let _ = sender.join();
+    result
+}
+
+fn produce(
+    cfg: &AgentConfig,
+    r: &Recognizer,
+    q: &Queue,
+    stop: &AtomicBool,
+) -> Result<Totals, EdgeError> {
+    let mut totals = Totals::default();
+    let window_us = cfg.repeat_window.as_micros() as i64;
+    let region = cfg.default_region.as_deref();
+    let handle = |frame: sources::Frame, totals: &mut Totals| -> Result<(), EdgeError> {
+        let result = match sightline_recognize::decode_image(&frame.bytes) {
+            Ok(img) => r.recognize(&img)?,
+            Err(e) => {
+                // A broken file is skipped (and marked done) rather than retried forever.
+                tracing::warn!(source = %frame.source, error = %e, "unreadable frame skipped");
+                totals.unreadable += 1;
+                q.commit_frame(&frame.source, frame.position, &[], window_us)?;
+                return Ok(());
+            }
+        };
+        let reads = reads_for_frame(&result, &frame.identity, frame.captured_at, region);
+        for p in &reads {
+            tracing::debug!(plate = %p.plate, id = %p.id, "plate read");
+        }
+        let o = q.commit_frame(&frame.source, frame.position, &reads, window_us)?;
+        if o.dropped > 0 {
+            tracing::warn!(dropped = o.dropped, "queue full: reads dropped");
+        }
+        totals.add(o);
+        Ok(())
+    };
+    match &cfg.input {
+        Input::Folder(dir) => {
+            if !dir.is_dir() {
+                return Err(EdgeError::Config(format!(
+                    "{} is not a folder",
+                    dir.display()
+                )));
+            }
+            let settle = Duration::from_millis(300);
+            while !stop.load(Ordering::Relaxed) {
+                let done = |name: &str| Ok(q.position(name)?.is_some());
+                let files = sources::new_images(dir, settle, &done)?;
+                for (path, name, modified, len) in files {
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let frame = sources::image_frame(&path, &name, modified, len)?;
+                    handle(frame, &mut totals)?;
+                }
+                if cfg.exit_when_done {
+                    break;
+                }
+                sleep_unless(stop, cfg.poll);
+            }
+        }
+        Input::Video { path, fps } => {
+            let mut video = sources::Video::open(path, *fps)?;
+            let source = format!("video:{}", path.display());
+            let resume = q.position(&source)?;
+            while !stop.load(Ordering::Relaxed) {
+                let Some(frame) = video.next_frame()? else {
+                    break;
+                };
+                if resume.is_some_and(|p| frame.position <= p) {
+                    continue;
+                }
+                handle(frame, &mut totals)?;
+            }
+        }
+    }
+    tracing::info!(
+        frames = totals.frames,
+        queued = totals.queued,
+        suppressed = totals.suppressed,
+        dropped = totals.dropped,
+        "input finished"
+    );
+    Ok(totals)
+}

@@ -1,0 +1,307 @@
+//! Per-country plate formats. The recogniser gives a probability for every character at every
+//! position; a format says which positions hold letters and which digits, so the best reading under
+//! each format fixes the usual confusions (0/O, 1/I, 8/B, 5/S, 2/Z) with evidence, and a reading
+//! that fits no format is not a plate (a badge, a sign, a dealer sticker).
+
+use crate::ALPHABET;
+
+/// What one position may hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Letter,
+    Digit,
+    Any,
+    /// German suffixes: E (electric) or H (historic).
+    Suffix,
+}
+
+impl Class {
+    fn allows(self, c: u8) -> bool {
+        match self {
+            Class::Letter => c.is_ascii_uppercase(),
+            Class::Digit => c.is_ascii_digit(),
+            Class::Any => c.is_ascii_alphanumeric(),
+            Class::Suffix => c == b'E' || c == b'H',
+        }
+    }
+}
+
+/// A named layout of one country or state.
+#[derive(Debug, Clone)]
+pub struct Format {
+    /// Short name, e.g. `BR-mercosur`.
+    pub name: &'static str,
+    /// ISO 3166 country, or `US-XX` state code when the layout is particular to a state.
+    pub region: &'static str,
+    classes: Vec<Class>,
+}
+
+fn parse(pattern: &str) -> Vec<Class> {
+    pattern
+        .bytes()
+        .map(|b| match b {
+            b'L' => Class::Letter,
+            b'D' => Class::Digit,
+            b'S' => Class::Suffix,
+            _ => Class::Any,
+        })
+        .collect()
+}
+
+/// Every format we know. Patterns: L letter, D digit, A either, S German E/H suffix.
+pub fn all() -> Vec<Format> {
+    let mut out = Vec::new();
+    let mut add = |name: &'static str, region: &'static str, pattern: &str| {
+        out.push(Format {
+            name,
+            region,
+            classes: parse(pattern),
+        })
+    };
+    add("BR-grey", "BR", "LLLDDDD");
+    add("BR-mercosur", "BR", "LLLDLDD");
+    add("US-CA", "US-CA", "DLLLDDD");
+    add("US-LLLDDDD", "US", "LLLDDDD");
+    add("US-IL", "US-IL", "LLDDDDD");
+    add("US-FL", "US-FL", "LLLLDD");
+    add("US-FL", "US-FL", "LLLDLL");
+    add("US-LLLDDD", "US", "LLLDDD");
+    add("US-DDDLLL", "US", "DDDLLL");
+    add("US-LLLLDDD", "US", "LLLLDDD");
+    add("US-DDDDLL", "US", "DDDDLL");
+    add("US-DDDLL", "US", "DDDLL");
+    add("US-DLLDDD", "US", "DLLDDD");
+    add("US-DDDDDD", "US", "DDDDDD");
+    add("RO", "RO", "LDDLLL");
+    add("RO", "RO", "LDDDLLL");
+    add("RO", "RO", "LLDDLLL");
+    add("FR-IT", "FR", "LLDDDLL");
+    add("NL", "NL", "DDLLLD");
+    add("NL", "NL", "DLLLDD");
+    add("NL", "NL", "LLDDDL");
+    add("PL", "PL", "LLLAAAA");
+    add("PL", "PL", "LLAAAAA");
+    // Germany: district (1-3 letters), 1-2 letters, 1-4 digits, at most 8 characters, E/H optional.
+    for letters in 2..=5usize {
+        for digits in 1..=4usize {
+            if letters + digits > 8 {
+                continue;
+            }
+            let base = format!("{}{}", "L".repeat(letters), "D".repeat(digits));
+            add("DE", "DE", &base);
+            if letters + digits < 8 {
+                add("DE", "DE", &format!("{base}S"));
+            }
+        }
+    }
+    out
+}
+
+/// One character position as read: a probability for each of [`ALPHABET`].
+pub type CharProbs = [f32; 36];
+
+/// The best reading under one format.
+#[derive(Debug, Clone)]
+pub struct Constrained {
+    pub text: String,
+    /// Product of the chosen characters' probabilities.
+    pub score: f32,
+    /// Probability of each chosen character.
+    pub char_conf: Vec<f32>,
+    pub format: &'static str,
+    pub region: &'static str,
+}
+
+/// Look-alikes to fall back on when the model put almost no mass on any character of the class.
+fn look_alike(c: u8, class: Class) -> Option<u8> {
+    match class {
+        Class::Digit => Some(match c {
+            b'O' | b'Q' | b'D' | b'U' => b'0',
+            b'I' | b'L' | b'J' => b'1',
+            b'Z' => b'2',
+            b'A' => b'4',
+            b'S' => b'5',
+            b'G' => b'6',
+            b'T' => b'7',
+            b'B' => b'8',
+            _ => return None,
+        }),
+        Class::Letter | Class::Suffix => Some(match c {
+            b'0' => b'O',
+            b'1' => b'I',
+            b'2' => b'Z',
+            b'4' => b'A',
+            b'5' => b'S',
+            b'6' => b'G',
+            b'7' => b'T',
+            b'8' => b'B',
+            _ => return None,
+        })
+        .filter(|&m| class.allows(m)),
+        Class::Any => None,
+    }
+}
+
+/// The best reading of `chars` under `f`, or `None` when the lengths differ.
+pub fn constrain(chars: &[CharProbs], f: &Format) -> Option<Constrained> {
+    if chars.len() != f.classes.len() {
+        return None;
+    }
+    let mut text = String::with_capacity(chars.len());
+    let mut score = 1.0f32;
+    let mut char_conf = Vec::with_capacity(chars.len());
+    for (probs, &class) in chars.iter().zip(&f.classes) {
+        let (best_i, best_p) = probs
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| class.allows(ALPHABET[*i]))
+            .max_by(|a, b| a.1.total_cmp(b.1))?;
+        let (top_i, top_p) = probs
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .expect("36 entries");
+        let (ch, p) = match look_alike(ALPHABET[top_i], class) {
+            // A known look-alike the model is sure of beats a class member it barely considered.
+            Some(m) if *best_p < 0.01 && *top_p > 0.5 => (m, top_p * 0.5),
+            _ => (ALPHABET[best_i], *best_p),
+        };
+        text.push(ch as char);
+        score *= p;
+        char_conf.push(p);
+    }
+    Some(Constrained {
+        text,
+        score,
+        char_conf,
+        format: f.name,
+        region: f.region,
+    })
+}
+
+/// The best reading over `formats`, and every region whose formats read the same text.
+pub fn best(chars: &[CharProbs], formats: &[Format]) -> Option<(Constrained, Vec<&'static str>)> {
+    let mut readings: Vec<Constrained> =
+        formats.iter().filter_map(|f| constrain(chars, f)).collect();
+    readings.sort_by(|a, b| b.score.total_cmp(&a.score));
+    let top = readings.first()?.clone();
+    let mut regions: Vec<&'static str> = Vec::new();
+    for r in readings.iter().filter(|r| r.text == top.text) {
+        if !regions.contains(&r.region) {
+            regions.push(r.region);
+        }
+    }
+    Some((top, regions))
+}
+
+/// Formats for the given regions (`BR`, `DE`, `US`, `US-CA`, …); all when `regions` is empty.
+/// Unknown region names are an error, so a typo cannot silently disable checking.
+pub fn for_regions(regions: &[String]) -> Result<Vec<Format>, String> {
+    let all = all();
+    if regions.is_empty() {
+        return Ok(all);
+    }
+    let mut out = Vec::new();
+    for r in regions {
+        let r = r.to_ascii_uppercase();
+        let matching: Vec<Format> = all
+            .iter()
+            .filter(|f| f.region == r || f.region.split('-').next() == Some(r.as_str()))
+            .cloned()
+            .collect();
+        if matching.is_empty() {
+            let mut known: Vec<&str> = all.iter().map(|f| f.region).collect();
+            known.sort();
+            known.dedup();
+            return Err(format!(
+                "unknown plate region '{r}'; known: {}",
+                known.join(", ")
+            ));
+        }
+        out.extend(matching);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn probs(text: &str, p: f32) -> Vec<CharProbs> {
+        text.bytes()
+            .map(|c| {
+                let mut a = [(1.0 - p) / 35.0; 36];
+                a[ALPHABET.iter().position(|&x| x == c).unwrap()] = p;
+                a
+            })
+            .collect()
+    }
+
+    #[test]
+    fn format_fixes_confusions_with_evidence() {
+        // "ABC1Z34" read with O for 0 in a digit place: the grey Brazilian format wants a digit there.
+        let mut chars = probs("AYO9O34", 0.9);
+        // The model also gave the digit 0 some mass at position 4.
+        chars[4][0] = 0.08;
+        let (r, regions) = best(&chars, &for_regions(&["BR".into()]).unwrap()).unwrap();
+        assert_eq!(r.text, "AYO9034");
+        assert_eq!(regions, ["BR"]);
+    }
+
+    #[test]
+    fn look_alikes_apply_when_the_model_is_sure() {
+        let chars = probs("FBZ958I", 0.99);
+        let (r, _) = best(&chars, &for_regions(&["BR".into()]).unwrap()).unwrap();
+        assert_eq!(r.text, "FBZ9581");
+    }
+
+    #[test]
+    fn mercosur_and_german_layouts() {
+        let (r, _) = best(&probs("RIO2A18", 0.9), &all()).unwrap();
+        assert_eq!((r.text.as_str(), r.format), ("RIO2A18", "BR-mercosur"));
+        let (r, regions) = best(
+            &probs("MAB1234", 0.9),
+            &for_regions(&["DE".into()]).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            (r.text.as_str(), regions.as_slice()),
+            ("MAB1234", &["DE"][..])
+        );
+        assert!(
+            best(
+                &probs("MAB1234E", 0.9),
+                &for_regions(&["DE".into()]).unwrap()
+            )
+            .is_some()
+        );
+    }
+
+    #[test]
+    fn non_plates_fit_no_format() {
+        // "POLICE" (a badge) and a long sign fit nothing.
+        assert!(
+            best(
+                &probs("POLICE", 0.95),
+                &for_regions(&["BR".into(), "DE".into()]).unwrap()
+            )
+            .is_none()
+        );
+        assert!(best(&probs("ABCDEFGHIJ", 0.95), &all()).is_none());
+    }
+
+    #[test]
+    fn unknown_regions_are_refused() {
+        let e = for_regions(&["XX".into()]).unwrap_err();
+        assert!(e.contains("unknown plate region 'XX'"), "{e}");
+    }
+
+    #[test]
+    fn ambiguous_layouts_name_every_region() {
+        let (_, regions) = best(&probs("ABC1234", 0.95), &all()).unwrap();
+        assert!(
+            regions.contains(&"BR") && regions.contains(&"US"),
+            "{regions:?}"
+        );
+    }
+}

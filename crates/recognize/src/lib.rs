@@ -1,0 +1,527 @@
+//! Plate recognition on CPU, offline, with Sightline's own models.
+//!
+//! Two stages, both small ONNX networks trained by `training/train.py` and embedded in the binary:
+//!
+//! 1. the **detector** looks at the frame letterboxed to 320 px on its long side and, at stride 4,
+//!    predicts a plate-centre heat map and the plate's four corners;
+//! 2. each found plate is rectified by its corners into a 32×128 grey crop and the **recogniser**
+//!    (a CTC network whose 64 time steps are the top feature row then the bottom one, so two-row
+//!    plates read line by line) gives a probability for every character at every position.
+//!
+//! Per-country [`formats`] then pick the best reading that is a real plate layout (fixing 0/O-style
+//! confusions with the probabilities) and reject candidates that fit no layout. The vehicle's
+//! dominant [`colour`] comes from the body region above the plate.
+//!
+//! Inference is [tract](https://github.com/sonos/tract) (pure Rust), one thread per call; callers
+//! that live on an async runtime run it on a blocking thread.
+
+pub mod colour;
+pub mod eval;
+pub mod formats;
+pub mod geometry;
+
+use geometry::{CROP_H, CROP_W, Quad};
+use image::RgbImage;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use tract_onnx::prelude::*;
+
+/// The recogniser's characters, in output order after the CTC blank.
+pub const ALPHABET: &[u8; 36] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+const DETECTOR_ONNX: &[u8] = include_bytes!("../models/detector.onnx");
+const RECOGNIZER_ONNX: &[u8] = include_bytes!("../models/recognizer.onnx");
+
+/// Corner offsets are predicted in units of this many detector pixels (see training/train.py).
+const OFFSET_SCALE: f32 = 64.0;
+
+/// Everything that can go wrong here.
+#[derive(Debug, thiserror::Error)]
+pub enum RecognizeError {
+    #[error("cannot read image {path}: {message}")]
+    Image { path: String, message: String },
+    #[error("model error: {0}")]
+    Model(String),
+    #[error("{0}")]
+    Config(String),
+    #[error("{path}: {message}")]
+    Dataset { path: String, message: String },
+}
+
+fn model_err(e: impl std::fmt::Display) -> RecognizeError {
+    RecognizeError::Model(e.to_string())
+}
+
+type Plan = TypedRunnableModel<TypedModel>;
+
+/// Tunables, with the defaults the evaluation figures were measured with.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Long side of the frame as the detector sees it (rounded up to a multiple of 32).
+    pub detector_size: usize,
+    /// Minimum plate-centre heat for a candidate.
+    pub detection_threshold: f32,
+    /// Regions whose formats are accepted (`BR`, `DE`, `US`, `US-CA`, …); empty means all.
+    pub regions: Vec<String>,
+    /// Accept readings that fit no known format (reported with `format: null`).
+    pub any_format: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            detector_size: 320,
+            detection_threshold: 0.3,
+            regions: Vec::new(),
+            any_format: false,
+        }
+    }
+}
+
+/// One character as read.
+#[derive(Debug, Clone, Serialize)]
+pub struct CharRead {
+    pub char: char,
+    pub confidence: f32,
+}
+
+/// The text of one plate crop.
+#[derive(Debug, Clone, Serialize)]
+pub struct TextRead {
+    /// Plate text, characters only (no spaces or dashes).
+    pub text: String,
+    /// Probability that the whole text is right (product of the characters' probabilities).
+    pub confidence: f32,
+    pub chars: Vec<CharRead>,
+    /// The layout the text was read under, e.g. `BR-mercosur`; `None` with `any_format`.
+    pub format: Option<&'static str>,
+    /// The region when the layout belongs to one region only (`BR`, `DE`, `US-CA`, …).
+    pub region: Option<&'static str>,
+    /// Every region whose layouts give the same text (e.g. `BR` and `US` for `ABC1234`).
+    pub regions: Vec<&'static str>,
+}
+
+/// One plate found in an image.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlateRead {
+    #[serde(flatten)]
+    pub read: TextRead,
+    /// Axis-aligned box in image pixels: x, y, width, height.
+    pub bbox: [f32; 4],
+    /// Corners in image pixels: top-left, top-right, bottom-right, bottom-left.
+    pub corners: Quad,
+    /// Detector confidence.
+    pub detection: f32,
+    /// Dominant vehicle colour above the plate.
+    pub colour: Option<colour::Colour>,
+}
+
+/// A detector candidate.
+#[derive(Debug, Clone, Serialize)]
+pub struct Detection {
+    pub score: f32,
+    pub corners: Quad,
+}
+
+/// Everything found in one image.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImageResult {
+    pub width: u32,
+    pub height: u32,
+    pub plates: Vec<PlateRead>,
+    /// Detector candidates whose text fit no plate format.
+    pub rejected: usize,
+}
+
+/// The two models, ready to run. Cheap to share between threads.
+pub struct Recognizer {
+    options: Options,
+    formats: Vec<formats::Format>,
+    detector: InferenceModel,
+    detector_plans: Mutex<HashMap<(usize, usize), Arc<Plan>>>,
+    recognizer: Plan,
+}
+
+impl Recognizer {
+    /// Loads the embedded models.
+    pub fn new(options: Options) -> Result<Recognizer, RecognizeError> {
+        if options.detector_size < 64 || options.detector_size > 2048 {
+            return Err(RecognizeError::Config(format!(
+                "detector size {} is outside 64..=2048",
+                options.detector_size
+            )));
+        }
+        let formats = formats::for_regions(&options.regions).map_err(RecognizeError::Config)?;
+        let detector = tract_onnx::onnx()
+            .model_for_read(&mut std::io::Cursor::new(DETECTOR_ONNX))
+            .map_err(model_err)?;
+        let recognizer = tract_onnx::onnx()
+            .model_for_read(&mut std::io::Cursor::new(RECOGNIZER_ONNX))
+            .map_err(model_err)?
+            .with_input_fact(0, f32::fact([1, 1, CROP_H, CROP_W]).into())
+            .map_err(model_err)?
+            .into_optimized()
+            .map_err(model_err)?
+            .into_runnable()
+            .map_err(model_err)?;
+        Ok(Recognizer {
+            options,
+            formats,
+            detector,
+            detector_plans: Mutex::new(HashMap::new()),
+            recognizer,
+        })
+    }
+
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// The detector compiled for one input shape (each aspect ratio compiles once).
+    fn detector_plan(&self, w: usize, h: usize) -> Result<Arc<Plan>, RecognizeError> {
+        let mut plans = self
+            .detector_plans
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if let Some(p) = plans.get(&(w, h)) {
+            return Ok(p.clone());
+        }
+        let plan = Arc::new(
+            self.detector
+                .clone()
+                .with_input_fact(0, f32::fact([1, 3, h, w]).into())
+                .map_err(model_err)?
+                .into_optimized()
+                .map_err(model_err)?
+                .into_runnable()
+                .map_err(model_err)?,
+        );
+        plans.insert((w, h), plan.clone());
+        Ok(plan)
+    }
+
+    /// Plate candidates in `img`, best first, in image pixels.
+    pub fn detect(&self, img: &RgbImage) -> Result<Vec<Detection>, RecognizeError> {
+        let lb = geometry::letterbox(img, self.options.detector_size);
+        let plan = self.detector_plan(lb.width, lb.height)?;
+        let input =
+            Tensor::from_shape(&[1, 3, lb.height, lb.width], &lb.data).map_err(model_err)?;
+        let out = plan.run(tvec!(input.into())).map_err(model_err)?;
+        let map = out[0].to_array_view::<f32>().map_err(model_err)?;
+        let shape = map.shape().to_vec();
+        if shape.len() != 4 || shape[1] != 9 {
+            return Err(RecognizeError::Model(format!(
+                "detector output has shape {shape:?}, expected [1, 9, h, w]"
+            )));
+        }
+        let (gh, gw) = (shape[2], shape[3]);
+        let heat = |y: usize, x: usize| map[[0, 0, y, x]];
+        let mut found = Vec::new();
+        for y in 0..gh {
+            for x in 0..gw {
+                let v = heat(y, x);
+                if v < self.options.detection_threshold {
+                    continue;
+                }
+                let mut peak = true;
+                'n: for dy in -1i64..=1 {
+                    for dx in -1i64..=1 {
+                        let (ny, nx) = (y as i64 + dy, x as i64 + dx);
+                        if (dy, dx) != (0, 0)
+                            && ny >= 0
+                            && nx >= 0
+                            && (ny as usize) < gh
+                            && (nx as usize) < gw
+                            && heat(ny as usize, nx as usize) > v
+                        {
+                            peak = false;
+                            break 'n;
+                        }
+                    }
+                }
+                if !peak {
+                    continue;
+                }
+                let (cx, cy) = (x as f32 * 4.0 + 1.5, y as f32 * 4.0 + 1.5);
+                let mut corners = [[0f32; 2]; 4];
+                for (k, c) in corners.iter_mut().enumerate() {
+                    c[0] = (cx + map[[0, 1 + 2 * k, y, x]] * OFFSET_SCALE) / lb.scale;
+                    c[1] = (cy + map[[0, 2 + 2 * k, y, x]] * OFFSET_SCALE) / lb.scale;
+                }
+                found.push(Detection { score: v, corners });
+            }
+        }
+        found.sort_by(|a, b| b.score.total_cmp(&a.score));
+        // Keep the best of overlapping candidates.
+        let mut kept: Vec<Detection> = Vec::new();
+        for d in found {
+            let b = geometry::bounds(&d.corners);
+            if b[2] < 4.0 || b[3] < 2.0 {
+                continue;
+            }
+            if kept
+                .iter()
+                .all(|k| geometry::iou(geometry::bounds(&k.corners), b) < 0.3)
+            {
+                kept.push(d);
+            }
+        }
+        Ok(kept)
+    }
+
+    /// Reads a rectified grey crop (CROP_H × CROP_W, values 0..1). `None`: no plate text found.
+    pub fn read_crop(&self, crop: &[f32]) -> Result<Option<TextRead>, RecognizeError> {
+        if crop.len() != CROP_H * CROP_W {
+            return Err(RecognizeError::Config(format!(
+                "crop has {} values, expected {}",
+                crop.len(),
+                CROP_H * CROP_W
+            )));
+        }
+        let input = Tensor::from_shape(&[1, 1, CROP_H, CROP_W], crop).map_err(model_err)?;
+        let out = self
+            .recognizer
+            .run(tvec!(input.into()))
+            .map_err(model_err)?;
+        let logits = out[0].to_array_view::<f32>().map_err(model_err)?;
+        let shape = logits.shape().to_vec();
+        if shape.len() != 3 || shape[1] != ALPHABET.len() + 1 {
+            return Err(RecognizeError::Model(format!(
+                "recogniser output has shape {shape:?}, expected [1, 37, t]"
+            )));
+        }
+        let steps: Vec<[f32; 37]> = (0..shape[2])
+            .map(|t| {
+                let mut p = [0f32; 37];
+                let max = (0..37).map(|c| logits[[0, c, t]]).fold(f32::MIN, f32::max);
+                let mut sum = 0.0;
+                for (c, v) in p.iter_mut().enumerate() {
+                    *v = (logits[[0, c, t]] - max).exp();
+                    sum += *v;
+                }
+                p.iter_mut().for_each(|v| *v /= sum);
+                p
+            })
+            .collect();
+        let chars = ctc_characters(&steps);
+        if chars.is_empty() {
+            return Ok(None);
+        }
+        if let Some((c, regions)) = formats::best(&chars, &self.formats) {
+            let region = (regions.len() == 1).then_some(c.region);
+            return Ok(Some(TextRead {
+                chars: c
+                    .text
+                    .chars()
+                    .zip(&c.char_conf)
+                    .map(|(char, &confidence)| CharRead { char, confidence })
+                    .collect(),
+                text: c.text,
+                confidence: c.score,
+                format: Some(c.format),
+                region,
+                regions,
+            }));
+        }
+        if !self.options.any_format || chars.len() < 2 {
+            return Ok(None);
+        }
+        let read: Vec<CharRead> = chars
+            .iter()
+            .map(|p| {
+                let (i, &confidence) = p
+                    .iter()
+                    .enumerate()
+                    .max_by(|a, b| a.1.total_cmp(b.1))
+                    .expect("36 entries");
+                CharRead {
+                    char: ALPHABET[i] as char,
+                    confidence,
+                }
+            })
+            .collect();
+        Ok(Some(TextRead {
+            text: read.iter().map(|c| c.char).collect(),
+            confidence: read.iter().map(|c| c.confidence).product(),
+            chars: read,
+            format: None,
+            region: None,
+            regions: Vec::new(),
+        }))
+    }
+
+    /// Detects and reads every plate in `img`.
+    pub fn recognize(&self, img: &RgbImage) -> Result<ImageResult, RecognizeError> {
+        Ok(self.recognize_detailed(img)?.0)
+    }
+
+    /// [`Recognizer::recognize`], also returning every detector candidate.
+    pub fn recognize_detailed(
+        &self,
+        img: &RgbImage,
+    ) -> Result<(ImageResult, Vec<Detection>), RecognizeError> {
+        let mut plates = Vec::new();
+        let mut rejected = 0;
+        let detections = self.detect(img)?;
+        for d in detections.iter().cloned() {
+            let quad = geometry::expand(&d.corners, 0.03, 0.06);
+            let Some(crop) = geometry::rectify(img, &quad) else {
+                rejected += 1;
+                continue;
+            };
+            match self.read_crop(&crop)? {
+                Some(read) => plates.push(PlateRead {
+                    read,
+                    bbox: geometry::bounds(&d.corners),
+                    corners: d.corners,
+                    detection: d.score,
+                    colour: colour::dominant(img, &d.corners),
+                }),
+                None => rejected += 1,
+            }
+        }
+        plates.sort_by(|a, b| {
+            (b.read.confidence * b.detection).total_cmp(&(a.read.confidence * a.detection))
+        });
+        Ok((
+            ImageResult {
+                width: img.width(),
+                height: img.height(),
+                plates,
+                rejected,
+            },
+            detections,
+        ))
+    }
+
+    /// Reads the plate in an axis-aligned box (x, y, width, height) without the detector.
+    pub fn read_box(
+        &self,
+        img: &RgbImage,
+        b: [f32; 4],
+    ) -> Result<Option<TextRead>, RecognizeError> {
+        let quad = [
+            [b[0], b[1]],
+            [b[0] + b[2], b[1]],
+            [b[0] + b[2], b[1] + b[3]],
+            [b[0], b[1] + b[3]],
+        ];
+        match geometry::rectify(img, &quad) {
+            Some(crop) => self.read_crop(&crop),
+            None => Ok(None),
+        }
+    }
+}
+
+/// Loads an image file as RGB.
+pub fn load_image(path: &Path) -> Result<RgbImage, RecognizeError> {
+    let bytes = std::fs::read(path).map_err(|e| RecognizeError::Image {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    decode_image(&bytes).map_err(|message| RecognizeError::Image {
+        path: path.display().to_string(),
+        message,
+    })
+}
+
+/// Decodes JPEG or PNG bytes as RGB.
+pub fn decode_image(bytes: &[u8]) -> Result<RgbImage, String> {
+    image::load_from_memory(bytes)
+        .map(|i| i.to_rgb8())
+        .map_err(|e| e.to_string())
+}
+
+/// Greedy CTC: the best path, collapsed; for each character, the distribution over the 36
+/// characters at the step where that character was most certain (blank excluded, renormalised).
+fn ctc_characters(steps: &[[f32; 37]]) -> Vec<formats::CharProbs> {
+    let mut out: Vec<formats::CharProbs> = Vec::new();
+    let mut prev = 0usize;
+    let mut best_here = 0f32;
+    for p in steps {
+        let (k, &pk) = p
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .expect("37 entries");
+        if k != 0 && k != prev {
+            out.push(renorm(p));
+            best_here = pk;
+        } else if k != 0 && k == prev && pk > best_here {
+            if let Some(last) = out.last_mut() {
+                *last = renorm(p);
+            }
+            best_here = pk;
+        }
+        prev = k;
+    }
+    out
+}
+
+fn renorm(p: &[f32; 37]) -> formats::CharProbs {
+    let mut c = [0f32; 36];
+    c.copy_from_slice(&p[1..]);
+    let sum: f32 = c.iter().sum();
+    if sum > 0.0 {
+        c.iter_mut().for_each(|v| *v /= sum);
+    }
+    c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(k: usize, p: f32) -> [f32; 37] {
+        let mut s = [(1.0 - p) / 36.0; 37];
+        s[k] = p;
+        s
+    }
+
+    #[test]
+    fn ctc_collapses_repeats_and_keeps_doubles_split_by_blank() {
+        // "11" needs a blank between; "AA A" repeats collapse.
+        let a = 11; // 'A' is ALPHABET[10] -> class 11
+        let one = 2; // '1'
+        let steps = vec![
+            step(0, 0.9),
+            step(a, 0.8),
+            step(a, 0.95),
+            step(0, 0.9),
+            step(one, 0.9),
+            step(0, 0.9),
+            step(one, 0.7),
+        ];
+        let chars = ctc_characters(&steps);
+        let text: String = chars
+            .iter()
+            .map(|p| {
+                let i = p
+                    .iter()
+                    .enumerate()
+                    .max_by(|a, b| a.1.total_cmp(b.1))
+                    .unwrap()
+                    .0;
+                ALPHABET[i] as char
+            })
+            .collect();
+        assert_eq!(text, "A11");
+    }
+
+    #[test]
+    fn models_load_and_run_on_a_blank_frame() {
+        let r = Recognizer::new(Options::default()).unwrap();
+        let img = RgbImage::from_pixel(640, 360, image::Rgb([128, 128, 128]));
+        let res = r.recognize(&img).unwrap();
+        assert!(res.plates.is_empty(), "{res:?}");
+        assert!(
+            Recognizer::new(Options {
+                regions: vec!["ZZ".into()],
+                ..Options::default()
+            })
+            .is_err()
+        );
+    }
+}
