@@ -3,7 +3,7 @@
 # crates/recognize/models/. One command; see training/README.md. Takes about 75 minutes on 2 CPU cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PKGS="python3-torch python3-numpy python3-pil python3-opencv fonts-dejavu-core fonts-liberation fonts-freefont-ttf fonts-urw-base35 fonts-roboto-unhinted"
+PKGS="python3-torch python3-numpy python3-pil python3-opencv fonts-dejavu-core fonts-liberation fonts-freefont-ttf fonts-urw-base35 fonts-roboto-unhinted fonts-b612 fonts-open-sans fonts-lato fonts-cantarell fonts-comfortaa"
 missing=""
 for p in $PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -n "$missing" ]; then

@@ -37,6 +37,20 @@ FONT_DIRS = [
     "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
     "/usr/share/fonts/opentype/urw-base35/NimbusMonoPS-Bold.otf",
     "/usr/share/fonts/truetype/dejavu/DejaVuSansMono-Bold.ttf",
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/opentype/b612/B612-Bold.otf",
+    "/usr/share/fonts/opentype/b612/B612-Regular.otf",
+    "/usr/share/fonts/opentype/cantarell/Cantarell-Bold.otf",
+    "/usr/share/fonts/opentype/cantarell/Cantarell-Regular.otf",
+    "/usr/share/fonts/truetype/comfortaa/Comfortaa-Bold.ttf",
+    "/usr/share/fonts/truetype/lato/Lato-Bold.ttf",
+    "/usr/share/fonts/truetype/lato/Lato-Semibold.ttf",
+    "/usr/share/fonts/truetype/lato/Lato-Regular.ttf",
+    "/usr/share/fonts/truetype/open-sans/OpenSans-Semibold.ttf",
+    "/usr/share/fonts/truetype/open-sans/OpenSans-Regular.ttf",
+    "/usr/share/fonts/truetype/open-sans/OpenSans-CondBold.ttf",
+    "/usr/share/fonts/opentype/urw-base35/URWGothic-Demi.otf",
+    "/usr/share/fonts/opentype/urw-base35/URWGothic-Book.otf",
 ]
 SMALL_FONTS = [
     "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
@@ -84,6 +98,7 @@ def rand_from(chars: str, n: int) -> str:
 
 
 _ink_cache: dict[tuple[str, str], np.ndarray] = {}
+STROKE: list = [None]  # set per plate by random_plate()
 
 
 def text_mask(text: str, font_path: str, w: int, h: int) -> np.ndarray:
@@ -96,6 +111,10 @@ def text_mask(text: str, font_path: str, w: int, h: int) -> np.ndarray:
             _ink_cache[key] = arr
     if arr.size == 0:
         return np.zeros((h, w), np.float32)
+    if STROKE[0] is not None:  # heavier or lighter strokes than the font's, per plate
+        op, k = STROKE[0]
+        kern = np.ones((k, k), np.uint8)
+        arr = cv2.dilate(arr, kern) if op == "d" else cv2.erode(arr, kern)
     out = cv2.resize(arr, (max(1, w), max(1, h)), interpolation=cv2.INTER_AREA)
     return out.astype(np.float32) / 255.0
 
@@ -176,12 +195,15 @@ def br_grey(fonts) -> Plate:
     bg = jitter_colour((196, 198, 200), 22)
     c = np.full((H, W, 3), bg, np.uint8)
     ink = jitter_colour((25, 25, 25), 20)
-    sep = random.choice(["-", "-", " ", "·"])
+    sep = random.choice(["-", "·", "·", " "])
     main_text(c, f"{letters}{sep}{digits}", (18, 34, 364, 82), fonts, ink)
     if random.random() < 0.9:
         city = random.choice(BR_CITIES)
         paint(c, text_mask(city, random.choice(SMALL_FONTS), random.randint(150, 260), 16),
               random.randint(70, 130), 10, ink)
+    if random.random() < 0.6:  # screws
+        for x in (random.randint(20, 60), random.randint(340, 380)):
+            cv2.circle(c, (x, random.randint(14, 24)), random.randint(4, 8), jitter_colour((90, 90, 80), 40), -1)
     border(c, ink, random.randint(3, 6), 10)
     return Plate(c, letters + digits, "br_grey")
 
@@ -319,6 +341,7 @@ STYLES = [(br_grey, 0.30), (br_mercosur, 0.18), (br_moto, 0.06), (de_plate, 0.14
 
 
 def random_plate(fonts) -> Plate:
+    STROKE[0] = (random.choice("de"), random.randint(2, 5)) if random.random() < 0.35 else None
     r = random.random()
     acc = 0.0
     for fn, p in STYLES:
@@ -350,8 +373,8 @@ def photometric(img: np.ndarray, strength: float = 1.0) -> np.ndarray:
         out = 255 * np.clip(out / 255, 0, 1) ** random.uniform(1.2, 2.2) * random.uniform(0.5, 1.2)
     if random.random() < 0.2 * strength:  # dirt
         h, w = out.shape[:2]
-        for _ in range(random.randint(1, 6)):
-            cv2.circle(out, (random.randint(0, w), random.randint(0, h)), random.randint(1, max(2, h // 8)),
+        for _ in range(random.randint(1, 4)):
+            cv2.circle(out, (random.randint(0, w), random.randint(0, h)), random.randint(1, max(2, h // 14)),
                        tuple(float(v) for v in jitter_colour((90, 80, 60), 30)), -1)
     out = np.clip(out, 0, 255).astype(np.uint8)
     if random.random() < 0.35 * strength:
@@ -550,7 +573,7 @@ def det_sample(fonts, frames_with_boxes, bgs: Backgrounds, size: int = DET):
             # Zoom around a real plate so it spans 8%..55% of the crop width.
             bx0, by0, bx1, by1 = random.choice(boxes)
             bw = bx1 - bx0
-            crop_w = min(fw, fh, max(bw / random.uniform(0.08, 0.55), 40))
+            crop_w = min(fw, fh, max(bw / random.uniform(0.08, 0.75), 40))
         else:
             crop_w = random.uniform(0.3, 1.0) * min(fw, fh)
             bx0 = by0 = None
@@ -578,7 +601,7 @@ def det_sample(fonts, frames_with_boxes, bgs: Backgrounds, size: int = DET):
     for _ in range(n_synth):
         p = random_plate(fonts)
         ph, pw = p.image.shape[:2]
-        tw = random.uniform(0.08, 0.6) * size
+        tw = random.uniform(0.08, 0.75) * size
         th = tw * ph / pw
         cx, cy = random.uniform(tw / 2, size - tw / 2), random.uniform(th / 2, size - th / 2)
         q = random_quad(cx, cy, tw, th, skew=random.uniform(0, 1.0))
@@ -591,6 +614,11 @@ def det_sample(fonts, frames_with_boxes, bgs: Backgrounds, size: int = DET):
             col = jitter_colour(random.choice([(200, 200, 200), (30, 30, 30), (150, 20, 20), (240, 240, 240),
                                                (40, 60, 120), (120, 120, 120)]), 30)
             cv2.fillConvexPoly(canvas, surround.astype(np.int32), col)
+        if random.random() < 0.5:
+            # A plate holder or recess a little larger than the plate: the box must not include it.
+            holder = q.mean(axis=0) + (q - q.mean(axis=0)) * np.array(
+                [random.uniform(1.05, 1.3), random.uniform(1.1, 1.7)], np.float32)
+            cv2.fillConvexPoly(canvas, holder.astype(np.int32), jitter_colour((35, 35, 35), 30))
         warp_plate(plate, q, canvas)
         quads.append(q)
     # Distractors: signs and text that are not plates.

@@ -65,8 +65,37 @@ fn wait_for(what: &str, timeout: Duration, mut ok: impl FnMut() -> bool) {
     panic!("timed out waiting for {what}");
 }
 
-fn drop_frame(font: &ab_glyph::FontVec, frames: &Path, name: &str, text: &str, variant: u32) {
-    plates::write_jpeg(&plates::scene(font, text, variant), &frames.join(name));
+/// Moves a staged frame into the watched folder (a rename, as a camera's writer would).
+fn drop_frame(staging: &Path, frames: &Path, name: &str) {
+    std::fs::rename(staging.join(name), frames.join(name)).unwrap();
+}
+
+/// What the recogniser reads on each staged frame: the plates the node must end up holding.
+fn read_staged(staging: &Path) -> std::collections::BTreeMap<String, Option<String>> {
+    let out = Command::new(env!("CARGO_BIN_EXE_sightline"))
+        .args(["recognize", "--json", "--region", "BR"])
+        .arg(staging)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let name = Path::new(r["image"].as_str().unwrap())
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            let text = r["plates"][0]["text"].as_str().map(str::to_owned);
+            (name, text)
+        })
+        .collect()
 }
 
 #[test]
@@ -92,36 +121,45 @@ fn test_agent_delivers_every_read_exactly_once_through_outages() {
     let frames = tmp.path().join("frames");
     let queue = tmp.path().join("queue");
     std::fs::create_dir_all(&frames).unwrap();
-    let plates_expected: Vec<String> = (0..9).map(|i| plates::plate_text(i + 20)).collect();
+    // Ten frames, drawn up front; the last repeats the first plate.
+    let staging = tmp.path().join("staging");
+    std::fs::create_dir_all(&staging).unwrap();
+    let names: Vec<String> = (0..10).map(|i| format!("f{i:02}.jpg")).collect();
+    for (i, name) in names.iter().enumerate() {
+        let text = plates::plate_text(if i == 9 { 20 } else { i as u32 + 20 });
+        plates::write_jpeg(&plates::scene(&font, &text, i as u32), &staging.join(name));
+    }
+    let read = read_staged(&staging);
+    let mut expected: Vec<String> = read.values().flatten().cloned().collect();
+    expected.sort();
+    expected.dedup();
+    assert!(
+        read["f00.jpg"].is_some() && read["f09.jpg"] == read["f00.jpg"],
+        "the repeat must read like the original: {read:?}"
+    );
+    // Nearly all synthetic plates read right (the delivery check below uses what was read).
+    let right = (0..9)
+        .filter(|&i| read[&names[i]].as_deref() == Some(plates::plate_text(i as u32 + 20).as_str()))
+        .count();
+    assert!(right >= 7, "{read:?}");
 
     let mut a = agent(&url, &key, &frames, &queue);
     // Phase 1: the node is up.
-    for i in 0..3 {
-        drop_frame(
-            &font,
-            &frames,
-            &format!("f{i:02}.jpg"),
-            &plates_expected[i],
-            i as u32,
-        );
+    for name in &names[..3] {
+        drop_frame(&staging, &frames, name);
     }
     let officer = node.login("officer@oak", "a-long-password-1");
     wait_for("the first reads", Duration::from_secs(90), || {
-        plates_expected[..3]
+        names[..3]
             .iter()
+            .filter_map(|n| read[n].as_deref())
             .all(|p| count(&node, &officer, p) == 1)
     });
 
     // Phase 2: the node dies; frames keep coming; then the agent is killed too.
     node.kill();
-    for i in 3..6 {
-        drop_frame(
-            &font,
-            &frames,
-            &format!("f{i:02}.jpg"),
-            &plates_expected[i],
-            i as u32,
-        );
+    for name in &names[3..6] {
+        drop_frame(&staging, &frames, name);
     }
     // Let the agent read and queue them (it cannot deliver).
     let db = queue.join("agent.db");
@@ -130,42 +168,53 @@ fn test_agent_delivers_every_read_exactly_once_through_outages() {
         Duration::from_secs(60),
         || queued_sources(&db) >= 6,
     );
+    let waiting = names[3..6].iter().filter(|n| read[*n].is_some()).count() as i64;
+    assert_eq!(outbox_len(&db), waiting, "reads wait in the queue");
     a.kill().unwrap(); // SIGKILL
     a.wait().unwrap();
-    for i in 6..8 {
-        drop_frame(
-            &font,
-            &frames,
-            &format!("f{i:02}.jpg"),
-            &plates_expected[i],
-            i as u32,
-        );
+    for name in &names[6..8] {
+        drop_frame(&staging, &frames, name);
     }
     let mut a = agent(&url, &key, &frames, &queue);
     std::thread::sleep(Duration::from_millis(1500));
 
-    // Phase 3: the node comes back on the same port; one more frame, and a repeat of the first plate.
+    // Phase 3: the node comes back on the same port; one more frame, and the repeat.
     node = Server::start_at(&node.data.clone(), &listen);
-    drop_frame(&font, &frames, "f08.jpg", &plates_expected[8], 8);
-    drop_frame(&font, &frames, "f09-repeat.jpg", &plates_expected[0], 9);
+    drop_frame(&staging, &frames, &names[8]);
+    drop_frame(&staging, &frames, &names[9]);
     let officer = node.login("officer@oak", "a-long-password-1");
-    wait_for("every read on the node", Duration::from_secs(120), || {
-        plates_expected
+    let until = Instant::now() + Duration::from_secs(120);
+    loop {
+        let counts: Vec<(String, usize)> = expected
             .iter()
-            .all(|p| count(&node, &officer, p) >= 1)
-    });
+            .map(|p| (p.clone(), count(&node, &officer, p)))
+            .collect();
+        if counts.iter().all(|(_, n)| *n >= 1) {
+            break;
+        }
+        assert!(
+            Instant::now() < until,
+            "not every read reached the node: {counts:?}; sources {}, outbox {}, dead letters {:?}",
+            queued_sources(&db),
+            outbox_len(&db),
+            dead_letters(&db)
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
     // Give a wrongly duplicating agent the chance to show it, then check exactly once.
     wait_for("the queue to drain", Duration::from_secs(30), || {
         outbox_len(&db) == 0
     });
+    wait_for("all ten frames processed", Duration::from_secs(30), || {
+        queued_sources(&db) == 10
+    });
     std::thread::sleep(Duration::from_secs(1));
-    for p in &plates_expected {
+    for p in &expected {
         assert_eq!(count(&node, &officer, p), 1, "plate {p}");
     }
+    assert!(dead_letters(&db).is_empty());
     a.kill().unwrap();
     a.wait().unwrap();
-    // The agent saw ten frames and suppressed the repeat.
-    assert_eq!(queued_sources(&db), 10);
 }
 
 fn open(db: &Path) -> Option<rusqlite::Connection> {
@@ -188,4 +237,15 @@ fn outbox_len(db: &Path) -> i64 {
                 .ok()
         })
         .unwrap_or(-1)
+}
+
+fn dead_letters(db: &Path) -> Vec<String> {
+    let Some(c) = open(db) else { return vec![] };
+    let mut st = c
+        .prepare("SELECT body || ' ' || reason FROM dead_letters")
+        .unwrap();
+    st.query_map([], |r| r.get(0))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect()
 }

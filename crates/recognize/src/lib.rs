@@ -37,6 +37,12 @@ const RECOGNIZER_ONNX: &[u8] = include_bytes!("../models/recognizer.onnx");
 /// Corner offsets are predicted in units of this many detector pixels (see training/train.py).
 const OFFSET_SCALE: f32 = 64.0;
 
+/// Input size of the detector's zoomed second look.
+const REFINE_SIZE: usize = 192;
+
+/// Most plates read per frame.
+const MAX_PLATES: usize = 8;
+
 /// Everything that can go wrong here.
 #[derive(Debug, thiserror::Error)]
 pub enum RecognizeError {
@@ -67,6 +73,8 @@ pub struct Options {
     pub regions: Vec<String>,
     /// Accept readings that fit no known format (reported with `format: null`).
     pub any_format: bool,
+    /// Take a zoomed second look at each candidate for tighter corners.
+    pub refine: bool,
 }
 
 impl Default for Options {
@@ -76,6 +84,7 @@ impl Default for Options {
             detection_threshold: 0.3,
             regions: Vec::new(),
             any_format: false,
+            refine: true,
         }
     }
 }
@@ -202,9 +211,15 @@ impl Recognizer {
         Ok(plan)
     }
 
-    /// Plate candidates in `img`, best first, in image pixels.
-    pub fn detect(&self, img: &RgbImage) -> Result<Vec<Detection>, RecognizeError> {
-        let lb = geometry::letterbox(img, self.options.detector_size);
+    /// One detector pass over `img` letterboxed to `long_side`: every heat peak above
+    /// `threshold`, in `img` pixels.
+    fn detect_pass(
+        &self,
+        img: &RgbImage,
+        long_side: usize,
+        threshold: f32,
+    ) -> Result<Vec<Detection>, RecognizeError> {
+        let lb = geometry::letterbox(img, long_side);
         let plan = self.detector_plan(lb.width, lb.height)?;
         let input =
             Tensor::from_shape(&[1, 3, lb.height, lb.width], &lb.data).map_err(model_err)?;
@@ -222,7 +237,7 @@ impl Recognizer {
         for y in 0..gh {
             for x in 0..gw {
                 let v = heat(y, x);
-                if v < self.options.detection_threshold {
+                if v < threshold {
                     continue;
                 }
                 let mut peak = true;
@@ -254,6 +269,65 @@ impl Recognizer {
             }
         }
         found.sort_by(|a, b| b.score.total_cmp(&a.score));
+        Ok(found)
+    }
+
+    /// Second look: the region around a candidate, zoomed so the plate fills a good share of the
+    /// detector's view, gives tighter corners. Keeps the first look when the second finds nothing
+    /// near the centre.
+    fn refine(&self, img: &RgbImage, d: &Detection) -> Result<Detection, RecognizeError> {
+        let [x, y, w, h] = geometry::bounds(&d.corners);
+        let side = (w * 2.2).max(h * 5.0).max(32.0);
+        let (cx, cy) = (x + w / 2.0, y + h / 2.0);
+        let (iw, ih) = (img.width() as f32, img.height() as f32);
+        let x0 = (cx - side / 2.0).clamp(0.0, (iw - 1.0).max(0.0)).floor();
+        let y0 = (cy - side / 2.0).clamp(0.0, (ih - 1.0).max(0.0)).floor();
+        let x1 = (cx + side / 2.0).clamp(x0 + 1.0, iw).ceil();
+        let y1 = (cy + side / 2.0).clamp(y0 + 1.0, ih).ceil();
+        let crop = image::imageops::crop_imm(
+            img,
+            x0 as u32,
+            y0 as u32,
+            (x1 - x0) as u32,
+            (y1 - y0) as u32,
+        )
+        .to_image();
+        let size = REFINE_SIZE
+            .min(((x1 - x0).max(y1 - y0) as usize).div_ceil(32) * 32)
+            .max(64);
+        let near = self
+            .detect_pass(&crop, size, self.options.detection_threshold * 0.5)?
+            .into_iter()
+            .map(|mut r| {
+                for c in r.corners.iter_mut() {
+                    c[0] += x0;
+                    c[1] += y0;
+                }
+                r
+            })
+            .filter(|r| {
+                let b = geometry::bounds(&r.corners);
+                let (rx, ry) = (b[0] + b[2] / 2.0, b[1] + b[3] / 2.0);
+                (rx - cx).abs() < w * 0.5 && (ry - cy).abs() < h.max(w * 0.2)
+            })
+            .max_by(|a, b| a.score.total_cmp(&b.score));
+        Ok(match near {
+            Some(r) => Detection {
+                score: d.score.max(r.score),
+                corners: r.corners,
+            },
+            None => d.clone(),
+        })
+    }
+
+    /// Plate candidates in `img`, best first, in image pixels: a pass over the whole frame, then a
+    /// zoomed second look at each candidate.
+    pub fn detect(&self, img: &RgbImage) -> Result<Vec<Detection>, RecognizeError> {
+        let found = self.detect_pass(
+            img,
+            self.options.detector_size,
+            self.options.detection_threshold,
+        )?;
         // Keep the best of overlapping candidates.
         let mut kept: Vec<Detection> = Vec::new();
         for d in found {
@@ -267,6 +341,15 @@ impl Recognizer {
             {
                 kept.push(d);
             }
+            if kept.len() == MAX_PLATES {
+                break;
+            }
+        }
+        if self.options.refine {
+            kept = kept
+                .iter()
+                .map(|d| self.refine(img, d))
+                .collect::<Result<_, _>>()?;
         }
         Ok(kept)
     }

@@ -6,9 +6,9 @@ use image::{Rgb, RgbImage};
 use std::path::Path;
 
 const FONTS: [&str; 3] = [
-    "/usr/share/fonts/truetype/dejavu/DejaVuSansCondensed-Bold.ttf",
     "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
     "/usr/share/fonts/truetype/liberation/LiberationSansNarrow-Bold.ttf",
+    "/usr/share/fonts/truetype/dejavu/DejaVuSansCondensed-Bold.ttf",
 ];
 
 pub fn font() -> FontVec {
