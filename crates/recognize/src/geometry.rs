@@ -89,18 +89,19 @@ pub fn homography(src: &Quad, dst: &Quad) -> Option<[f32; 9]> {
             return None;
         }
         a.swap(col, pivot);
-        for row in 0..8 {
-            if row != col {
-                let f = a[row][col] / a[col][col];
-                for k in col..9 {
-                    a[row][k] -= f * a[col][k];
+        let pivot_row = a[col];
+        for (r, row) in a.iter_mut().enumerate() {
+            if r != col {
+                let f = row[col] / pivot_row[col];
+                for (v, p) in row.iter_mut().zip(pivot_row.iter()).skip(col) {
+                    *v -= f * p;
                 }
             }
         }
     }
     let mut h = [0f32; 9];
-    for i in 0..8 {
-        h[i] = (a[i][8] / a[i][i]) as f32;
+    for (i, (v, row)) in h.iter_mut().zip(a.iter()).enumerate() {
+        *v = (row[8] / row[i]) as f32;
     }
     h[8] = 1.0;
     Some(h)

@@ -25,26 +25,26 @@ fn blend(img: &mut RgbImage, x: i64, y: i64, colour: [u8; 3], a: f32) {
         return;
     }
     let p = img.get_pixel_mut(x as u32, y as u32);
-    for k in 0..3 {
-        p.0[k] = (p.0[k] as f32 * (1.0 - a) + colour[k] as f32 * a).round() as u8;
+    for (v, c) in p.0.iter_mut().zip(colour) {
+        *v = (*v as f32 * (1.0 - a) + c as f32 * a).round() as u8;
     }
 }
 
+/// Where and how large a line of text is: top-left, width and cap height, in pixels.
+pub struct Place {
+    pub x: f32,
+    pub y: f32,
+    pub width: f32,
+    pub cap: f32,
+}
+
 /// Draws `text` so that its cap height is `cap` pixels and it spans `width`, from (x, y) top-left.
-fn text(
-    img: &mut RgbImage,
-    font: &FontVec,
-    s: &str,
-    x: f32,
-    y: f32,
-    width: f32,
-    cap: f32,
-    colour: [u8; 3],
-) {
+fn text(img: &mut RgbImage, font: &FontVec, s: &str, at: Place, colour: [u8; 3]) {
     let cap_em = font
         .outline_glyph(font.glyph_id('H').with_scale(100.0))
         .map(|g| g.px_bounds().height() / 100.0)
         .unwrap_or(0.72);
+    let Place { x, y, width, cap } = at;
     let sy = cap / cap_em;
     let natural: f32 = s
         .chars()
@@ -103,26 +103,52 @@ pub fn plate(font: &FontVec, chars: &str) -> RgbImage {
             &mut p,
             font,
             "BRASIL",
-            160.0,
-            7.0,
-            80.0,
-            14.0,
+            Place {
+                x: 160.0,
+                y: 7.0,
+                width: 80.0,
+                cap: 14.0,
+            },
             [250, 250, 250],
         );
-        text(&mut p, font, chars, 22.0, 44.0, 356.0, 70.0, ink);
+        text(
+            &mut p,
+            font,
+            chars,
+            Place {
+                x: 22.0,
+                y: 44.0,
+                width: 356.0,
+                cap: 70.0,
+            },
+            ink,
+        );
     } else {
         text(
             &mut p,
             font,
             "SP - SAO PAULO",
-            120.0,
-            10.0,
-            160.0,
-            13.0,
+            Place {
+                x: 120.0,
+                y: 10.0,
+                width: 160.0,
+                cap: 13.0,
+            },
             ink,
         );
         let shown = format!("{}-{}", &chars[..3], &chars[3..]);
-        text(&mut p, font, &shown, 20.0, 38.0, 360.0, 72.0, ink);
+        text(
+            &mut p,
+            font,
+            &shown,
+            Place {
+                x: 20.0,
+                y: 38.0,
+                width: 360.0,
+                cap: 72.0,
+            },
+            ink,
+        );
     }
     // Border.
     for t in 0..4 {
@@ -215,7 +241,7 @@ pub fn write_jpeg(img: &RgbImage, path: &Path) {
 pub fn plate_text(i: u32) -> String {
     let l = |k: u32| (b'A' + (k % 26) as u8) as char;
     let d = |k: u32| (b'0' + (k % 10) as u8) as char;
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         format!(
             "{}{}{}{}{}{}{}",
             l(i * 7 + 1),
