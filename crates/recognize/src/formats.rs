@@ -48,7 +48,8 @@ fn parse(pattern: &str) -> Vec<Class> {
         .collect()
 }
 
-/// Every format we know. Patterns: L letter, D digit, A either, S German E/H suffix.
+/// Every format we know. Patterns: L letter, D digit, S German E/H suffix (A, either, is
+/// available but unused: a layout that takes anything cannot reject anything).
 pub fn all() -> Vec<Format> {
     let mut out = Vec::new();
     let mut add = |name: &'static str, region: &'static str, pattern: &str| {
@@ -79,8 +80,11 @@ pub fn all() -> Vec<Format> {
     add("NL", "NL", "DDLLLD");
     add("NL", "NL", "DLLLDD");
     add("NL", "NL", "LLDDDL");
-    add("PL", "PL", "LLLAAAA");
-    add("PL", "PL", "LLAAAAA");
+    add("PL", "PL", "LLDDDDD");
+    add("PL", "PL", "LLDDDDL");
+    add("PL", "PL", "LLDDDLL");
+    add("PL", "PL", "LLLDDLL");
+    add("PL", "PL", "LLLDLLL");
     // Germany: district (1-3 letters), 1-2 letters, 1-4 digits, at most 8 characters, E/H optional.
     for letters in 2..=5usize {
         for digits in 1..=4usize {
@@ -111,6 +115,9 @@ pub struct Constrained {
     pub format: &'static str,
     pub region: &'static str,
 }
+
+/// Below this, a character is not one the model saw at that position.
+const MIN_CHAR_PROB: f32 = 0.02;
 
 /// Look-alikes to fall back on when the model put almost no mass on any character of the class.
 fn look_alike(c: u8, class: Class) -> Option<u8> {
@@ -163,7 +170,9 @@ pub fn constrain(chars: &[CharProbs], f: &Format) -> Option<Constrained> {
             .expect("36 entries");
         let (ch, p) = match look_alike(ALPHABET[top_i], class) {
             // A known look-alike the model is sure of beats a class member it barely considered.
-            Some(m) if *best_p < 0.01 && *top_p > 0.5 => (m, top_p * 0.5),
+            Some(m) if *best_p < MIN_CHAR_PROB && *top_p > 0.5 => (m, top_p * 0.5),
+            // The format would force a character the model did not see: not this format.
+            _ if *best_p < MIN_CHAR_PROB => return None,
             _ => (ALPHABET[best_i], *best_p),
         };
         text.push(ch as char);
@@ -239,13 +248,17 @@ mod tests {
 
     #[test]
     fn format_fixes_confusions_with_evidence() {
-        // "ABC1Z34" read with O for 0 in a digit place: the grey Brazilian format wants a digit there.
-        let mut chars = probs("AYO9O34", 0.9);
-        // The model also gave the digit 0 some mass at position 4.
-        chars[4][0] = 0.08;
+        // O read where both Brazilian layouts want a digit; the model also gave 0 some mass.
+        let mut chars = probs("AYO903O", 0.9);
+        chars[6][0] = 0.08;
         let (r, regions) = best(&chars, &for_regions(&["BR".into()]).unwrap()).unwrap();
-        assert_eq!(r.text, "AYO9034");
+        assert_eq!(r.text, "AYO9030");
         assert_eq!(regions, ["BR"]);
+        // At the fifth place O and 0 are both plausible (Mercosur has a letter there): the
+        // probabilities decide.
+        let mut chars = probs("AYO9O34", 0.6);
+        chars[4][0] = 0.3;
+        assert_eq!(best(&chars, &all()).unwrap().0.text, "AYO9O34");
     }
 
     #[test]
