@@ -22,9 +22,9 @@ pub struct RecognizerArgs {
     /// Minimum detector confidence for a plate candidate.
     #[arg(long, default_value_t = 0.3)]
     pub detection_threshold: f32,
-    /// Skip the detector's zoomed second look at each candidate (faster, looser boxes).
+    /// Take a zoomed second look at each plate candidate (slower; see the README's figures).
     #[arg(long)]
-    pub no_refine: bool,
+    pub refine: bool,
 }
 
 impl RecognizerArgs {
@@ -37,7 +37,7 @@ impl RecognizerArgs {
             detection_threshold: self.detection_threshold,
             regions: self.regions.clone(),
             any_format: self.any_format,
-            refine: !self.no_refine,
+            refine: self.refine,
         })?)
     }
 }
