@@ -25,6 +25,10 @@ pub struct RecognizerArgs {
     /// Take a zoomed second look at each plate candidate (slower; see the README's figures).
     #[arg(long)]
     pub refine: bool,
+    /// Crops read per plate candidate, each with other margins (1 to 3); the most confident
+    /// reading wins.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=3))]
+    pub crops_per_plate: u8,
 }
 
 impl RecognizerArgs {
@@ -38,6 +42,7 @@ impl RecognizerArgs {
             regions: self.regions.clone(),
             any_format: self.any_format,
             refine: self.refine,
+            crops_per_plate: self.crops_per_plate as usize,
         })?)
     }
 }

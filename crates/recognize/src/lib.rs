@@ -40,6 +40,9 @@ const OFFSET_SCALE: f32 = 64.0;
 /// Input size of the detector's zoomed second look.
 const REFINE_SIZE: usize = 192;
 
+/// Margins (share of plate width, of plate height) of the crops read per plate, in order.
+const CROP_MARGINS: [(f32, f32); 3] = [(0.03, 0.06), (0.0, 0.0), (0.07, 0.14)];
+
 /// Most plates read per frame.
 const MAX_PLATES: usize = 8;
 
@@ -76,6 +79,9 @@ pub struct Options {
     /// Take a zoomed second look at each candidate (off by default: with the current detector it
     /// costs time and, measured on openalpr-br, loses more plates than it tightens).
     pub refine: bool,
+    /// Crops read per plate candidate (1..=3), each with other margins; the most confident
+    /// reading wins.
+    pub crops_per_plate: usize,
 }
 
 impl Default for Options {
@@ -86,6 +92,7 @@ impl Default for Options {
             regions: Vec::new(),
             any_format: false,
             refine: false,
+            crops_per_plate: 2,
         }
     }
 }
@@ -450,12 +457,24 @@ impl Recognizer {
         let mut rejected = 0;
         let detections = self.detect(img)?;
         for d in detections.iter().cloned() {
-            let quad = geometry::expand(&d.corners, 0.03, 0.06);
-            let Some(crop) = geometry::rectify(img, &quad) else {
-                rejected += 1;
-                continue;
-            };
-            match self.read_crop(&crop)? {
+            // Read the plate from a few crops (margins around the detector's corners) and keep
+            // the most confident reading that fits a layout.
+            let mut best: Option<TextRead> = None;
+            for &(mx, my) in CROP_MARGINS
+                .iter()
+                .take(self.options.crops_per_plate.max(1))
+            {
+                let quad = geometry::expand(&d.corners, mx, my);
+                let Some(crop) = geometry::rectify(img, &quad) else {
+                    continue;
+                };
+                if let Some(read) = self.read_crop(&crop)?
+                    && best.as_ref().is_none_or(|b| read.confidence > b.confidence)
+                {
+                    best = Some(read);
+                }
+            }
+            match best {
                 Some(read) => plates.push(PlateRead {
                     read,
                     bbox: geometry::bounds(&d.corners),
