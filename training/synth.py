@@ -52,6 +52,14 @@ FONT_DIRS = [
     "/usr/share/fonts/opentype/urw-base35/URWGothic-Demi.otf",
     "/usr/share/fonts/opentype/urw-base35/URWGothic-Book.otf",
 ]
+# DIN-like faces from npm (SIL OFL 1.1; training/package.json). DIN-style lettering (German
+# FE-Schrift, Mercosur, Brazil's "Mandatory", many US states) is the most common on plates, so
+# these are listed twice.
+_NPM = os.path.join(os.path.dirname(os.path.abspath(__file__)), "node_modules", "@fontsource")
+for _w in ("500", "600", "700"):
+    for _fam in ("barlow", "barlow-semi-condensed"):
+        _f = os.path.join(_NPM, _fam, "files", f"{_fam}-latin-{_w}-normal.woff")
+        FONT_DIRS += [_f, _f]
 SMALL_FONTS = [
     "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
     "/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf",

@@ -76,8 +76,9 @@ pub struct Options {
     pub regions: Vec<String>,
     /// Accept readings that fit no known format (reported with `format: null`).
     pub any_format: bool,
-    /// Take a zoomed second look at each candidate (off by default: with the current detector it
-    /// costs time and, measured on openalpr-br, loses more plates than it tightens).
+    /// Take a zoomed second look at each candidate. Off by default: it costs about half as much
+    /// time again per frame; on openalpr-br it raised end-to-end accuracy (65.8% to 72.8% with
+    /// `--region BR`) while its tighter boxes met the IoU 0.5 bar less often (95.6% to 92.1%).
     pub refine: bool,
     /// Crops read per plate candidate (1..=3), each with other margins; the most confident
     /// reading wins.
