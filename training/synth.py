@@ -8,7 +8,6 @@ photo is read here.
 from __future__ import annotations
 
 import csv
-import io
 import math
 import os
 import random
@@ -472,7 +471,7 @@ def warp_plate(plate: np.ndarray, dst_quad: np.ndarray, canvas: np.ndarray, blen
     src = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], np.float32)
     M = cv2.getPerspectiveTransform(src, dst_quad.astype(np.float32))
     H, W = canvas.shape[:2]
-    warped = cv2.warpPerspective(plate, M, (W, H), flags=cv2.INTER_AREA if True else cv2.INTER_LINEAR)
+    warped = cv2.warpPerspective(plate, M, (W, H), flags=cv2.INTER_AREA)
     mask = cv2.warpPerspective(np.ones((h, w), np.float32), M, (W, H))
     if blend_blur:
         mask = cv2.GaussianBlur(mask, (3, 3), 0)
@@ -509,21 +508,17 @@ REC_H, REC_W = 32, 128
 def rectify(img: np.ndarray, quad: np.ndarray, out_w: int, out_h: int, margin_x: float, margin_y: float):
     """Same crop as the Rust inference: the quad expanded by margins, mapped to out_w x out_h."""
     tl, tr, br, bl = quad
-    cx = quad.mean(axis=0)
-    exp = []
-    for p, sx, sy in ((tl, -1, -1), (tr, 1, -1), (br, 1, 1), (bl, -1, 1)):
-        exp.append(p)
-    exp = np.array(exp, np.float32)
     # Expand along the plate's own axes.
     ux = ((tr - tl) + (br - bl)) / 2
     uy = ((bl - tl) + (br - tr)) / 2
-    exp[0] = tl - ux * margin_x - uy * margin_y
-    exp[1] = tr + ux * margin_x - uy * margin_y
-    exp[2] = br + ux * margin_x + uy * margin_y
-    exp[3] = bl - ux * margin_x + uy * margin_y
+    exp = np.array([
+        tl - ux * margin_x - uy * margin_y,
+        tr + ux * margin_x - uy * margin_y,
+        br + ux * margin_x + uy * margin_y,
+        bl - ux * margin_x + uy * margin_y,
+    ], np.float32)
     dst = np.array([[0, 0], [out_w - 1, 0], [out_w - 1, out_h - 1], [0, out_h - 1]], np.float32)
     M = cv2.getPerspectiveTransform(exp, dst)
-    del cx
     return cv2.warpPerspective(img, M, (out_w, out_h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
@@ -666,9 +661,3 @@ def _overlap(a: np.ndarray, b: np.ndarray) -> bool:
     bx0, by0 = b.min(axis=0)
     bx1, by1 = b.max(axis=0)
     return not (ax1 < bx0 or bx1 < ax0 or ay1 < by0 or by1 < ay0)
-
-
-def encode_png(img: np.ndarray) -> bytes:
-    buf = io.BytesIO()
-    Image.fromarray(img).save(buf, format="PNG")
-    return buf.getvalue()

@@ -10,7 +10,6 @@ crates/recognize/models/ and are committed.
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import random
 import sys
