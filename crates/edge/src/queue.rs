@@ -343,33 +343,24 @@ mod tests {
     #[test]
     fn full_queue_policies() {
         let dir = tempfile::tempdir().unwrap();
-        let q = Queue::open(&dir.path().join("old"), 2, FullPolicy::DropOldest).unwrap();
-        for (i, p) in ["AAA1111", "BBB2222", "CCC3333"].iter().enumerate() {
-            q.commit_frame(
-                &format!("f{i}"),
-                0,
-                &[read(&i.to_string(), p, i as i64 * 100)],
-                1,
-            )
-            .unwrap();
-        }
-        let ids: Vec<String> = q.peek(10).unwrap().into_iter().map(|i| i.id).collect();
-        assert_eq!(ids, ["1", "2"]);
-        assert_eq!(q.counter("dropped_oldest").unwrap(), 1);
-
-        let q = Queue::open(&dir.path().join("new"), 2, FullPolicy::DropNewest).unwrap();
-        for (i, p) in ["AAA1111", "BBB2222", "CCC3333"].iter().enumerate() {
-            q.commit_frame(
-                &format!("f{i}"),
-                0,
-                &[read(&i.to_string(), p, i as i64 * 100)],
-                1,
-            )
-            .unwrap();
-        }
-        let ids: Vec<String> = q.peek(10).unwrap().into_iter().map(|i| i.id).collect();
-        assert_eq!(ids, ["0", "1"]);
-        assert_eq!(q.counter("dropped_newest").unwrap(), 1);
+        // Three reads into a queue of two; returns what is left and the counter's value.
+        let fill = |name: &str, policy: FullPolicy, counter: &str| {
+            let q = Queue::open(&dir.path().join(name), 2, policy).unwrap();
+            for (i, p) in ["AAA1111", "BBB2222", "CCC3333"].iter().enumerate() {
+                let r = read(&i.to_string(), p, i as i64 * 100);
+                q.commit_frame(&format!("f{i}"), 0, &[r], 1).unwrap();
+            }
+            let ids: Vec<String> = q.peek(10).unwrap().into_iter().map(|i| i.id).collect();
+            (ids, q.counter(counter).unwrap())
+        };
+        assert_eq!(
+            fill("old", FullPolicy::DropOldest, "dropped_oldest"),
+            (vec!["1".to_owned(), "2".to_owned()], 1)
+        );
+        assert_eq!(
+            fill("new", FullPolicy::DropNewest, "dropped_newest"),
+            (vec!["0".to_owned(), "1".to_owned()], 1)
+        );
         assert!(Queue::open(&dir.path().join("zero"), 0, FullPolicy::DropNewest).is_err());
     }
 }
