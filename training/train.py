@@ -215,6 +215,15 @@ def greedy(logits: torch.Tensor) -> list[str]:
     return out
 
 
+def update(model, opt, sched, loss):
+    """One optimiser step with gradient clipping, then the learning-rate schedule."""
+    opt.zero_grad()
+    loss.backward()
+    nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+    opt.step()
+    sched.step()
+
+
 def train_rec(epochs: int, batch: int, threads: int):
     torch.manual_seed(SEED)
     torch.set_num_threads(threads)
@@ -242,11 +251,7 @@ def train_rec(epochs: int, batch: int, threads: int):
             logits = model(x)  # N, C, T
             lp = logits.permute(2, 0, 1).log_softmax(2)
             loss = ctc(lp, flat, torch.full((len(idx),), lp.shape[0], dtype=torch.long), lens)
-            opt.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-            opt.step()
-            sched.step()
+            update(model, opt, sched, loss)
             step += 1
             if step % 200 == 0:
                 print(f"rec step {step}/{steps} loss {loss.item():.3f} {time.time() - t0:.0f}s", flush=True)
@@ -329,11 +334,7 @@ def train_det(epochs: int, batch: int, threads: int):
             l_heat = focal(y[:, :1], heat, ign)
             l_off = (F.l1_loss(y[:, 1:], off, reduction="none") * wgt).sum() / wgt.sum().clamp(min=1) / 8
             loss = l_heat + 4.0 * l_off
-            opt.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-            opt.step()
-            sched.step()
+            update(model, opt, sched, loss)
             step += 1
             if step % 100 == 0:
                 print(f"det step {step}/{steps} heat {l_heat.item():.3f} off {l_off.item():.4f} "

@@ -20,6 +20,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use sightline_recognize::Recognizer;
 use sightline_types::NewRead;
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -371,15 +372,28 @@ fn produce(
                 )));
             }
             let settle = Duration::from_millis(300);
+            // Files known to be processed: each name is looked up in the queue database once, not
+            // on every scan of a folder that keeps its old frames.
+            let mut seen: HashSet<String> = HashSet::new();
             while !stop.load(Ordering::Relaxed) {
-                let done = |name: &str| Ok(q.position(name)?.is_some());
-                let files = sources::new_images(dir, settle, &done)?;
+                let mut done = |name: &str| {
+                    if seen.contains(name) {
+                        return Ok(true);
+                    }
+                    let processed = q.position(name)?.is_some();
+                    if processed {
+                        seen.insert(name.to_owned());
+                    }
+                    Ok(processed)
+                };
+                let files = sources::new_images(dir, settle, &mut done)?;
                 for (path, name, modified, len) in files {
                     if stop.load(Ordering::Relaxed) {
                         break;
                     }
                     let frame = sources::image_frame(&path, &name, modified, len)?;
                     handle(frame, &mut totals)?;
+                    seen.insert(name);
                 }
                 if cfg.exit_when_done {
                     break;

@@ -34,7 +34,7 @@ fn io_err(path: &Path, e: std::io::Error) -> EdgeError {
 pub fn new_images(
     dir: &Path,
     settle: Duration,
-    done: &dyn Fn(&str) -> Result<bool, EdgeError>,
+    done: &mut dyn FnMut(&str) -> Result<bool, EdgeError>,
 ) -> Result<Vec<(PathBuf, String, SystemTime, u64)>, EdgeError> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(|e| io_err(dir, e))? {
@@ -50,6 +50,9 @@ pub fn new_images(
         if !matches!(ext.as_deref(), Some("jpg" | "jpeg" | "png")) || name.starts_with('.') {
             continue;
         }
+        if done(&name)? {
+            continue;
+        }
         let meta = match entry.metadata() {
             Ok(m) if m.is_file() => m,
             _ => continue,
@@ -59,9 +62,6 @@ pub fn new_images(
             .duration_since(modified)
             .is_ok_and(|age| age < settle)
         {
-            continue;
-        }
-        if done(&name)? {
             continue;
         }
         out.push((path, name, modified, meta.len()));

@@ -334,8 +334,8 @@ impl Recognizer {
         })
     }
 
-    /// Plate candidates in `img`, best first, in image pixels: a pass over the whole frame, then a
-    /// zoomed second look at each candidate.
+    /// Plate candidates in `img`, best first, in image pixels: a pass over the whole frame, then,
+    /// with `refine`, a zoomed second look at each candidate.
     pub fn detect(&self, img: &RgbImage) -> Result<Vec<Detection>, RecognizeError> {
         let found = self.detect_pass(
             img,
