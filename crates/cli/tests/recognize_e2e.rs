@@ -42,6 +42,10 @@ fn test_recognize_reads_synthetic_plates() {
         let top = &r["plates"][0];
         assert_eq!(top["text"], text.as_str(), "{r}");
         assert_eq!(top["region"], "BR", "{r}");
+        // Grey and blue-banded Mercosur plates are told apart by their look as well.
+        let mercosur = text.as_bytes()[4].is_ascii_uppercase();
+        let layout = if mercosur { "BR-mercosur" } else { "BR-grey" };
+        assert_eq!(top["format"], layout, "{r}");
         assert_eq!(top["chars"].as_array().unwrap().len(), 7);
         assert!(top["confidence"].as_f64().unwrap() > 0.0);
         assert_eq!(top["corners"].as_array().unwrap().len(), 4);

@@ -1,7 +1,8 @@
 //! The vehicle's dominant colour: the body region just above the plate (bumper, boot lid or
 //! grille surround), each pixel put in a small named palette, and the most common name wins.
+//! Also what the plate's own colours say about its design ([`plate_cues`]).
 
-use crate::geometry::Quad;
+use crate::geometry::{self, Quad};
 use image::RgbImage;
 use serde::Serialize;
 
@@ -105,6 +106,79 @@ pub fn dominant(img: &RgbImage, plate: &Quad) -> Option<Colour> {
     })
 }
 
+/// What the colour image shows of a plate's design, for layouts that differ only in it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct PlateCues {
+    /// `Some(true)`: a blue band across the top of a plate that is not blue itself (Mercosur);
+    /// `Some(false)`: a colour image with no blue at the top of the plate; `None`: the image
+    /// cannot tell (monochrome or infrared frame, a blue plate, a mixed or tiny sample).
+    pub blue_top_band: Option<bool>,
+}
+
+/// Share of blue samples above which the top strip is a blue band, and below which it is not.
+const BAND_BLUE: f32 = 0.35;
+const BAND_NOT_BLUE: f32 = 0.08;
+
+fn is_blue(p: [u8; 3]) -> bool {
+    let [r, g, b] = p.map(|v| v as i32);
+    // Saturated, not dark, and blue the strongest channel by a clear margin.
+    b > 45 && b - r.max(g) > 25 && (b - r.min(g)) * 100 > 30 * b
+}
+
+/// Samples the plate inside `plate` (its corners: top-left, top-right, bottom-right, bottom-left)
+/// in plate coordinates, so a tilted plate is sampled along its own axes.
+pub fn plate_cues(img: &RgbImage, plate: &Quad) -> PlateCues {
+    let unit: Quad = [[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]];
+    let Some(h) = geometry::homography(&unit, plate) else {
+        return PlateCues::default();
+    };
+    let (w, ht) = (img.width() as f32, img.height() as f32);
+    let sample = |v0: f32, v1: f32| -> Option<(Vec<[u8; 3]>, usize)> {
+        let (nu, nv) = (24, 4);
+        let mut px = Vec::with_capacity(nu * nv);
+        for j in 0..nv {
+            for i in 0..nu {
+                let u = 0.1 + 0.8 * (i as f32 + 0.5) / nu as f32;
+                let v = v0 + (v1 - v0) * (j as f32 + 0.5) / nv as f32;
+                let (x, y) = geometry::apply(&h, u, v);
+                if !(0.0..w).contains(&x) || !(0.0..ht).contains(&y) {
+                    return None;
+                }
+                px.push(img.get_pixel(x as u32, y as u32).0);
+            }
+        }
+        let blue = px.iter().filter(|p| is_blue(**p)).count();
+        Some((px, blue))
+    };
+    let (Some((top, top_blue)), Some((body, body_blue))) = (sample(0.03, 0.2), sample(0.35, 0.9))
+    else {
+        return PlateCues::default();
+    };
+    // A monochrome frame (infrared, night mode) has equal channels: it shows no colour at all.
+    let grey = top
+        .iter()
+        .chain(&body)
+        .filter(|p| p.iter().max().unwrap_or(&0) - p.iter().min().unwrap_or(&0) <= 3)
+        .count();
+    if grey * 100 >= (top.len() + body.len()) * 97 {
+        return PlateCues::default();
+    }
+    let (top_share, body_share) = (
+        top_blue as f32 / top.len() as f32,
+        body_blue as f32 / body.len() as f32,
+    );
+    let blue_top_band = if body_share > BAND_NOT_BLUE {
+        None // a blue plate, or the box is on a blue car: the top says nothing
+    } else if top_share >= BAND_BLUE {
+        Some(true)
+    } else if top_share <= BAND_NOT_BLUE {
+        Some(false)
+    } else {
+        None
+    };
+    PlateCues { blue_top_band }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,5 +216,47 @@ mod tests {
         let c = dominant(&img, &plate).unwrap();
         assert_eq!(c.name, "red");
         assert!(c.share > 0.9);
+    }
+
+    /// A 200×60 plate at (100, 100) on a silver car: white with a blue top fifth (Mercosur),
+    /// light grey (Brazil's old plates), or the same grey photographed by an infrared camera.
+    fn plate_on_car(kind: &str) -> RgbImage {
+        RgbImage::from_fn(400, 300, |x, y| {
+            let inside = (100..300).contains(&x) && (100..160).contains(&y);
+            let top = inside && y < 112;
+            let text = inside && !top && (x / 12) % 2 == 0 && (120..150).contains(&y);
+            image::Rgb(match kind {
+                "mercosur" if top => [20, 50, 160],
+                "mercosur" if text => [15, 15, 15],
+                "mercosur" if inside => [245, 245, 242],
+                "ir" if text => [30, 30, 30],
+                "ir" => [180, 180, 180],
+                _ if text => [25, 25, 28],
+                _ if inside => [190, 196, 200],
+                _ => [170, 168, 172],
+            })
+        })
+    }
+
+    #[test]
+    fn plate_cues_see_the_mercosur_band_and_its_absence() {
+        let plate = [
+            [100.0, 100.0],
+            [300.0, 100.0],
+            [300.0, 160.0],
+            [100.0, 160.0],
+        ];
+        let band = |kind| plate_cues(&plate_on_car(kind), &plate).blue_top_band;
+        assert_eq!(band("mercosur"), Some(true));
+        assert_eq!(band("grey"), Some(false));
+        assert_eq!(band("ir"), None, "a monochrome frame cannot tell");
+        // Corners off the frame: nothing to say.
+        let off = [
+            [350.0, 250.0],
+            [450.0, 250.0],
+            [450.0, 290.0],
+            [350.0, 290.0],
+        ];
+        assert_eq!(plate_cues(&plate_on_car("grey"), &off).blue_top_band, None);
     }
 }

@@ -1,9 +1,12 @@
 //! Per-country plate formats. The recogniser gives a probability for every character at every
 //! position; a format says which positions hold letters and which digits, so the best reading under
 //! each format fixes the usual confusions (0/O, 1/I, 8/B, 5/S, 2/Z) with evidence, and a reading
-//! that fits no format is not a plate (a badge, a sign, a dealer sticker).
+//! that fits no format is not a plate (a badge, a sign, a dealer sticker). Where two layouts of
+//! one country share a shape but differ in design (Brazil's grey plates and its Mercosur plates
+//! with their blue band), what the colour image shows of the plate ([`PlateCues`]) weighs in.
 
 use crate::ALPHABET;
+use crate::colour::PlateCues;
 
 /// What one position may hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +29,17 @@ impl Class {
     }
 }
 
+/// What a layout's plates carry across the top.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TopBand {
+    /// The layout says nothing about it.
+    Any,
+    /// Always a blue band (Mercosur).
+    Blue,
+    /// Never a blue band (Brazil's grey plates).
+    NotBlue,
+}
+
 /// A named layout of one country or state.
 #[derive(Debug, Clone)]
 pub struct Format {
@@ -34,7 +48,22 @@ pub struct Format {
     /// ISO 3166 country, or `US-XX` state code when the layout is particular to a state.
     pub region: &'static str,
     classes: Vec<Class>,
+    band: TopBand,
 }
+
+impl Format {
+    /// Whether the plate's look contradicts this layout's design.
+    fn contradicted_by(&self, cues: &PlateCues) -> bool {
+        match (self.band, cues.blue_top_band) {
+            (TopBand::Blue, Some(false)) | (TopBand::NotBlue, Some(true)) => true,
+            _ => false,
+        }
+    }
+}
+
+/// A reading under a layout whose design the plate contradicts keeps this share of its score: the
+/// look is strong evidence, yet a reading only that layout explains can still win.
+const CONTRADICTED: f32 = 0.01;
 
 fn parse(pattern: &str) -> Vec<Class> {
     pattern
@@ -52,15 +81,17 @@ fn parse(pattern: &str) -> Vec<Class> {
 /// available but unused: a layout that takes anything cannot reject anything).
 pub fn all() -> Vec<Format> {
     let mut out = Vec::new();
-    let mut add = |name: &'static str, region: &'static str, pattern: &str| {
+    let mut add_with = |name: &'static str, region: &'static str, pattern: &str, band| {
         out.push(Format {
             name,
             region,
             classes: parse(pattern),
+            band,
         })
     };
-    add("BR-grey", "BR", "LLLDDDD");
-    add("BR-mercosur", "BR", "LLLDLDD");
+    add_with("BR-grey", "BR", "LLLDDDD", TopBand::NotBlue);
+    add_with("BR-mercosur", "BR", "LLLDLDD", TopBand::Blue);
+    let mut add = |name, region, pattern: &str| add_with(name, region, pattern, TopBand::Any);
     add("US-CA", "US-CA", "DLLLDDD");
     add("US-LLLDDDD", "US", "LLLDDDD");
     add("US-IL", "US-IL", "LLDDDDD");
@@ -188,10 +219,23 @@ pub fn constrain(chars: &[CharProbs], f: &Format) -> Option<Constrained> {
     })
 }
 
-/// The best reading over `formats`, and every region whose formats read the same text.
-pub fn best(chars: &[CharProbs], formats: &[Format]) -> Option<(Constrained, Vec<&'static str>)> {
-    let mut readings: Vec<Constrained> =
-        formats.iter().filter_map(|f| constrain(chars, f)).collect();
+/// The best reading over `formats`, and every region whose formats read the same text. A layout
+/// whose design `cues` contradict keeps only a small share of its score.
+pub fn best(
+    chars: &[CharProbs],
+    formats: &[Format],
+    cues: &PlateCues,
+) -> Option<(Constrained, Vec<&'static str>)> {
+    let mut readings: Vec<Constrained> = formats
+        .iter()
+        .filter_map(|f| {
+            let mut c = constrain(chars, f)?;
+            if f.contradicted_by(cues) {
+                c.score *= CONTRADICTED;
+            }
+            Some(c)
+        })
+        .collect();
     readings.sort_by(|a, b| b.score.total_cmp(&a.score));
     let top = readings.first()?.clone();
     let mut regions: Vec<&'static str> = Vec::new();
@@ -236,6 +280,11 @@ pub fn for_regions(regions: &[String]) -> Result<Vec<Format>, String> {
 mod tests {
     use super::*;
 
+    /// A plate whose look tells nothing (a monochrome frame).
+    const NONE: PlateCues = PlateCues {
+        blue_top_band: None,
+    };
+
     fn probs(text: &str, p: f32) -> Vec<CharProbs> {
         text.bytes()
             .map(|c| {
@@ -251,30 +300,31 @@ mod tests {
         // O read where both Brazilian layouts want a digit; the model also gave 0 some mass.
         let mut chars = probs("AYO903O", 0.9);
         chars[6][0] = 0.08;
-        let (r, regions) = best(&chars, &for_regions(&["BR".into()]).unwrap()).unwrap();
+        let (r, regions) = best(&chars, &for_regions(&["BR".into()]).unwrap(), &NONE).unwrap();
         assert_eq!(r.text, "AYO9030");
         assert_eq!(regions, ["BR"]);
         // At the fifth place O and 0 are both plausible (Mercosur has a letter there): the
         // probabilities decide.
         let mut chars = probs("AYO9O34", 0.6);
         chars[4][0] = 0.3;
-        assert_eq!(best(&chars, &all()).unwrap().0.text, "AYO9O34");
+        assert_eq!(best(&chars, &all(), &NONE).unwrap().0.text, "AYO9O34");
     }
 
     #[test]
     fn look_alikes_apply_when_the_model_is_sure() {
         let chars = probs("FBZ958I", 0.99);
-        let (r, _) = best(&chars, &for_regions(&["BR".into()]).unwrap()).unwrap();
+        let (r, _) = best(&chars, &for_regions(&["BR".into()]).unwrap(), &NONE).unwrap();
         assert_eq!(r.text, "FBZ9581");
     }
 
     #[test]
     fn mercosur_and_german_layouts() {
-        let (r, _) = best(&probs("RIO2A18", 0.9), &all()).unwrap();
+        let (r, _) = best(&probs("RIO2A18", 0.9), &all(), &NONE).unwrap();
         assert_eq!((r.text.as_str(), r.format), ("RIO2A18", "BR-mercosur"));
         let (r, regions) = best(
             &probs("MAB1234", 0.9),
             &for_regions(&["DE".into()]).unwrap(),
+            &NONE,
         )
         .unwrap();
         assert_eq!(
@@ -284,7 +334,8 @@ mod tests {
         assert!(
             best(
                 &probs("MAB1234E", 0.9),
-                &for_regions(&["DE".into()]).unwrap()
+                &for_regions(&["DE".into()]).unwrap(),
+                &NONE
             )
             .is_some()
         );
@@ -296,11 +347,35 @@ mod tests {
         assert!(
             best(
                 &probs("POLICE", 0.95),
-                &for_regions(&["BR".into(), "DE".into()]).unwrap()
+                &for_regions(&["BR".into(), "DE".into()]).unwrap(),
+                &NONE
             )
             .is_none()
         );
-        assert!(best(&probs("ABCDEFGHIJ", 0.95), &all()).is_none());
+        assert!(best(&probs("ABCDEFGHIJ", 0.95), &all(), &NONE).is_none());
+    }
+
+    #[test]
+    fn the_plate_design_settles_the_brazilian_fifth_place() {
+        // 8 or B at the fifth place: B fits Mercosur, 8 the grey layout; the model leans to B.
+        let mut chars = probs("NYI3B34", 0.85);
+        chars[4][8] = 0.1;
+        let br = for_regions(&["BR".into()]).unwrap();
+        let grey = PlateCues {
+            blue_top_band: Some(false),
+        };
+        let mercosur = PlateCues {
+            blue_top_band: Some(true),
+        };
+        assert_eq!(best(&chars, &br, &NONE).unwrap().0.text, "NYI3B34");
+        let (r, _) = best(&chars, &br, &grey).unwrap();
+        assert_eq!((r.text.as_str(), r.format), ("NYI3834", "BR-grey"));
+        let (r, _) = best(&chars, &br, &mercosur).unwrap();
+        assert_eq!((r.text.as_str(), r.format), ("NYI3B34", "BR-mercosur"));
+        // A reading only Mercosur explains (K has no digit look-alike) still stands on a plate
+        // that looks grey.
+        let (r, _) = best(&probs("RIO2K18", 0.9), &br, &grey).unwrap();
+        assert_eq!(r.text, "RIO2K18");
     }
 
     #[test]
@@ -311,7 +386,7 @@ mod tests {
 
     #[test]
     fn ambiguous_layouts_name_every_region() {
-        let (_, regions) = best(&probs("ABC1234", 0.95), &all()).unwrap();
+        let (_, regions) = best(&probs("ABC1234", 0.95), &all(), &NONE).unwrap();
         assert!(
             regions.contains(&"BR") && regions.contains(&"US"),
             "{regions:?}"

@@ -107,7 +107,8 @@ pub fn homography(src: &Quad, dst: &Quad) -> Option<[f32; 9]> {
     Some(h)
 }
 
-fn apply(h: &[f32; 9], x: f32, y: f32) -> (f32, f32) {
+/// Maps a point through a homography from [`homography`].
+pub fn apply(h: &[f32; 9], x: f32, y: f32) -> (f32, f32) {
     let w = h[6] * x + h[7] * y + h[8];
     (
         (h[0] * x + h[1] * y + h[2]) / w,

@@ -9,8 +9,9 @@
 //!    plates read line by line) gives a probability for every character at every position.
 //!
 //! Per-country [`formats`] then pick the best reading that is a real plate layout (fixing 0/O-style
-//! confusions with the probabilities) and reject candidates that fit no layout. The vehicle's
-//! dominant [`colour`] comes from the body region above the plate.
+//! confusions with the probabilities) and reject candidates that fit no layout; where a country's
+//! layouts differ in design (Brazil's grey plates and blue-banded Mercosur plates), the plate's own
+//! colours weigh in. The vehicle's dominant [`colour`] comes from the body region above the plate.
 //!
 //! Inference is [tract](https://github.com/sonos/tract) (pure Rust), one thread per call; callers
 //! that live on an async runtime run it on a blocking thread.
@@ -43,9 +44,12 @@ const REFINE_SIZE: usize = 192;
 /// Margins (share of plate width, of plate height) of the crops read per plate, in order.
 const CROP_MARGINS: [(f32, f32); 3] = [(0.03, 0.06), (0.0, 0.0), (0.07, 0.14)];
 
-/// A candidate this sure that yields no reading gets the zoomed second look even when
-/// `refine` is off.
+/// A candidate this sure that yields no reading, or one less sure than [`DOUBTFUL_READ`], gets the
+/// zoomed second look even when `refine` is off.
 const FALLBACK_REFINE_SCORE: f32 = 0.5;
+
+/// A reading whose whole-text probability is below this is doubtful.
+const DOUBTFUL_READ: f32 = 0.1;
 
 /// Most plates read per frame.
 const MAX_PLATES: usize = 8;
@@ -370,6 +374,15 @@ impl Recognizer {
 
     /// Reads a rectified grey crop (CROP_H × CROP_W, values 0..1). `None`: no plate text found.
     pub fn read_crop(&self, crop: &[f32]) -> Result<Option<TextRead>, RecognizeError> {
+        self.read_crop_with(crop, &colour::PlateCues::default())
+    }
+
+    /// [`Recognizer::read_crop`], with what the colour image showed of the plate's design.
+    pub fn read_crop_with(
+        &self,
+        crop: &[f32],
+        cues: &colour::PlateCues,
+    ) -> Result<Option<TextRead>, RecognizeError> {
         if crop.len() != CROP_H * CROP_W {
             return Err(RecognizeError::Config(format!(
                 "crop has {} values, expected {}",
@@ -406,7 +419,7 @@ impl Recognizer {
         if chars.is_empty() {
             return Ok(None);
         }
-        if let Some((c, regions)) = formats::best(&chars, &self.formats) {
+        if let Some((c, regions)) = formats::best(&chars, &self.formats, cues) {
             let region = (regions.len() == 1).then_some(c.region);
             return Ok(Some(TextRead {
                 chars: c
@@ -454,23 +467,32 @@ impl Recognizer {
         Ok(self.recognize_detailed(img)?.0)
     }
 
-    /// [`Recognizer::recognize`], also returning every detector candidate.
+    /// [`Recognizer::recognize`], also returning every detector candidate (with the corners its
+    /// reading came from, when it was read).
     pub fn recognize_detailed(
         &self,
         img: &RgbImage,
     ) -> Result<(ImageResult, Vec<Detection>), RecognizeError> {
         let mut plates = Vec::new();
         let mut rejected = 0;
-        let detections = self.detect(img)?;
-        for d in detections.iter().cloned() {
-            let mut best = self.read_detection(img, &d)?;
-            let mut d = d;
-            // Nothing readable: a zoomed second look may find tighter corners.
-            if best.is_none() && !self.options.refine && d.score >= FALLBACK_REFINE_SCORE {
-                let r = self.refine(img, &d)?;
-                best = self.read_detection(img, &r)?;
-                if best.is_some() {
-                    d = r;
+        let mut detections = self.detect(img)?;
+        for d in detections.iter_mut() {
+            let mut best = self.read_detection(img, d)?;
+            // Nothing readable, or only a doubtful reading (the detector may have outlined a plate
+            // holder or chrome trim): a zoomed second look may find tighter corners, and the
+            // surer reading wins.
+            if !self.options.refine
+                && d.score >= FALLBACK_REFINE_SCORE
+                && best.as_ref().is_none_or(|b| b.confidence < DOUBTFUL_READ)
+            {
+                let second = self.refine(img, d)?;
+                if let Some(again) = self.read_detection(img, &second)?
+                    && best
+                        .as_ref()
+                        .is_none_or(|b| again.confidence > b.confidence)
+                {
+                    best = Some(again);
+                    d.corners = second.corners;
                 }
             }
             match best {
@@ -506,6 +528,7 @@ impl Recognizer {
         d: &Detection,
     ) -> Result<Option<TextRead>, RecognizeError> {
         let mut best: Option<TextRead> = None;
+        let cues = colour::plate_cues(img, &d.corners);
         for &(mx, my) in CROP_MARGINS
             .iter()
             .take(self.options.crops_per_plate.max(1))
@@ -514,7 +537,7 @@ impl Recognizer {
             let Some(crop) = geometry::rectify(img, &quad) else {
                 continue;
             };
-            if let Some(read) = self.read_crop(&crop)?
+            if let Some(read) = self.read_crop_with(&crop, &cues)?
                 && best.as_ref().is_none_or(|b| read.confidence > b.confidence)
             {
                 best = Some(read);
@@ -536,7 +559,7 @@ impl Recognizer {
             [b[0], b[1] + b[3]],
         ];
         match geometry::rectify(img, &quad) {
-            Some(crop) => self.read_crop(&crop),
+            Some(crop) => self.read_crop_with(&crop, &colour::plate_cues(img, &quad)),
             None => Ok(None),
         }
     }
