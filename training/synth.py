@@ -54,9 +54,13 @@ FONT_DIRS = [
 # DIN-like faces from npm (SIL OFL 1.1; training/package.json). DIN-style lettering (German
 # FE-Schrift, Mercosur, Brazil's "Mandatory", many US states) is the most common on plates, so
 # these are listed twice.
+# Oswald, Saira Condensed and Antonio add the straight-sided, rounded-corner O and the narrow 8 of
+# Brazil's grey plates, which the wider faces above confuse with D and B.
 _NPM = os.path.join(os.path.dirname(os.path.abspath(__file__)), "node_modules", "@fontsource")
-for _w in ("500", "600", "700"):
-    for _fam in ("barlow", "barlow-semi-condensed"):
+for _fam, _weights in (("barlow", ("500", "600", "700")), ("barlow-semi-condensed", ("500", "600", "700")),
+                       ("oswald", ("500", "600", "700")), ("saira-condensed", ("600", "700")),
+                       ("antonio", ("600", "700"))):
+    for _w in _weights:
         _f = os.path.join(_NPM, _fam, "files", f"{_fam}-latin-{_w}-normal.woff")
         FONT_DIRS += [_f, _f]
 SMALL_FONTS = [
