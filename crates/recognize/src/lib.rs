@@ -41,8 +41,10 @@ const OFFSET_SCALE: f32 = 64.0;
 /// Input size of the detector's zoomed second look.
 const REFINE_SIZE: usize = 192;
 
-/// Margins (share of plate width, of plate height) of the crops read per plate, in order.
-const CROP_MARGINS: [(f32, f32); 3] = [(0.03, 0.06), (0.0, 0.0), (0.07, 0.14)];
+/// Margins (share of plate width, of plate height) of the crops read per plate, in order. None is
+/// tighter than the detector's corners: those hug the plate, and a crop on them can clip the first
+/// or last character against the plate's rim.
+const CROP_MARGINS: [(f32, f32); 3] = [(0.03, 0.06), (0.06, 0.1), (0.0, 0.0)];
 
 /// A candidate this sure that yields no reading, or one less sure than [`DOUBTFUL_READ`], gets the
 /// zoomed second look even when `refine` is off.
