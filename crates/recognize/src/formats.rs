@@ -54,10 +54,10 @@ pub struct Format {
 impl Format {
     /// Whether the plate's look contradicts this layout's design.
     fn contradicted_by(&self, cues: &PlateCues) -> bool {
-        match (self.band, cues.blue_top_band) {
-            (TopBand::Blue, Some(false)) | (TopBand::NotBlue, Some(true)) => true,
-            _ => false,
-        }
+        matches!(
+            (self.band, cues.blue_top_band),
+            (TopBand::Blue, Some(false)) | (TopBand::NotBlue, Some(true))
+        )
     }
 }
 
