@@ -104,8 +104,15 @@ def available_fonts() -> list[str]:
     return found
 
 
+# Characters that look alike in plate fonts (O/D/Q/0, 8/B, 1/I, M/N/W...) are drawn more often, so
+# the recogniser sees more of the pairs it finds hardest.
+CONFUSABLE = "0ODQUC8B1IJT5S2Z6GMNWVH"
+
+
 def rand_from(chars: str, n: int) -> str:
-    return "".join(random.choice(chars) for _ in range(n))
+    hard = [c for c in chars if c in CONFUSABLE]
+    return "".join(random.choice(hard) if hard and random.random() < 0.3 else random.choice(chars)
+                   for _ in range(n))
 
 
 _ink_cache: dict[tuple[str, str], np.ndarray] = {}

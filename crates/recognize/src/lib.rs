@@ -46,12 +46,9 @@ const REFINE_SIZE: usize = 192;
 /// or last character against the plate's rim.
 const CROP_MARGINS: [(f32, f32); 3] = [(0.03, 0.06), (0.06, 0.1), (0.0, 0.0)];
 
-/// A candidate this sure that yields no reading, or one less sure than [`DOUBTFUL_READ`], gets the
-/// zoomed second look even when `refine` is off.
+/// A candidate this sure that yields no reading gets the zoomed second look even when
+/// `refine` is off.
 const FALLBACK_REFINE_SCORE: f32 = 0.5;
-
-/// A reading whose whole-text probability is below this is doubtful.
-const DOUBTFUL_READ: f32 = 0.1;
 
 /// Most plates read per frame.
 const MAX_PLATES: usize = 8;
@@ -480,20 +477,11 @@ impl Recognizer {
         let mut detections = self.detect(img)?;
         for d in detections.iter_mut() {
             let mut best = self.read_detection(img, d)?;
-            // Nothing readable, or only a doubtful reading (the detector may have outlined a plate
-            // holder or chrome trim): a zoomed second look may find tighter corners, and the
-            // surer reading wins.
-            if !self.options.refine
-                && d.score >= FALLBACK_REFINE_SCORE
-                && best.as_ref().is_none_or(|b| b.confidence < DOUBTFUL_READ)
-            {
+            // Nothing readable: a zoomed second look may find tighter corners.
+            if best.is_none() && !self.options.refine && d.score >= FALLBACK_REFINE_SCORE {
                 let second = self.refine(img, d)?;
-                if let Some(again) = self.read_detection(img, &second)?
-                    && best
-                        .as_ref()
-                        .is_none_or(|b| again.confidence > b.confidence)
-                {
-                    best = Some(again);
+                best = self.read_detection(img, &second)?;
+                if best.is_some() {
                     d.corners = second.corners;
                 }
             }
