@@ -415,9 +415,9 @@ def export():
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("step", choices=["all", "data-rec", "data-det", "rec", "det", "export"])
-    ap.add_argument("--rec-samples", type=int, default=120_000)
+    ap.add_argument("--rec-samples", type=int, default=150_000)
     ap.add_argument("--det-samples", type=int, default=12_000)
-    ap.add_argument("--rec-epochs", type=int, default=6)
+    ap.add_argument("--rec-epochs", type=int, default=8)
     ap.add_argument("--det-epochs", type=int, default=6)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 2)
