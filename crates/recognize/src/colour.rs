@@ -107,7 +107,7 @@ pub fn dominant(img: &RgbImage, plate: &Quad) -> Option<Colour> {
 }
 
 /// What the colour image shows of a plate's design, for layouts that differ only in it.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PlateCues {
     /// `Some(true)`: a blue band across the top of a plate that is not blue itself (Mercosur);
     /// `Some(false)`: a colour image with no blue at the top of the plate; `None`: the image

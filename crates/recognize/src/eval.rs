@@ -183,34 +183,33 @@ pub fn table(r: &Report) -> String {
         "Recognition evaluation: {} ({} images)\n\n",
         r.dataset, r.images
     ));
-    s.push_str(&format!(
-        "  detection recall (IoU >= 0.5)     {:>8}\n",
-        pct(r.detection_recall)
-    ));
-    s.push_str(&format!(
-        "  exact plate, end to end (top-1)   {:>8}\n",
-        pct(r.end_to_end_accuracy)
-    ));
-    s.push_str(&format!(
-        "  exact plate, any plate reported   {:>8}\n",
-        pct(r.any_plate_accuracy)
-    ));
-    s.push_str(&format!(
-        "  exact plate, ground-truth crops   {:>8}\n",
-        pct(r.recognizer_accuracy)
-    ));
-    s.push_str(&format!(
-        "  images/s, one core (decode+all)   {:>8.1}\n",
-        r.images_per_second
-    ));
-    s.push_str(&format!(
-        "  crops/s, one core (recogniser)    {:>8.1}\n",
-        r.crops_per_second
-    ));
-    s.push_str(&format!(
-        "  mean ms per image (of it decode)  {:>8.1} ({:.1})\n",
-        r.mean_image_ms, r.mean_decode_ms
-    ));
+    let figures = [
+        ("detection recall (IoU >= 0.5)", pct(r.detection_recall)),
+        (
+            "exact plate, end to end (top-1)",
+            pct(r.end_to_end_accuracy),
+        ),
+        ("exact plate, any plate reported", pct(r.any_plate_accuracy)),
+        (
+            "exact plate, ground-truth crops",
+            pct(r.recognizer_accuracy),
+        ),
+        (
+            "images/s, one core (decode+all)",
+            format!("{:.1}", r.images_per_second),
+        ),
+        (
+            "crops/s, one core (recogniser)",
+            format!("{:.1}", r.crops_per_second),
+        ),
+        (
+            "mean ms per image (of it decode)",
+            format!("{:>8.1} ({:.1})", r.mean_image_ms, r.mean_decode_ms),
+        ),
+    ];
+    for (label, value) in figures {
+        s.push_str(&format!("  {label:<34}{value:>8}\n"));
+    }
     if !r.failures.is_empty() {
         s.push_str(&format!("\nFailures ({}):\n", r.failures.len()));
         s.push_str(&format!(
