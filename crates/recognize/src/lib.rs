@@ -50,6 +50,14 @@ const CROP_MARGINS: [(f32, f32); 3] = [(0.03, 0.06), (0.06, 0.1), (0.0, 0.0)];
 /// `refine` is off.
 const FALLBACK_REFINE_SCORE: f32 = 0.5;
 
+/// A reading less sure than this (whole-text probability) from a confident candidate is doubtful:
+/// the candidate is also read through [`TIGHTER`] boxes.
+const DOUBTFUL: f32 = 0.1;
+
+/// Shares of a doubtful candidate's width and height tried as tighter boxes about its centre: a
+/// plate's recess or holder is typically 1.25 to 2 times the plate.
+const TIGHTER: [f32; 3] = [0.8, 0.65, 0.5];
+
 /// Most plates read per frame.
 const MAX_PLATES: usize = 8;
 
@@ -483,6 +491,25 @@ impl Recognizer {
                 best = self.read_detection(img, &second)?;
                 if best.is_some() {
                     d.corners = second.corners;
+                }
+            }
+            // The detector sometimes outlines the plate's recess (or its holder) rather than the
+            // plate, and a crop of the recess reads badly: try tighter boxes about the same centre.
+            if best.as_ref().is_none_or(|r| r.confidence < DOUBTFUL)
+                && d.score >= FALLBACK_REFINE_SCORE
+            {
+                for s in TIGHTER {
+                    let m = -(1.0 - s) / 2.0;
+                    let tight = Detection {
+                        score: d.score,
+                        corners: geometry::expand(&d.corners, m, m),
+                    };
+                    if let Some(r) = self.read_detection(img, &tight)?
+                        && best.as_ref().is_none_or(|b| r.confidence > b.confidence)
+                    {
+                        best = Some(r);
+                        d.corners = tight.corners;
+                    }
                 }
             }
             match best {
