@@ -145,14 +145,14 @@ def load_dashcam(split: str, scale: float = 0.5):
 
 
 def _rec_chunk(args):
-    seed, n = args
+    seed, n, loose = args
     random.seed(seed)
     np.random.seed(seed % 2**32)
     _setup(False)
     imgs = np.zeros((n, synth.REC_H, synth.REC_W), np.uint8)
     labels = []
     for i in range(n):
-        imgs[i], lab = synth.rec_sample(_fonts, _bgs)
+        imgs[i], lab = synth.rec_sample(_fonts, _bgs, loose)
         labels.append(lab)
     return imgs, labels
 
@@ -171,18 +171,21 @@ def _det_chunk(args):
 
 
 def generate(kind: str, n: int, workers: int):
+    """kind: rec, tune (recogniser crops with looser crop geometry, other seeds) or det."""
     chunk = 500
-    jobs = [(SEED * 7 + (0 if kind == "rec" else 1_000_003) + i, min(chunk, n - i * chunk))
-            for i in range((n + chunk - 1) // chunk)]
+    offset = {"rec": 0, "det": 1_000_003, "tune": 2_000_003}[kind]
+    jobs = [(SEED * 7 + offset + i, min(chunk, n - i * chunk)) for i in range((n + chunk - 1) // chunk)]
+    if kind != "det":
+        jobs = [(seed, m, kind == "tune") for seed, m in jobs]
     t = time.time()
-    fn = _rec_chunk if kind == "rec" else _det_chunk
+    fn = _det_chunk if kind == "det" else _rec_chunk
     with Pool(workers) as pool:
         parts = pool.map(fn, jobs)
     imgs = np.concatenate([p[0] for p in parts])
     labels = [l for p in parts for l in p[1]]
     os.makedirs(CACHE, exist_ok=True)
-    if kind == "rec":
-        np.savez(os.path.join(CACHE, "rec.npz"), imgs=imgs, labels=np.array(labels))
+    if kind != "det":
+        np.savez(os.path.join(CACHE, f"{kind}.npz"), imgs=imgs, labels=np.array(labels))
     else:
         flat = []
         for i, qs in enumerate(labels):
@@ -224,19 +227,23 @@ def update(model, opt, sched, loss):
     sched.step()
 
 
-def train_rec(epochs: int, batch: int, threads: int):
-    torch.manual_seed(SEED)
+def train_rec(epochs: int, batch: int, threads: int, tune: bool = False):
+    """From scratch on rec.npz; with `tune`, continues from rec.pt on tune.npz at a lower rate."""
+    torch.manual_seed(SEED + (1 if tune else 0))
     torch.set_num_threads(threads)
-    d = np.load(os.path.join(CACHE, "rec.npz"))
+    d = np.load(os.path.join(CACHE, "tune.npz" if tune else "rec.npz"))
     imgs, labels = d["imgs"], [str(x) for x in d["labels"]]
     n_val = min(2000, len(labels) // 10)
     val_x = torch.from_numpy(imgs[:n_val]).float().div(255).unsqueeze(1)
     val_y = labels[:n_val]
     tr_x, tr_y = imgs[n_val:], labels[n_val:]
     model = Recogniser()
+    if tune:
+        model.load_state_dict(torch.load(os.path.join(CACHE, "rec.pt")))
     steps = epochs * (len(tr_y) // batch)
     opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=steps, pct_start=0.15)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=1e-3 if tune else 3e-3, total_steps=steps,
+                                                pct_start=0.15)
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
     step, t0 = 0, time.time()
     for ep in range(epochs):
@@ -414,8 +421,10 @@ def export():
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("step", choices=["all", "data-rec", "data-det", "rec", "det", "export"])
+    ap.add_argument("step", choices=["all", "data-rec", "data-det", "data-tune", "rec", "det", "tune", "export"])
     ap.add_argument("--rec-samples", type=int, default=150_000)
+    ap.add_argument("--tune-samples", type=int, default=100_000)
+    ap.add_argument("--tune-epochs", type=int, default=3)
     ap.add_argument("--det-samples", type=int, default=12_000)
     ap.add_argument("--rec-epochs", type=int, default=8)
     ap.add_argument("--det-epochs", type=int, default=6)
@@ -428,8 +437,12 @@ def main():
         generate("rec", a.rec_samples, a.workers)
     if a.step in ("all", "data-det"):
         generate("det", a.det_samples, a.workers)
+    if a.step in ("all", "data-tune"):
+        generate("tune", a.tune_samples, a.workers)
     if a.step in ("all", "rec"):
         train_rec(a.rec_epochs, 128, a.threads)
+    if a.step in ("all", "tune"):
+        train_rec(a.tune_epochs, 128, a.threads, tune=True)
     if a.step in ("all", "det"):
         train_det(a.det_epochs, 16, a.threads)
     if a.step in ("all", "export"):

@@ -61,10 +61,6 @@ impl Format {
     }
 }
 
-/// A reading under a layout whose design the plate contradicts keeps this share of its score: the
-/// look is strong evidence, yet a reading only that layout explains can still win.
-const CONTRADICTED: f32 = 0.01;
-
 fn parse(pattern: &str) -> Vec<Class> {
     pattern
         .bytes()
@@ -145,6 +141,8 @@ pub struct Constrained {
     pub char_conf: Vec<f32>,
     pub format: &'static str,
     pub region: &'static str,
+    /// The plate's look contradicts this layout's design.
+    pub contradicted: bool,
 }
 
 /// Below this, a character is not one the model saw at that position.
@@ -216,34 +214,54 @@ pub fn constrain(chars: &[CharProbs], f: &Format) -> Option<Constrained> {
         char_conf,
         format: f.name,
         region: f.region,
+        contradicted: false,
     })
 }
 
-/// The best reading over `formats`, and every region whose formats read the same text. A layout
-/// whose design `cues` contradict keeps only a small share of its score.
+/// The best reading of `chars` under each of `formats` that can hold it, best first: readings under
+/// layouts whose design `cues` contradict come last (the look is strong evidence, yet a reading
+/// only such a layout explains still stands), the others by score.
+pub fn readings(chars: &[CharProbs], formats: &[Format], cues: &PlateCues) -> Vec<Constrained> {
+    let mut readings: Vec<Constrained> = formats
+        .iter()
+        .filter_map(|f| {
+            let mut c = constrain(chars, f)?;
+            c.contradicted = f.contradicted_by(cues);
+            Some(c)
+        })
+        .collect();
+    readings.sort_by(|a, b| {
+        a.contradicted
+            .cmp(&b.contradicted)
+            .then(b.score.total_cmp(&a.score))
+    });
+    readings
+}
+
+/// Every region whose readings give `text`, in order.
+pub fn regions_of<'a>(
+    readings: impl IntoIterator<Item = &'a Constrained>,
+    text: &str,
+) -> Vec<&'static str> {
+    let mut regions: Vec<&'static str> = Vec::new();
+    for r in readings.into_iter().filter(|r| r.text == text) {
+        if !regions.contains(&r.region) {
+            regions.push(r.region);
+        }
+    }
+    regions
+}
+
+/// The best reading over `formats` (see [`readings`]), and every region whose formats read the
+/// same text.
 pub fn best(
     chars: &[CharProbs],
     formats: &[Format],
     cues: &PlateCues,
 ) -> Option<(Constrained, Vec<&'static str>)> {
-    let mut readings: Vec<Constrained> = formats
-        .iter()
-        .filter_map(|f| {
-            let mut c = constrain(chars, f)?;
-            if f.contradicted_by(cues) {
-                c.score *= CONTRADICTED;
-            }
-            Some(c)
-        })
-        .collect();
-    readings.sort_by(|a, b| b.score.total_cmp(&a.score));
+    let readings = readings(chars, formats, cues);
     let top = readings.first()?.clone();
-    let mut regions: Vec<&'static str> = Vec::new();
-    for r in readings.iter().filter(|r| r.text == top.text) {
-        if !regions.contains(&r.region) {
-            regions.push(r.region);
-        }
-    }
+    let regions = regions_of(&readings, &top.text);
     Some((top, regions))
 }
 

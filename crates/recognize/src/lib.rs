@@ -390,6 +390,12 @@ impl Recognizer {
         crop: &[f32],
         cues: &colour::PlateCues,
     ) -> Result<Option<TextRead>, RecognizeError> {
+        let steps = self.run_recognizer(crop)?;
+        Ok(self.decide(&[steps], cues))
+    }
+
+    /// The recogniser's per-step probabilities (blank first, then [`ALPHABET`]) for one crop.
+    fn run_recognizer(&self, crop: &[f32]) -> Result<Vec<[f32; 37]>, RecognizeError> {
         if crop.len() != CROP_H * CROP_W {
             return Err(RecognizeError::Config(format!(
                 "crop has {} values, expected {}",
@@ -409,7 +415,7 @@ impl Recognizer {
                 "recogniser output has shape {shape:?}, expected [1, 37, t]"
             )));
         }
-        let steps: Vec<[f32; 37]> = (0..shape[2])
+        Ok((0..shape[2])
             .map(|t| {
                 let mut p = [0f32; 37];
                 let max = (0..37).map(|c| logits[[0, c, t]]).fold(f32::MIN, f32::max);
@@ -421,52 +427,87 @@ impl Recognizer {
                 p.iter_mut().for_each(|v| *v /= sum);
                 p
             })
+            .collect())
+    }
+
+    /// The reading of one plate seen through several crops. Each crop proposes its best reading
+    /// under every layout; the proposal all crops together find likeliest wins (the mean over
+    /// crops of the log of its CTC probability, every alignment counted), so one crop's confident
+    /// slip does not outvote the others. Proposals under layouts the plate's look contradicts
+    /// come last, as in [`formats::readings`]. `None`: no plate text found.
+    fn decide(&self, crops: &[Vec<[f32; 37]>], cues: &colour::PlateCues) -> Option<TextRead> {
+        let proposals: Vec<formats::Constrained> = crops
+            .iter()
+            .flat_map(|steps| formats::readings(&ctc_characters(steps), &self.formats, cues))
             .collect();
-        let chars = ctc_characters(&steps);
-        if chars.is_empty() {
-            return Ok(None);
-        }
-        if let Some((c, regions)) = formats::best(&chars, &self.formats, cues) {
-            let region = (regions.len() == 1).then_some(c.region);
-            return Ok(Some(TextRead {
+        let likelihood = |c: &formats::Constrained| {
+            crops
+                .iter()
+                .map(|steps| ctc_log_prob(steps, c.text.as_bytes()))
+                .sum::<f64>()
+                / crops.len() as f64
+        };
+        let best = proposals
+            .iter()
+            .map(|c| (c, likelihood(c)))
+            // Ties (the same text from several crops or layouts) go to the most confident.
+            .min_by(|(a, la), (b, lb)| {
+                a.contradicted
+                    .cmp(&b.contradicted)
+                    .then(lb.total_cmp(la))
+                    .then(b.score.total_cmp(&a.score))
+            });
+        if let Some((c, _)) = best {
+            let regions = formats::regions_of(&proposals, &c.text);
+            return Some(TextRead {
                 chars: c
                     .text
                     .chars()
                     .zip(&c.char_conf)
                     .map(|(char, &confidence)| CharRead { char, confidence })
                     .collect(),
-                text: c.text,
+                text: c.text.clone(),
                 confidence: c.score,
                 format: Some(c.format),
-                region,
+                region: (regions.len() == 1).then_some(c.region),
                 regions,
-            }));
+            });
         }
-        if !self.options.any_format || chars.len() < 2 {
-            return Ok(None);
+        if !self.options.any_format {
+            return None;
         }
-        let read: Vec<CharRead> = chars
+        // No layout fits: the most confident plain reading of any crop.
+        crops
             .iter()
-            .map(|p| {
-                let (i, &confidence) = p
-                    .iter()
-                    .enumerate()
-                    .max_by(|a, b| a.1.total_cmp(b.1))
-                    .expect("36 entries");
-                CharRead {
-                    char: ALPHABET[i] as char,
-                    confidence,
+            .filter_map(|steps| {
+                let chars = ctc_characters(steps);
+                if chars.len() < 2 {
+                    return None;
                 }
+                let read: Vec<CharRead> = chars
+                    .iter()
+                    .map(|p| {
+                        let (i, &confidence) = p
+                            .iter()
+                            .enumerate()
+                            .max_by(|a, b| a.1.total_cmp(b.1))
+                            .expect("36 entries");
+                        CharRead {
+                            char: ALPHABET[i] as char,
+                            confidence,
+                        }
+                    })
+                    .collect();
+                Some(TextRead {
+                    text: read.iter().map(|c| c.char).collect(),
+                    confidence: read.iter().map(|c| c.confidence).product(),
+                    chars: read,
+                    format: None,
+                    region: None,
+                    regions: Vec::new(),
+                })
             })
-            .collect();
-        Ok(Some(TextRead {
-            text: read.iter().map(|c| c.char).collect(),
-            confidence: read.iter().map(|c| c.confidence).product(),
-            chars: read,
-            format: None,
-            region: None,
-            regions: Vec::new(),
-        }))
+            .max_by(|a, b| a.confidence.total_cmp(&b.confidence))
     }
 
     /// Detects and reads every plate in `img`.
@@ -537,30 +578,25 @@ impl Recognizer {
         ))
     }
 
-    /// Reads a candidate from a few crops (margins around its corners) and keeps the most
-    /// confident reading that fits a layout.
+    /// Reads a candidate through a few crops (margins around its corners), weighing their
+    /// evidence together ([`Recognizer::decide`]).
     fn read_detection(
         &self,
         img: &RgbImage,
         d: &Detection,
     ) -> Result<Option<TextRead>, RecognizeError> {
-        let mut best: Option<TextRead> = None;
         let cues = colour::plate_cues(img, &d.corners);
+        let mut crops = Vec::new();
         for &(mx, my) in CROP_MARGINS
             .iter()
             .take(self.options.crops_per_plate.max(1))
         {
             let quad = geometry::expand(&d.corners, mx, my);
-            let Some(crop) = geometry::rectify(img, &quad) else {
-                continue;
-            };
-            if let Some(read) = self.read_crop_with(&crop, &cues)?
-                && best.as_ref().is_none_or(|b| read.confidence > b.confidence)
-            {
-                best = Some(read);
+            if let Some(crop) = geometry::rectify(img, &quad) {
+                crops.push(self.run_recognizer(&crop)?);
             }
         }
-        Ok(best)
+        Ok(self.decide(&crops, &cues))
     }
 
     /// Reads the plate in an axis-aligned box (x, y, width, height) without the detector.
@@ -627,6 +663,61 @@ fn ctc_characters(steps: &[[f32; 37]]) -> Vec<formats::CharProbs> {
     out
 }
 
+/// The natural log of the CTC probability of `text` (characters of [`ALPHABET`]) given the
+/// recogniser's `steps`: the sum over every alignment (blanks between and around characters,
+/// repeats collapsed), by the forward algorithm with per-step rescaling. Minus infinity when the
+/// text cannot be aligned (too long, or a character outside the alphabet).
+fn ctc_log_prob(steps: &[[f32; 37]], text: &[u8]) -> f64 {
+    let mut labels = Vec::with_capacity(text.len());
+    for c in text {
+        match ALPHABET.iter().position(|a| a == c) {
+            Some(i) => labels.push(i + 1),
+            None => return f64::NEG_INFINITY,
+        }
+    }
+    // Extended labels: blank, l1, blank, l2, ..., blank.
+    let ext: Vec<usize> = (0..2 * labels.len() + 1)
+        .map(|s| if s % 2 == 0 { 0 } else { labels[s / 2] })
+        .collect();
+    let n = ext.len();
+    let Some(first) = steps.first() else {
+        return if labels.is_empty() { 0.0 } else { f64::NEG_INFINITY };
+    };
+    let mut alpha = vec![0f64; n];
+    alpha[0] = f64::from(first[0]);
+    if n > 1 {
+        alpha[1] = f64::from(first[ext[1]]);
+    }
+    let mut log_scale = 0f64;
+    let mut next = vec![0f64; n];
+    for p in &steps[1..] {
+        for s in 0..n {
+            let mut a = alpha[s];
+            if s >= 1 {
+                a += alpha[s - 1];
+            }
+            if s >= 2 && ext[s] != 0 && ext[s] != ext[s - 2] {
+                a += alpha[s - 2];
+            }
+            next[s] = a * f64::from(p[ext[s]]);
+        }
+        let sum: f64 = next.iter().sum();
+        if sum <= 0.0 {
+            return f64::NEG_INFINITY;
+        }
+        log_scale += sum.ln();
+        for (a, v) in alpha.iter_mut().zip(&next) {
+            *a = v / sum;
+        }
+    }
+    let end = alpha[n - 1] + if n > 1 { alpha[n - 2] } else { 0.0 };
+    if end <= 0.0 {
+        f64::NEG_INFINITY
+    } else {
+        log_scale + end.ln()
+    }
+}
+
 fn renorm(p: &[f32; 37]) -> formats::CharProbs {
     let mut c = [0f32; 36];
     c.copy_from_slice(&p[1..]);
@@ -675,6 +766,91 @@ mod tests {
             })
             .collect();
         assert_eq!(text, "A11");
+    }
+
+    /// Collapses a CTC path: repeats merge, blanks drop.
+    fn collapse(path: &[usize]) -> Vec<usize> {
+        let mut out = Vec::new();
+        let mut prev = 0;
+        for &k in path {
+            if k != 0 && k != prev {
+                out.push(k);
+            }
+            prev = k;
+        }
+        out
+    }
+
+    #[test]
+    fn ctc_probability_sums_every_alignment() {
+        // Four steps over blank, '1' and 'A' (every other class near zero): enumerate all paths.
+        let classes = [0usize, 2, 11];
+        let raw = [
+            [0.5f32, 0.3, 0.2],
+            [0.2, 0.6, 0.2],
+            [0.6, 0.1, 0.3],
+            [0.1, 0.2, 0.7],
+        ];
+        let steps: Vec<[f32; 37]> = raw
+            .iter()
+            .map(|r| {
+                let mut s = [0f32; 37];
+                for (c, &p) in classes.iter().zip(r) {
+                    s[*c] = p;
+                }
+                s
+            })
+            .collect();
+        for text in ["1A", "A", "11", "1A1", "", "1AAA1"] {
+            let want: Vec<usize> = text
+                .bytes()
+                .map(|c| ALPHABET.iter().position(|&a| a == c).unwrap() + 1)
+                .collect();
+            let mut total = 0f64;
+            for i in 0..81usize {
+                let path: Vec<usize> = (0..4).map(|t| classes[(i / 3usize.pow(t)) % 3]).collect();
+                if collapse(&path) == want {
+                    total += path
+                        .iter()
+                        .enumerate()
+                        .map(|(t, &k)| f64::from(steps[t][k]))
+                        .product::<f64>();
+                }
+            }
+            let got = ctc_log_prob(&steps, text.as_bytes()).exp();
+            assert!((got - total).abs() < 1e-6, "{text}: {got} vs {total}");
+        }
+        assert_eq!(ctc_log_prob(&steps, b"a"), f64::NEG_INFINITY);
+    }
+
+    /// Steps that spell `text` with blanks between, the given probability on each character.
+    fn spell(text: &str, p: &[f32]) -> Vec<[f32; 37]> {
+        let mut steps = vec![step(0, 0.95)];
+        for (c, &pc) in text.bytes().zip(p) {
+            steps.push(step(ALPHABET.iter().position(|&a| a == c).unwrap() + 1, pc));
+            steps.push(step(0, 0.95));
+        }
+        steps
+    }
+
+    #[test]
+    fn crops_outvote_one_confident_slip() {
+        let r = Recognizer::new(Options {
+            regions: vec!["BR".into()],
+            ..Options::default()
+        })
+        .unwrap();
+        let none = colour::PlateCues::default();
+        // One crop is sure of a 2 in the last place (yet gives 3 some mass), two others lean to 3.
+        let mut slip = spell("JQS5682", &[0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.8]);
+        slip[13][4] = 0.15; // '3'
+        let mut lean = spell("JQS5683", &[0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.6]);
+        lean[13][3] = 0.05; // '2'
+        let read = r.decide(&[slip.clone()], &none).unwrap();
+        assert_eq!(read.text, "JQS5682");
+        let read = r.decide(&[slip, lean.clone(), lean], &none).unwrap();
+        assert_eq!(read.text, "JQS5683");
+        assert_eq!(read.format, Some("BR-grey"));
     }
 
     #[test]
