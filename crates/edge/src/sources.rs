@@ -261,7 +261,16 @@ impl Video {
         })?;
         let Some(bytes) = bytes else {
             if let Some(mut c) = self.child.take() {
-                let _ = c.wait();
+                let status = c.wait().map_err(|e| io_err(&self.path, e))?;
+                if !status.success() {
+                    return Err(EdgeError::Io {
+                        path: self.path.display().to_string(),
+                        message: format!(
+                            "ffmpeg could not decode the video ({status}) after {} frames; its message is above",
+                            self.next
+                        ),
+                    });
+                }
             }
             return Ok(None);
         };
@@ -318,6 +327,57 @@ mod tests {
             assert_eq!(&s.next_frame().unwrap().unwrap(), f);
         }
         assert!(s.next_frame().unwrap().is_none());
+    }
+
+    /// Mean grey value of a JPEG frame.
+    fn mean_grey(bytes: &[u8]) -> f64 {
+        let img = image::load_from_memory(bytes).unwrap().to_luma8();
+        img.pixels().map(|p| f64::from(p.0[0])).sum::<f64>() / f64::from(img.width() * img.height())
+    }
+
+    /// A video that is not Motion-JPEG goes through ffmpeg (which CI installs): an H.264 MP4 of
+    /// three one-second frames comes back as three frames at 1 fps and six at 2 fps, in order.
+    #[test]
+    fn other_videos_are_decoded_by_ffmpeg_at_the_asked_rate() {
+        let dir = tempfile::tempdir().unwrap();
+        for (i, v) in [20u8, 130, 240].into_iter().enumerate() {
+            image::RgbImage::from_pixel(64, 32, image::Rgb([v, v, v]))
+                .save(dir.path().join(format!("f{i}.png")))
+                .unwrap();
+        }
+        let video = dir.path().join("clip.mp4");
+        let status = Command::new("ffmpeg")
+            .args(["-loglevel", "error", "-nostdin", "-framerate", "1", "-i"])
+            .arg(dir.path().join("f%d.png"))
+            .args(["-c:v", "libx264", "-pix_fmt", "yuv420p", "-r", "1"])
+            .arg(&video)
+            .status()
+            .expect("ffmpeg is installed (.ci/run installs it)");
+        assert!(status.success());
+        for (fps, want) in [
+            (1.0, vec![20.0, 130.0, 240.0]),
+            (2.0, vec![20.0, 20.0, 130.0, 130.0, 240.0, 240.0]),
+        ] {
+            let mut v = Video::open(&video, fps).unwrap();
+            let mut got = Vec::new();
+            while let Some(f) = v.next_frame().unwrap() {
+                assert_eq!(f.position, got.len() as i64);
+                got.push(mean_grey(&f.bytes));
+            }
+            assert_eq!(got.len(), want.len(), "{fps} fps: {got:?}");
+            for (g, w) in got.iter().zip(&want) {
+                assert!((g - w).abs() < 12.0, "{fps} fps: {got:?}");
+            }
+        }
+        // A file ffmpeg cannot read is an error that says so, not an empty video.
+        let junk = dir.path().join("junk.mp4");
+        std::fs::write(&junk, b"not a video").unwrap();
+        let mut v = Video::open(&junk, 1.0).unwrap();
+        let Err(e) = v.next_frame() else {
+            panic!("an unreadable video gave a frame or a clean end");
+        };
+        let e = e.to_string();
+        assert!(e.contains("ffmpeg could not decode"), "{e}");
     }
 
     #[test]

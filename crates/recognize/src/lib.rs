@@ -681,7 +681,11 @@ fn ctc_log_prob(steps: &[[f32; 37]], text: &[u8]) -> f64 {
         .collect();
     let n = ext.len();
     let Some(first) = steps.first() else {
-        return if labels.is_empty() { 0.0 } else { f64::NEG_INFINITY };
+        return if labels.is_empty() {
+            0.0
+        } else {
+            f64::NEG_INFINITY
+        };
     };
     let mut alpha = vec![0f64; n];
     alpha[0] = f64::from(first[0]);
