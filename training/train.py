@@ -173,10 +173,10 @@ def _det_chunk(args):
 def generate(kind: str, n: int, workers: int):
     """kind: rec, tune (recogniser crops with looser crop geometry, other seeds) or det."""
     chunk = 500
-    offset = {"rec": 0, "det": 1_000_003, "tune": 2_000_003, "pool": 3_000_003}[kind]
+    offset = {"rec": 0, "det": 1_000_003, "tune": 2_000_003}[kind]
     jobs = [(SEED * 7 + offset + i, min(chunk, n - i * chunk)) for i in range((n + chunk - 1) // chunk)]
     if kind != "det":
-        jobs = [(seed, m, kind in ("tune", "pool")) for seed, m in jobs]
+        jobs = [(seed, m, kind == "tune") for seed, m in jobs]
     t = time.time()
     fn = _det_chunk if kind == "det" else _rec_chunk
     with Pool(workers) as pool:
@@ -227,34 +227,10 @@ def update(model, opt, sched, loss):
     sched.step()
 
 
-def mine(threads: int):
-    """Hard examples: the crops of pool.npz (fresh, with the tune step's geometry) that the current
-    recogniser (rec.pt) misreads, and as many that it reads right, saved as hard.npz."""
-    torch.set_num_threads(threads)
-    d = np.load(os.path.join(CACHE, "pool.npz"))
-    imgs, labels = d["imgs"], [str(x) for x in d["labels"]]
-    model = Recogniser()
-    model.load_state_dict(torch.load(os.path.join(CACHE, "rec.pt")))
-    model.eval()
-    wrong = []
-    with torch.no_grad():
-        for i in range(0, len(labels), 1000):
-            x = torch.from_numpy(imgs[i:i + 1000]).float().div(255).unsqueeze(1)
-            for j, p in enumerate(greedy(model(x))):
-                if p != labels[i + j]:
-                    wrong.append(i + j)
-    right = sorted(set(range(len(labels))) - set(wrong))
-    keep = wrong + list(np.random.RandomState(SEED).choice(right, min(len(right), len(wrong)), replace=False))
-    keep = np.random.RandomState(SEED + 1).permutation(keep)
-    np.savez(os.path.join(CACHE, "hard.npz"), imgs=imgs[keep], labels=np.array([labels[i] for i in keep]))
-    print(f"mine: {len(wrong)} of {len(labels)} misread ({len(wrong) / len(labels):.1%}); kept {len(keep)}",
-          flush=True)
-
-
 def train_rec(epochs: int, batch: int, threads: int, data: str = "rec"):
-    """From scratch on rec.npz; on tune.npz or hard.npz, continues from rec.pt at a lower rate."""
+    """From scratch on rec.npz; on tune.npz, continues from rec.pt at a lower rate."""
     tune = data != "rec"
-    torch.manual_seed(SEED + {"rec": 0, "tune": 1, "hard": 2}[data])
+    torch.manual_seed(SEED + {"rec": 0, "tune": 1}[data])
     torch.set_num_threads(threads)
     d = np.load(os.path.join(CACHE, f"{data}.npz"))
     imgs, labels = d["imgs"], [str(x) for x in d["labels"]]
@@ -446,13 +422,10 @@ def export():
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("step", choices=["all", "data-rec", "data-det", "data-tune", "data-pool", "rec", "det", "tune",
-                                     "mine", "tune-hard", "export"])
+    ap.add_argument("step", choices=["all", "data-rec", "data-det", "data-tune", "rec", "det", "tune", "export"])
     ap.add_argument("--rec-samples", type=int, default=150_000)
     ap.add_argument("--tune-samples", type=int, default=200_000)
     ap.add_argument("--tune-epochs", type=int, default=4)
-    ap.add_argument("--pool-samples", type=int, default=200_000)
-    ap.add_argument("--hard-epochs", type=int, default=3)
     ap.add_argument("--det-samples", type=int, default=12_000)
     ap.add_argument("--rec-epochs", type=int, default=8)
     ap.add_argument("--det-epochs", type=int, default=6)
@@ -469,14 +442,8 @@ def main():
         generate("tune", a.tune_samples, a.workers)
     if a.step in ("all", "rec"):
         train_rec(a.rec_epochs, 128, a.threads)
-    if a.step == "data-pool":
-        generate("pool", a.pool_samples, a.workers)
     if a.step in ("all", "tune"):
         train_rec(a.tune_epochs, 128, a.threads, data="tune")
-    if a.step == "mine":
-        mine(a.threads)
-    if a.step == "tune-hard":
-        train_rec(a.hard_epochs, 128, a.threads, data="hard")
     if a.step in ("all", "det"):
         train_det(a.det_epochs, 16, a.threads)
     if a.step in ("all", "export"):
