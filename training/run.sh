@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Regenerates the synthetic data and retrains both plate models from scratch, then exports them to
-# crates/recognize/models/. One command; see training/README.md (about 80 minutes on 2 CPU cores).
+# Regenerates the synthetic data, retrains both plate models from scratch, tunes the recogniser and
+# exports them to crates/recognize/models/. One command; see training/README.md (about 116 minutes
+# on 2 CPU cores).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PKGS="python3-torch python3-numpy python3-pil python3-opencv fonts-dejavu-core fonts-liberation fonts-freefont-ttf fonts-urw-base35 fonts-roboto-unhinted fonts-b612 fonts-open-sans fonts-lato fonts-cantarell fonts-comfortaa"

@@ -26,8 +26,8 @@ pub struct RecognizerArgs {
     /// see the README's figures).
     #[arg(long)]
     pub refine: bool,
-    /// Crops read per plate candidate, each with other margins (1 to 3); the most confident
-    /// reading wins.
+    /// Crops read per plate candidate, each with other margins (1 to 3); they decide the reading
+    /// together (highest CTC likelihood averaged over the crops).
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=3))]
     pub crops_per_plate: u8,
 }

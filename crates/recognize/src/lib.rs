@@ -8,10 +8,13 @@
 //!    (a CTC network whose 64 time steps are the top feature row then the bottom one, so two-row
 //!    plates read line by line) gives a probability for every character at every position.
 //!
-//! Per-country [`formats`] then pick the best reading that is a real plate layout (fixing 0/O-style
-//! confusions with the probabilities) and reject candidates that fit no layout; where a country's
-//! layouts differ in design (Brazil's grey plates and blue-banded Mercosur plates), the plate's own
-//! colours weigh in. The vehicle's dominant [`colour`] comes from the body region above the plate.
+//! Each plate is read through a few crops (margins around its corners; tighter boxes too when the
+//! detector may have outlined the plate's recess). Per-country [`formats`] turn each crop's
+//! output into the best reading under every real plate layout (fixing 0/O-style confusions with
+//! the probabilities), the crops pick one of those together by CTC likelihood, and candidates
+//! that fit no layout are rejected; where a country's layouts differ in design (Brazil's grey
+//! plates and blue-banded Mercosur plates), the plate's own colours weigh in. The vehicle's
+//! dominant [`colour`] comes from the body region above the plate.
 //!
 //! Inference is [tract](https://github.com/sonos/tract) (pure Rust), one thread per call; callers
 //! that live on an async runtime run it on a blocking thread.
@@ -96,8 +99,8 @@ pub struct Options {
     /// `--region BR`) while its tighter boxes met the IoU 0.5 bar less often (95.6% to 92.1%).
     /// Without it, only confident candidates that yield no reading get the second look.
     pub refine: bool,
-    /// Crops read per plate candidate (1..=3), each with other margins; the most confident
-    /// reading wins.
+    /// Crops read per plate candidate (1..=3), each with other margins; they decide the reading
+    /// together (the highest CTC likelihood averaged over the crops).
     pub crops_per_plate: usize,
 }
 
