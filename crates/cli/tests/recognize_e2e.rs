@@ -124,3 +124,46 @@ fn test_eval_recognition_on_an_openalpr_layout_folder() {
     assert_ne!(code, 0);
     assert!(err.contains("broken.txt"), "{err}");
 }
+
+/// A candidate that outlines a plate's recess (twice the plate's size, as the detector sometimes
+/// gives on real cars) is read through tighter boxes: the reading is the plate's and its corners
+/// shrink to the plate.
+#[test]
+fn test_a_candidate_outlining_the_recess_reads_through_a_tighter_box() {
+    use sightline_recognize::{Detection, Options, Recognizer, geometry};
+    let r = Recognizer::new(Options {
+        regions: vec!["BR".into()],
+        ..Options::default()
+    })
+    .unwrap();
+    let font = plates::font();
+    for i in 0..2u32 {
+        let text = plates::plate_text(i + 20);
+        let img = plates::scene(&font, &text, i);
+        // Where scene() puts the plate.
+        let plate_w = (240 + (i % 5) * 30) as f32;
+        let plate_h = plate_w * 130.0 / 400.0;
+        let (cx, cy) = ((440 + (i * 97 % 400)) as f32, (400 + (i * 53 % 120)) as f32);
+        let plate = [cx - plate_w / 2.0, cy - plate_h / 2.0, plate_w, plate_h];
+        let (hw, hh) = (plate_w, plate_h);
+        let mut d = Detection {
+            score: 0.9,
+            corners: [
+                [cx - hw, cy - hh],
+                [cx + hw, cy - hh],
+                [cx + hw, cy + hh],
+                [cx - hw, cy + hh],
+            ],
+        };
+        let outline = geometry::bounds(&d.corners);
+        assert!(geometry::iou(outline, plate) < 0.3);
+        let read = r.read_candidate(&img, &mut d).unwrap().expect("a reading");
+        assert_eq!(read.text, text);
+        let got = geometry::bounds(&d.corners);
+        assert!(
+            geometry::iou(got, plate) >= 0.5,
+            "corners {:?} vs plate {plate:?}",
+            d.corners
+        );
+    }
+}

@@ -528,34 +528,7 @@ impl Recognizer {
         let mut rejected = 0;
         let mut detections = self.detect(img)?;
         for d in detections.iter_mut() {
-            let mut best = self.read_detection(img, d)?;
-            // Nothing readable: a zoomed second look may find tighter corners.
-            if best.is_none() && !self.options.refine && d.score >= FALLBACK_REFINE_SCORE {
-                let second = self.refine(img, d)?;
-                best = self.read_detection(img, &second)?;
-                if best.is_some() {
-                    d.corners = second.corners;
-                }
-            }
-            // The detector sometimes outlines the plate's recess (or its holder) rather than the
-            // plate, and a crop of the recess reads badly: try tighter boxes about the same centre.
-            if best.as_ref().is_none_or(|r| r.confidence < DOUBTFUL)
-                && d.score >= FALLBACK_REFINE_SCORE
-            {
-                for s in TIGHTER {
-                    let m = -(1.0 - s) / 2.0;
-                    let tight = Detection {
-                        score: d.score,
-                        corners: geometry::expand(&d.corners, m, m),
-                    };
-                    if let Some(r) = self.read_detection(img, &tight)?
-                        && best.as_ref().is_none_or(|b| r.confidence > b.confidence)
-                    {
-                        best = Some(r);
-                        d.corners = tight.corners;
-                    }
-                }
-            }
+            let best = self.read_candidate(img, d)?;
             match best {
                 Some(read) => plates.push(PlateRead {
                     read,
@@ -579,6 +552,45 @@ impl Recognizer {
             },
             detections,
         ))
+    }
+
+    /// Reads one detector candidate: through a few crops around its corners; when it is confident
+    /// (detector ≥ 0.5) and that gives no reading, through a zoomed second detector look; when it
+    /// is confident and the reading is missing or doubtful (whole-text probability < 0.1), also
+    /// through tighter boxes about its centre (the detector sometimes outlines the plate's recess
+    /// or holder rather than the plate). The most confident reading wins, and `d.corners` become
+    /// the box it came from. `None`: no plate text found.
+    pub fn read_candidate(
+        &self,
+        img: &RgbImage,
+        d: &mut Detection,
+    ) -> Result<Option<TextRead>, RecognizeError> {
+        let mut best = self.read_detection(img, d)?;
+        let confident = d.score >= FALLBACK_REFINE_SCORE;
+        if best.is_none() && !self.options.refine && confident {
+            let second = self.refine(img, d)?;
+            best = self.read_detection(img, &second)?;
+            if best.is_some() {
+                d.corners = second.corners;
+            }
+        }
+        if best.as_ref().is_none_or(|r| r.confidence < DOUBTFUL) && confident {
+            let outline = d.corners;
+            for s in TIGHTER {
+                let m = -(1.0 - s) / 2.0;
+                let tight = Detection {
+                    score: d.score,
+                    corners: geometry::expand(&outline, m, m),
+                };
+                if let Some(r) = self.read_detection(img, &tight)?
+                    && best.as_ref().is_none_or(|b| r.confidence > b.confidence)
+                {
+                    best = Some(r);
+                    d.corners = tight.corners;
+                }
+            }
+        }
+        Ok(best)
     }
 
     /// Reads a candidate through a few crops (margins around its corners), weighing their
