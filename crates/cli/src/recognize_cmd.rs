@@ -22,8 +22,8 @@ pub struct RecognizerArgs {
     /// Minimum detector confidence for a plate candidate.
     #[arg(long, default_value_t = 0.3)]
     pub detection_threshold: f32,
-    /// Take a zoomed second look at each plate candidate (more exact reads, about 1.5x the time;
-    /// see the README's figures).
+    /// Take a zoomed second look at each plate candidate (about 1.4x the time; with the
+    /// committed models it reads openalpr-br worse, see the README's figures).
     #[arg(long)]
     pub refine: bool,
     /// Crops read per plate candidate, each with other margins (1 to 3); they decide the reading
