@@ -227,12 +227,11 @@ def update(model, opt, sched, loss):
     sched.step()
 
 
-def train_rec(epochs: int, batch: int, threads: int, data: str = "rec"):
-    """From scratch on rec.npz; on tune.npz, continues from rec.pt at a lower rate."""
-    tune = data != "rec"
-    torch.manual_seed(SEED + {"rec": 0, "tune": 1}[data])
+def train_rec(epochs: int, batch: int, threads: int, tune: bool = False):
+    """From scratch on rec.npz; with `tune`, continues from rec.pt on tune.npz at a lower rate."""
+    torch.manual_seed(SEED + (1 if tune else 0))
     torch.set_num_threads(threads)
-    d = np.load(os.path.join(CACHE, f"{data}.npz"))
+    d = np.load(os.path.join(CACHE, "tune.npz" if tune else "rec.npz"))
     imgs, labels = d["imgs"], [str(x) for x in d["labels"]]
     n_val = min(2000, len(labels) // 10)
     val_x = torch.from_numpy(imgs[:n_val]).float().div(255).unsqueeze(1)
@@ -443,7 +442,7 @@ def main():
     if a.step in ("all", "rec"):
         train_rec(a.rec_epochs, 128, a.threads)
     if a.step in ("all", "tune"):
-        train_rec(a.tune_epochs, 128, a.threads, data="tune")
+        train_rec(a.tune_epochs, 128, a.threads, tune=True)
     if a.step in ("all", "det"):
         train_det(a.det_epochs, 16, a.threads)
     if a.step in ("all", "export"):

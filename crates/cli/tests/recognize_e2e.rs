@@ -89,12 +89,7 @@ fn test_eval_recognition_on_an_openalpr_layout_folder() {
         let img = plates::scene(&font, &text, i);
         let name = format!("{text}.jpg");
         plates::write_jpeg(&img, &tmp.path().join(&name));
-        // The scene puts the plate at a known place: recompute it as scene() does.
-        let plate_w = 240 + (i % 5) * 30;
-        let plate_h = plate_w * 130 / 400;
-        let cx = 440 + (i * 97 % 400);
-        let cy = 400 + (i * 53 % 120);
-        let (x, y) = (cx - plate_w / 2, cy - plate_h / 2);
+        let [x, y, plate_w, plate_h] = plates::plate_box(i);
         std::fs::write(
             tmp.path().join(format!("{text}.txt")),
             format!("{name}\t{x}\t{y}\t{plate_w}\t{plate_h}\t{text}\n"),
@@ -140,12 +135,10 @@ fn test_a_candidate_outlining_the_recess_reads_through_a_tighter_box() {
     for i in 0..2u32 {
         let text = plates::plate_text(i + 20);
         let img = plates::scene(&font, &text, i);
-        // Where scene() puts the plate.
-        let plate_w = (240 + (i % 5) * 30) as f32;
-        let plate_h = plate_w * 130.0 / 400.0;
-        let (cx, cy) = ((440 + (i * 97 % 400)) as f32, (400 + (i * 53 % 120)) as f32);
-        let plate = [cx - plate_w / 2.0, cy - plate_h / 2.0, plate_w, plate_h];
-        let (hw, hh) = (plate_w, plate_h);
+        let plate = plates::plate_box(i).map(|v| v as f32);
+        let (cx, cy) = (plate[0] + plate[2] / 2.0, plate[1] + plate[3] / 2.0);
+        // The candidate outlines twice the plate's width and height.
+        let (hw, hh) = (plate[2], plate[3]);
         let mut d = Detection {
             score: 0.9,
             corners: [

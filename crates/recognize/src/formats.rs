@@ -252,19 +252,6 @@ pub fn regions_of<'a>(
     regions
 }
 
-/// The best reading over `formats` (see [`readings`]), and every region whose formats read the
-/// same text.
-pub fn best(
-    chars: &[CharProbs],
-    formats: &[Format],
-    cues: &PlateCues,
-) -> Option<(Constrained, Vec<&'static str>)> {
-    let readings = readings(chars, formats, cues);
-    let top = readings.first()?.clone();
-    let regions = regions_of(&readings, &top.text);
-    Some((top, regions))
-}
-
 /// Formats for the given regions (`BR`, `DE`, `US`, `US-CA`, …); all when `regions` is empty.
 /// Unknown region names are an error, so a typo cannot silently disable checking.
 pub fn for_regions(regions: &[String]) -> Result<Vec<Format>, String> {
@@ -302,6 +289,19 @@ mod tests {
     const NONE: PlateCues = PlateCues {
         blue_top_band: None,
     };
+
+    /// One crop's reading as the recogniser would pick it with a single crop: the first of
+    /// [`readings`], and every region whose formats read the same text.
+    fn best(
+        chars: &[CharProbs],
+        formats: &[Format],
+        cues: &PlateCues,
+    ) -> Option<(Constrained, Vec<&'static str>)> {
+        let readings = readings(chars, formats, cues);
+        let top = readings.first()?.clone();
+        let regions = regions_of(&readings, &top.text);
+        Some((top, regions))
+    }
 
     fn probs(text: &str, p: f32) -> Vec<CharProbs> {
         text.bytes()

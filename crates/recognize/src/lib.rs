@@ -439,20 +439,28 @@ impl Recognizer {
     /// slip does not outvote the others. Proposals under layouts the plate's look contradicts
     /// come last, as in [`formats::readings`]. `None`: no plate text found.
     fn decide(&self, crops: &[Vec<[f32; 37]>], cues: &colour::PlateCues) -> Option<TextRead> {
-        let proposals: Vec<formats::Constrained> = crops
+        let chars: Vec<Vec<formats::CharProbs>> = crops.iter().map(|s| ctc_characters(s)).collect();
+        let proposals: Vec<formats::Constrained> = chars
             .iter()
-            .flat_map(|steps| formats::readings(&ctc_characters(steps), &self.formats, cues))
+            .flat_map(|c| formats::readings(c, &self.formats, cues))
             .collect();
-        let likelihood = |c: &formats::Constrained| {
-            crops
-                .iter()
-                .map(|steps| ctc_log_prob(steps, c.text.as_bytes()))
-                .sum::<f64>()
-                / crops.len() as f64
-        };
-        let best = proposals
-            .iter()
-            .map(|c| (c, likelihood(c)))
+        // Several crops and layouts often propose the same text: its likelihood is computed once.
+        let mut scored: Vec<(&formats::Constrained, f64)> = Vec::with_capacity(proposals.len());
+        for c in &proposals {
+            let l = match scored.iter().find(|(p, _)| p.text == c.text) {
+                Some(&(_, l)) => l,
+                None => {
+                    crops
+                        .iter()
+                        .map(|steps| ctc_log_prob(steps, c.text.as_bytes()))
+                        .sum::<f64>()
+                        / crops.len() as f64
+                }
+            };
+            scored.push((c, l));
+        }
+        let best = scored
+            .into_iter()
             // Ties (the same text from several crops or layouts) go to the most confident.
             .min_by(|(a, la), (b, lb)| {
                 a.contradicted
@@ -480,10 +488,9 @@ impl Recognizer {
             return None;
         }
         // No layout fits: the most confident plain reading of any crop.
-        crops
+        chars
             .iter()
-            .filter_map(|steps| {
-                let chars = ctc_characters(steps);
+            .filter_map(|chars| {
                 if chars.len() < 2 {
                     return None;
                 }

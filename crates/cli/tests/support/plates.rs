@@ -164,6 +164,15 @@ pub fn plate(font: &FontVec, chars: &str) -> RgbImage {
     p
 }
 
+/// Where [`scene`] puts the plate for `variant`: x, y, width, height in pixels.
+pub fn plate_box(variant: u32) -> [u32; 4] {
+    let plate_w = 240 + (variant % 5) * 30;
+    let plate_h = plate_w * 130 / 400;
+    let cx = 440 + variant * 97 % 400;
+    let cy = 400 + variant * 53 % 120;
+    [cx - plate_w / 2, cy - plate_h / 2, plate_w, plate_h]
+}
+
 /// A frame with the plate `chars` on a car body; `variant` moves and sizes things.
 pub fn scene(font: &FontVec, chars: &str, variant: u32) -> RgbImage {
     let (w, h) = (1280u32, 720u32);
@@ -178,9 +187,9 @@ pub fn scene(font: &FontVec, chars: &str, variant: u32) -> RgbImage {
         [30, 50, 110],
     ];
     let body = bodies[variant as usize % bodies.len()];
-    let plate_w = 240 + (variant % 5) * 30;
-    let cx = 440 + (variant * 97 % 400) as i64;
-    let cy = 400 + (variant * 53 % 120) as i64;
+    let [px, py, plate_w, plate_h] = plate_box(variant);
+    let cx = (px + plate_w / 2) as i64;
+    let cy = (py + plate_h / 2) as i64;
     rect(
         &mut img,
         cx - plate_w as i64 * 2,
@@ -217,15 +226,10 @@ pub fn scene(font: &FontVec, chars: &str, variant: u32) -> RgbImage {
     let p = image::imageops::resize(
         &plate(font, chars),
         plate_w,
-        plate_w * 130 / 400,
+        plate_h,
         image::imageops::FilterType::Triangle,
     );
-    image::imageops::overlay(
-        &mut img,
-        &p,
-        cx - plate_w as i64 / 2,
-        cy - (p.height() / 2) as i64,
-    );
+    image::imageops::overlay(&mut img, &p, px as i64, py as i64);
     img
 }
 
