@@ -83,10 +83,19 @@ class Detector(nn.Module):
         b = self.s8(a)
         c = self.s16(b)
         d = self.s32(c)
-        u = F.interpolate(self.t32(d), scale_factor=2.0, mode="nearest") + self.l16(c)
-        u = F.interpolate(u, scale_factor=2.0, mode="nearest") + self.l8(b)
-        u = F.interpolate(u, scale_factor=2.0, mode="nearest") + self.l4(a)
+        u = up2(self.t32(d)) + self.l16(c)
+        u = up2(u) + self.l8(b)
+        u = up2(u) + self.l4(a)
         return self.head(u)
+
+
+def up2(x):
+    """Nearest-neighbour upsampling by 2, written as two concatenations and reshapes: the same
+    numbers as F.interpolate(mode="nearest"), but tract runs Concat and Reshape as plain copies,
+    while its generic Resize (what F.interpolate exports as) took a third of the detector's time."""
+    n, c, h, w = x.shape
+    y = torch.cat([x.unsqueeze(-1), x.unsqueeze(-1)], -1).reshape(n, c, h, 2 * w)
+    return torch.cat([y.unsqueeze(3), y.unsqueeze(3)], 3).reshape(n, c, 2 * h, 2 * w)
 
 
 class DetectorExport(nn.Module):

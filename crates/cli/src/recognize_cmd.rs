@@ -22,7 +22,7 @@ pub struct RecognizerArgs {
     /// Minimum detector confidence for a plate candidate.
     #[arg(long, default_value_t = 0.3)]
     pub detection_threshold: f32,
-    /// Take a zoomed second look at each plate candidate (about 1.4x the time; with the
+    /// Take a zoomed second look at each plate candidate (about 1.2x the time; with the
     /// committed models it reads openalpr-br worse, see the README's figures).
     #[arg(long)]
     pub refine: bool,

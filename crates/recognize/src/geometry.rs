@@ -140,6 +140,25 @@ pub fn expand(q: &Quad, mx: f32, my: f32) -> Quad {
     ]
 }
 
+/// `q` moved by `dx` of its own width along its top edge's direction and `dy` of its own height
+/// along its side's, so a tilted plate moves along its own axes.
+pub fn shift(q: &Quad, dx: f32, dy: f32) -> Quad {
+    let ux = [
+        ((q[1][0] - q[0][0]) + (q[2][0] - q[3][0])) / 2.0,
+        ((q[1][1] - q[0][1]) + (q[2][1] - q[3][1])) / 2.0,
+    ];
+    let uy = [
+        ((q[3][0] - q[0][0]) + (q[2][0] - q[1][0])) / 2.0,
+        ((q[3][1] - q[0][1]) + (q[2][1] - q[1][1])) / 2.0,
+    ];
+    q.map(|p| {
+        [
+            p[0] + dx * ux[0] + dy * uy[0],
+            p[1] + dx * ux[1] + dy * uy[1],
+        ]
+    })
+}
+
 /// Maps `quad` of `img` onto a CROP_H × CROP_W grey crop (values 0..1), bilinear with
 /// supersampling when the plate is much larger than the crop, replicating edges.
 pub fn rectify(img: &RgbImage, quad: &Quad) -> Option<Vec<f32>> {
@@ -246,6 +265,21 @@ mod tests {
         let crop = rectify(&img, &q).unwrap();
         assert!(crop[16 * CROP_W + 10] < 0.2);
         assert!(crop[16 * CROP_W + 120] > 0.8);
+    }
+
+    #[test]
+    fn shift_moves_along_the_quads_own_axes() {
+        // A quad 100 wide and 20 high, turned a quarter: its width runs down the image.
+        let q: Quad = [[50.0, 0.0], [50.0, 100.0], [30.0, 100.0], [30.0, 0.0]];
+        let s = shift(&q, 0.1, 0.5);
+        let want: Quad = [[40.0, 10.0], [40.0, 110.0], [20.0, 110.0], [20.0, 10.0]];
+        for (a, b) in s.iter().zip(&want) {
+            assert!(
+                (a[0] - b[0]).abs() < 1e-4 && (a[1] - b[1]).abs() < 1e-4,
+                "{s:?}"
+            );
+        }
+        assert_eq!(shift(&q, 0.0, 0.0), q);
     }
 
     #[test]
