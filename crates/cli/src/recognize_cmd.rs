@@ -9,8 +9,10 @@ use std::path::{Path, PathBuf};
 /// Options shared by everything that runs the recogniser.
 #[derive(Args, Debug, Clone)]
 pub struct RecognizerArgs {
-    /// Plate regions to accept (BR, DE, US, US-CA, RO, FR, NL, PL); repeat or comma-separate.
-    /// Default: every known layout.
+    /// Plate regions to accept: BR, US (or a state: US-CA, US-IL, US-FL, US-MA, US-NJ, US-MD),
+    /// European countries by ISO code (DE, FR, IT, ES, GB, NL, PL, RO, CZ, SK, BE, PT, SE, NO,
+    /// DK, FI, HU, HR, GR, BG, RS, LT, LV, EE) or EUROPE for all of those; repeat or
+    /// comma-separate. Default: every known layout.
     #[arg(long = "region", value_delimiter = ',')]
     pub regions: Vec<String>,
     /// Also report text that fits no known plate layout.

@@ -112,6 +112,12 @@ fn test_eval_recognition_on_an_openalpr_layout_folder() {
         out.contains("detection recall") && out.contains("100.0%"),
         "{out}"
     );
+    assert!(out.contains("Plate layouts: every known one"), "{out}");
+    let (code, out, _) = sightline(&["eval", "recognition", "--region", "BR", "--json", dir]);
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["regions"], serde_json::json!(["BR"]), "{v}");
+    assert_eq!(v["end_to_end_accuracy"], 1.0, "{v}");
 
     // A broken label file is named.
     std::fs::write(tmp.path().join("broken.txt"), "broken.jpg\t1\t2\n").unwrap();

@@ -94,6 +94,8 @@ pub struct Failure {
 pub struct Report {
     pub dataset: String,
     pub images: usize,
+    /// The plate regions whose layouts were accepted; empty: every known layout.
+    pub regions: Vec<String>,
     /// Share of labelled plates with a detector candidate at IoU ≥ 0.5.
     pub detection_recall: f64,
     /// Share of images whose best reported plate is exactly the labelled text.
@@ -163,6 +165,7 @@ pub fn evaluate(r: &Recognizer, dir: &Path) -> Result<Report, RecognizeError> {
     Ok(Report {
         dataset: dir.display().to_string(),
         images: samples.len(),
+        regions: r.options().regions.clone(),
         detection_recall: detected as f64 / n,
         end_to_end_accuracy: exact as f64 / n,
         recognizer_accuracy: crop_ok as f64 / n,
@@ -180,9 +183,17 @@ pub fn table(r: &Report) -> String {
     let mut s = String::new();
     let pct = |v: f64| format!("{:.1}%", v * 100.0);
     s.push_str(&format!(
-        "Recognition evaluation: {} ({} images)\n\n",
+        "Recognition evaluation: {} ({} images)\n",
         r.dataset, r.images
     ));
+    if r.regions.is_empty() {
+        s.push_str(
+            "Plate layouts: every known one (--region names a deployment's countries, as \
+             OpenALPR's -c does)\n\n",
+        );
+    } else {
+        s.push_str(&format!("Plate layouts of: {}\n\n", r.regions.join(", ")));
+    }
     let figures = [
         ("detection recall (IoU >= 0.5)", pct(r.detection_recall)),
         (

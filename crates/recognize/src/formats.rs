@@ -103,7 +103,40 @@ pub fn all() -> Vec<Format> {
     add("RO", "RO", "LDDLLL");
     add("RO", "RO", "LDDDLLL");
     add("RO", "RO", "LLDDLLL");
-    add("FR-IT", "FR", "LLDDDLL");
+    add("US-MA", "US-MA", "DLLLDD");
+    add("US-NJ", "US-NJ", "LDDLLL");
+    add("US-MD", "US-MD", "DLLDDDD");
+    // Other European countries' current national layouts (their older series and special plates
+    // are not covered).
+    add("FR", "FR", "LLDDDLL");
+    add("IT", "IT", "LLDDDLL");
+    add("ES", "ES", "DDDDLLL");
+    add("GB", "GB", "LLDDLLL");
+    add("CZ", "CZ", "DLDDDDD");
+    add("CZ", "CZ", "DLLDDDD");
+    add("SK", "SK", "LLDDDLL");
+    add("BE", "BE", "DLLLDDD");
+    for p in ["LLDDLL", "DDLLDD", "DDDDLL", "LLDDDD"] {
+        add("PT", "PT", p);
+    }
+    add("SE", "SE", "LLLDDD");
+    add("SE", "SE", "LLLDDL");
+    add("NO", "NO", "LLDDDDD");
+    add("DK", "DK", "LLDDDDD");
+    add("FI", "FI", "LLLDDD");
+    add("HU", "HU", "LLLDDD");
+    add("HU", "HU", "LLLLDDD");
+    for p in ["LLDDDL", "LLDDDLL", "LLDDDDL", "LLDDDDLL"] {
+        add("HR", "HR", p);
+    }
+    add("GR", "GR", "LLLDDDD");
+    add("BG", "BG", "LLDDDDLL");
+    add("BG", "BG", "LDDDDLL");
+    add("RS", "RS", "LLDDDLL");
+    add("RS", "RS", "LLDDDDLL");
+    add("LT", "LT", "LLLDDD");
+    add("LV", "LV", "LLDDDD");
+    add("EE", "EE", "DDDLLL");
     add("NL", "NL", "DDLLLD");
     add("NL", "NL", "DLLLDD");
     add("NL", "NL", "LLDDDL");
@@ -252,7 +285,14 @@ pub fn regions_of<'a>(
     regions
 }
 
-/// Formats for the given regions (`BR`, `DE`, `US`, `US-CA`, …); all when `regions` is empty.
+/// The European countries we know layouts of, all selected by the region name `EUROPE`.
+const EUROPE: [&str; 24] = [
+    "DE", "FR", "IT", "NL", "PL", "RO", "ES", "GB", "CZ", "SK", "BE", "PT", "SE", "NO", "DK", "FI",
+    "HU", "HR", "GR", "BG", "RS", "LT", "LV", "EE",
+];
+
+/// Formats for the given regions (`BR`, `DE`, `US`, `US-CA`, `EUROPE`, …); all when `regions` is
+/// empty.
 /// Unknown region names are an error, so a typo cannot silently disable checking.
 pub fn for_regions(regions: &[String]) -> Result<Vec<Format>, String> {
     let all = all();
@@ -264,7 +304,11 @@ pub fn for_regions(regions: &[String]) -> Result<Vec<Format>, String> {
         let r = r.to_ascii_uppercase();
         let matching: Vec<Format> = all
             .iter()
-            .filter(|f| f.region == r || f.region.split('-').next() == Some(r.as_str()))
+            .filter(|f| {
+                f.region == r
+                    || f.region.split('-').next() == Some(r.as_str())
+                    || (r == "EUROPE" && EUROPE.contains(&f.region))
+            })
             .cloned()
             .collect();
         if matching.is_empty() {
@@ -272,7 +316,7 @@ pub fn for_regions(regions: &[String]) -> Result<Vec<Format>, String> {
             known.sort();
             known.dedup();
             return Err(format!(
-                "unknown plate region '{r}'; known: {}",
+                "unknown plate region '{r}'; known: {}, and EUROPE for all the European ones",
                 known.join(", ")
             ));
         }
@@ -400,6 +444,32 @@ mod tests {
     fn unknown_regions_are_refused() {
         let e = for_regions(&["XX".into()]).unwrap_err();
         assert!(e.contains("unknown plate region 'XX'"), "{e}");
+    }
+
+    #[test]
+    fn europe_selects_every_european_layout_and_no_other() {
+        let europe = for_regions(&["europe".into()]).unwrap();
+        let mut regions: Vec<&str> = europe.iter().map(|f| f.region).collect();
+        regions.sort();
+        regions.dedup();
+        let mut want = EUROPE.to_vec();
+        want.sort();
+        assert_eq!(regions, want);
+        // Every listed country has a layout, and only the Americas are left out.
+        for f in all() {
+            assert_eq!(
+                EUROPE.contains(&f.region),
+                !(f.region == "BR" || f.region.starts_with("US")),
+                "{}",
+                f.region
+            );
+        }
+        // A Spanish plate reads as Spanish; with Brazil's layouts only, it is no plate.
+        let chars = probs("1234BCD", 0.9);
+        let es = readings(&chars, &europe, &NONE);
+        assert_eq!(es[0].text, "1234BCD");
+        assert_eq!(regions_of(&es, "1234BCD"), vec!["ES"]);
+        assert!(readings(&chars, &for_regions(&["BR".into()]).unwrap(), &NONE).is_empty());
     }
 
     #[test]
