@@ -283,6 +283,7 @@ async fn ingest(args: IngestArgs) -> Result<()> {
                         make: Some(v.make.into()),
                         lat: None,
                         lon: None,
+                        crop: None,
                     }
                 })
                 .collect();
@@ -456,6 +457,7 @@ async fn search(data: PathBuf, queries: usize) -> Result<()> {
                     area: None,
                 },
                 limit: None,
+                with_crops: false,
             };
             let s = node.searcher.clone();
             let w = who.clone();
@@ -822,6 +824,7 @@ async fn alerts(data: PathBuf, entries: usize, reads: usize, hit_rate: f64) -> R
                             make: None,
                             lat: None,
                             lon: None,
+                            crop: None,
                         })
                         .collect();
                     let report = if matching {

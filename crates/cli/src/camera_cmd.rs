@@ -61,6 +61,11 @@ pub struct CameraArgs {
     /// Stop once the input is exhausted and every read is delivered (folder: one scan).
     #[arg(long)]
     pub exit_when_done: bool,
+    /// Send a JPEG picture of each plate (and a little of the car around it) with its read;
+    /// the node keeps it with the read and returns it to searches that ask for crops. About
+    /// 5-20 KB per read, in the queue too.
+    #[arg(long)]
+    pub attach_crops: bool,
     #[command(flatten)]
     pub recognizer: RecognizerArgs,
 }
@@ -111,6 +116,7 @@ pub fn run(a: CameraArgs) -> Result<bool> {
         max_backoff: Duration::from_secs_f64(a.max_backoff),
         default_region,
         exit_when_done: a.exit_when_done,
+        attach_crops: a.attach_crops,
     };
     let recognizer = a.recognizer.build()?;
     let stop = Arc::new(AtomicBool::new(false));

@@ -584,6 +584,7 @@ fn new_read(v: &Vehicle, at: DateTime<Utc>, rng: &mut impl Rng) -> NewRead {
         make: Some(v.make.into()),
         lat: None,
         lon: None,
+        crop: None,
     }
 }
 

@@ -1,6 +1,6 @@
 //! The edge agent against a real node: frames dropped into a watched folder, the node killed
 //! mid-stream and restarted on the same port, the agent itself killed with SIGKILL and restarted —
-//! and at the end every plate is on the node exactly once.
+//! and at the end every plate is on the node exactly once, with the plate picture it was sent with.
 
 mod support;
 
@@ -24,7 +24,7 @@ fn agent(node: &str, key: &str, frames: &Path, queue: &Path) -> Child {
             "--max-backoff",
             "1",
         ])
-        .args(["--repeat-window", "3600", "--batch", "2"])
+        .args(["--repeat-window", "3600", "--batch", "2", "--attach-crops"])
         .arg("--watch")
         .arg(frames)
         .arg("--queue")
@@ -52,6 +52,29 @@ fn count(s: &Server, token: &str, plate: &str) -> usize {
     );
     assert_eq!(st, 200, "{v}");
     v["results"].as_array().unwrap().len()
+}
+
+/// The plate pictures of `plate`'s reads on the node (through the audited search, as an officer).
+fn crops(s: &Server, token: &str, plate: &str) -> Vec<Option<String>> {
+    let (st, v) = s.call(
+        "POST",
+        "/api/v1/searches",
+        Some(token),
+        Some(json!({
+            "purpose": "stolen_vehicle", "case_number": "26-000077", "reason": "edge agent test",
+            "with_crops": true,
+            "query": { "plate": { "exact": plate }, "window": {
+                "from": (Utc::now() - CDuration::days(1)).to_rfc3339(),
+                "to": (Utc::now() + CDuration::minutes(5)).to_rfc3339() } }
+        })),
+    );
+    assert_eq!(st, 200, "{v}");
+    v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["crop"].as_str().map(str::to_owned))
+        .collect()
 }
 
 fn wait_for(what: &str, timeout: Duration, mut ok: impl FnMut() -> bool) {
@@ -211,6 +234,20 @@ fn test_agent_delivers_every_read_exactly_once_through_outages() {
     std::thread::sleep(Duration::from_secs(1));
     for p in &expected {
         assert_eq!(count(&node, &officer, p), 1, "plate {p}");
+        // Each read came with its plate's picture, which the node kept through the outage.
+        use base64::Engine as _;
+        let pics = crops(&node, &officer, p);
+        assert_eq!(pics.len(), 1);
+        let jpeg = base64::engine::general_purpose::STANDARD
+            .decode(pics[0].as_deref().expect("a plate picture"))
+            .unwrap();
+        let pic = sightline_recognize::decode_image(&jpeg).unwrap();
+        assert!(
+            pic.width() <= 320 && pic.width() > pic.height(),
+            "{}x{}",
+            pic.width(),
+            pic.height()
+        );
     }
     assert!(dead_letters(&db).is_empty());
     a.kill().unwrap();

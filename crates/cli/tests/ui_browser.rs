@@ -41,9 +41,29 @@ fn test_web_ui_in_chromium() {
         );
         keys.push(v["device_key"].as_str().unwrap().to_owned());
     }
+    // The first camera sends its picture of the plate with the read.
+    let picture = {
+        use base64::Engine as _;
+        let path = tmp.path().join("plate.jpg");
+        support::plates::write_jpeg(
+            &support::plates::plate(&support::plates::font(), "TRK1230"),
+            &path,
+        );
+        base64::engine::general_purpose::STANDARD.encode(std::fs::read(&path).unwrap())
+    };
     for (i, key) in keys.iter().enumerate() {
         let at = (Utc::now() - Duration::hours(3 - i as i64)).to_rfc3339();
-        s.call("POST", "/api/v1/reads", Some(key), Some(json!({"reads": [{"id": format!("t{i}"), "captured_at": at, "plate": "TRK 123", "colour": "blue", "vehicle_type": "suv"}]})));
+        let mut read = json!({"id": format!("t{i}"), "captured_at": at, "plate": "TRK 123", "colour": "blue", "vehicle_type": "suv"});
+        if i == 0 {
+            read["crop"] = json!(picture);
+        }
+        let (st, v) = s.call(
+            "POST",
+            "/api/v1/reads",
+            Some(key),
+            Some(json!({ "reads": [read] })),
+        );
+        assert_eq!((st, v["accepted"].as_u64()), (200, Some(1)), "{v}");
     }
     s.call(
         "POST",
@@ -90,6 +110,11 @@ fn test_web_ui_in_chromium() {
     b.click("#run");
     b.wait_for("#results", 10);
     assert_eq!(b.count("#results tr.sighting"), 3);
+    // The one read that came with a picture shows it, decoded by the browser.
+    assert_eq!(b.count("#results img.plate-picture"), 1);
+    let shown =
+        b.script("return document.querySelector('#results img.plate-picture').naturalWidth");
+    assert!(shown.as_u64().unwrap_or(0) > 0, "{shown}");
     assert_eq!(b.count("#map .stop"), 3);
     assert!(b.count("#map polyline") == 1);
     assert!(b.text("#owners").contains("contributed"));

@@ -14,12 +14,14 @@
 pub mod queue;
 pub mod sources;
 
+use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use queue::{FrameOutcome, Pending, Queue};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use sightline_recognize::Recognizer;
 use sightline_types::NewRead;
+use sightline_types::read::MAX_CROP_BYTES;
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -38,6 +40,9 @@ pub enum EdgeError {
     #[error(transparent)]
     Recognize(#[from] sightline_recognize::RecognizeError),
 }
+
+/// Largest request body the sender makes (unless one read alone is larger).
+const MAX_REQUEST_BYTES: usize = 3 * 1024 * 1024;
 
 /// Where frames come from.
 #[derive(Debug, Clone)]
@@ -73,6 +78,8 @@ pub struct AgentConfig {
     pub default_region: Option<String>,
     /// Stop when the input is exhausted and the queue is empty (folder: after one scan).
     pub exit_when_done: bool,
+    /// Send a JPEG picture of each plate with its read.
+    pub attach_crops: bool,
 }
 
 /// Posts queued reads to the node until `stop` is set.
@@ -125,10 +132,22 @@ impl Sender {
 
     /// One request with up to `batch` reads.
     pub fn attempt(&mut self, q: &Queue) -> Result<Attempt, EdgeError> {
-        let items = q.peek(self.batch)?;
+        let mut items = q.peek(self.batch)?;
         if items.is_empty() {
             return Ok(Attempt::Idle);
         }
+        // Reads with plate pictures are large: keep a request well under the node's body limit
+        // (4 MiB by default), always sending at least one read.
+        let mut bytes = 0;
+        let fit = items
+            .iter()
+            .position(|i| {
+                bytes += i.body.len() + 1;
+                bytes > MAX_REQUEST_BYTES
+            })
+            .unwrap_or(items.len())
+            .max(1);
+        items.truncate(fit);
         let body = format!(
             "{{\"reads\":[{}]}}",
             items
@@ -235,9 +254,11 @@ fn sleep_unless(stop: &AtomicBool, d: Duration) {
     }
 }
 
-/// Turns one frame's recognition into reads for the queue.
+/// Turns one frame's recognition into reads for the queue; with `frame`, each read carries a
+/// JPEG picture of its plate (base64), cut from it.
 pub fn reads_for_frame(
     result: &sightline_recognize::ImageResult,
+    frame: Option<&image::RgbImage>,
     identity: &str,
     captured_at: DateTime<Utc>,
     default_region: Option<&str>,
@@ -264,6 +285,11 @@ pub fn reads_for_frame(
                 make: None,
                 lat: None,
                 lon: None,
+                crop: frame
+                    .and_then(|img| {
+                        sightline_recognize::plate_jpeg(img, &p.corners, MAX_CROP_BYTES)
+                    })
+                    .map(|jpeg| base64::engine::general_purpose::STANDARD.encode(jpeg)),
             };
             Pending {
                 body: serde_json::to_string(&read).expect("a read serialises"),
@@ -342,8 +368,8 @@ fn produce(
     let window_us = cfg.repeat_window.as_micros() as i64;
     let region = cfg.default_region.as_deref();
     let handle = |frame: sources::Frame, totals: &mut Totals| -> Result<(), EdgeError> {
-        let result = match sightline_recognize::decode_image(&frame.bytes) {
-            Ok(img) => r.recognize(&img)?,
+        let (result, img) = match sightline_recognize::decode_image(&frame.bytes) {
+            Ok(img) => (r.recognize(&img)?, img),
             Err(e) => {
                 // A broken file is skipped (and marked done) rather than retried forever.
                 tracing::warn!(source = %frame.source, error = %e, "unreadable frame skipped");
@@ -352,7 +378,13 @@ fn produce(
                 return Ok(());
             }
         };
-        let reads = reads_for_frame(&result, &frame.identity, frame.captured_at, region);
+        let reads = reads_for_frame(
+            &result,
+            cfg.attach_crops.then_some(&img),
+            &frame.identity,
+            frame.captured_at,
+            region,
+        );
         for p in &reads {
             tracing::debug!(plate = %p.plate, id = %p.id, "plate read");
         }

@@ -63,6 +63,7 @@ fn group(v: &Value) -> Result<Vec<NewRead>> {
         make: top_name(vehicle, "make"),
         lat: v.get("gps_latitude").and_then(Value::as_f64),
         lon: v.get("gps_longitude").and_then(Value::as_f64),
+        crop: None,
     }])
 }
 
@@ -88,6 +89,7 @@ fn results(v: &Value) -> Result<Vec<NewRead>> {
                 make: None,
                 lat: None,
                 lon: None,
+                crop: None,
             })
         })
         .collect()

@@ -3,7 +3,7 @@
 use crate::ReadError;
 use chrono::{DateTime, Duration, Utc};
 use sightline_store::ReadRecord;
-use sightline_types::read::MAX_READ_ID_LEN;
+use sightline_types::read::{MAX_CROP_BYTES, MAX_READ_ID_LEN};
 use sightline_types::{Camera, NewRead, PlateText};
 
 /// Limits applied to incoming reads.
@@ -50,6 +50,34 @@ fn attribute(name: &str, v: Option<String>) -> Result<Option<String>, ReadError>
         ));
     }
     Ok(Some(v))
+}
+
+/// Decodes a plate crop: base64 of a whole JPEG (start and end markers) of at most
+/// [`MAX_CROP_BYTES`].
+fn crop(v: Option<String>) -> Result<Option<Vec<u8>>, ReadError> {
+    use base64::Engine as _;
+    let Some(v) = v else { return Ok(None) };
+    let bad = |why: &str| {
+        reject(
+            400,
+            "invalid_crop",
+            format!("crop must be a base64 JPEG of at most {MAX_CROP_BYTES} bytes: {why}"),
+        )
+    };
+    // Base64 is 4 characters per 3 bytes: refuse an oversized one before decoding it.
+    if v.len() > MAX_CROP_BYTES.div_ceil(3) * 4 {
+        return Err(bad("too large"));
+    }
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(v.trim())
+        .map_err(|_| bad("not base64"))?;
+    if bytes.len() > MAX_CROP_BYTES {
+        return Err(bad("too large"));
+    }
+    if !(bytes.starts_with(&[0xFF, 0xD8, 0xFF]) && bytes.ends_with(&[0xFF, 0xD9])) {
+        return Err(bad("not a whole JPEG"));
+    }
+    Ok(Some(bytes))
 }
 
 /// Validates one read from `camera` at time `now`.
@@ -161,6 +189,7 @@ pub fn validate_read(
         lat,
         lon,
         received_us: now.timestamp_micros(),
+        crop: crop(r.crop)?,
     })
 }
 
@@ -194,6 +223,7 @@ mod tests {
             make: None,
             lat: None,
             lon: None,
+            crop: None,
         }
     }
 
@@ -234,5 +264,33 @@ mod tests {
             validate_read(&cam(), r, now, &l).unwrap_err().code,
             "invalid_position"
         );
+    }
+
+    #[test]
+    fn test_crops_are_base64_jpegs_within_the_limit() {
+        use base64::Engine as _;
+        let now = Utc::now();
+        let l = IngestLimits::default();
+        let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+        let with = |crop: String| {
+            let mut r = read("AB1", now);
+            r.crop = Some(crop);
+            validate_read(&cam(), r, now, &l)
+        };
+        let jpeg = [&[0xFF, 0xD8, 0xFF, 0xE0][..], &[7; 100], &[0xFF, 0xD9]].concat();
+        assert_eq!(with(b64(&jpeg)).unwrap().crop, Some(jpeg.clone()));
+        for (crop, why) in [
+            ("not base64!".to_string(), "not base64"),
+            (b64(b"\x89PNG\r\n\x1a\n...."), "not a whole JPEG"),
+            (b64(&jpeg[..50]), "not a whole JPEG"),
+            (
+                b64(&[&jpeg[..4], &vec![0; MAX_CROP_BYTES][..], &[0xFF, 0xD9]].concat()),
+                "too large",
+            ),
+        ] {
+            let e = with(crop).unwrap_err();
+            assert_eq!((e.status, e.code), (400, "invalid_crop"));
+            assert!(e.message.contains(why), "{}", e.message);
+        }
     }
 }

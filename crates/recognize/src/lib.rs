@@ -739,6 +739,49 @@ pub fn load_image(path: &Path) -> Result<RgbImage, RecognizeError> {
     })
 }
 
+/// Widest plate picture [`plate_jpeg`] makes, pixels.
+const PLATE_JPEG_WIDTH: u32 = 320;
+
+/// A JPEG picture of a plate for its read's record: the box around `corners` with a margin (a
+/// fifth of its width each side, half its height above and below, so the plate's surroundings
+/// show), scaled down to at most [`PLATE_JPEG_WIDTH`] pixels wide. Quality 85, or 60 when that
+/// would exceed `max_bytes`; `None` when even that does, or when the box is not in the image.
+pub fn plate_jpeg(img: &RgbImage, corners: &geometry::Quad, max_bytes: usize) -> Option<Vec<u8>> {
+    let [x, y, w, h] = geometry::bounds(corners);
+    let (iw, ih) = (img.width() as f32, img.height() as f32);
+    let x0 = (x - w * 0.2).max(0.0).floor();
+    let y0 = (y - h * 0.5).max(0.0).floor();
+    let x1 = (x + w * 1.2).min(iw).ceil();
+    let y1 = (y + h * 1.5).min(ih).ceil();
+    if !(x1 - x0 >= 2.0 && y1 - y0 >= 2.0) {
+        return None;
+    }
+    let mut crop = image::imageops::crop_imm(
+        img,
+        x0 as u32,
+        y0 as u32,
+        (x1 - x0) as u32,
+        (y1 - y0) as u32,
+    )
+    .to_image();
+    if crop.width() > PLATE_JPEG_WIDTH {
+        let height = (crop.height() * PLATE_JPEG_WIDTH / crop.width()).max(1);
+        crop = image::imageops::resize(
+            &crop,
+            PLATE_JPEG_WIDTH,
+            height,
+            image::imageops::FilterType::Triangle,
+        );
+    }
+    [85u8, 60].into_iter().find_map(|quality| {
+        let mut out = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
+            .encode_image(&crop)
+            .ok()?;
+        (out.len() <= max_bytes).then_some(out)
+    })
+}
+
 /// Decodes JPEG or PNG bytes as RGB.
 pub fn decode_image(bytes: &[u8]) -> Result<RgbImage, String> {
     image::load_from_memory(bytes)
@@ -1007,6 +1050,37 @@ mod tests {
         // With nothing that reads as a plate, there is no reading.
         let views = [view(0.0, vec![vec![step(0, 0.99); 20]], true)];
         assert!(r.settle(&views, &none).is_none());
+    }
+
+    #[test]
+    fn plate_pictures_are_small_jpegs_of_the_plate_and_its_surroundings() {
+        // A 2000-pixel-wide frame: white plate at (800, 500), 400 x 100, on a red car.
+        let img = RgbImage::from_fn(2000, 1200, |x, y| {
+            if (800..1200).contains(&x) && (500..600).contains(&y) {
+                image::Rgb([250, 250, 250])
+            } else {
+                image::Rgb([200, 20, 30])
+            }
+        });
+        let corners = [
+            [800.0, 500.0],
+            [1200.0, 500.0],
+            [1200.0, 600.0],
+            [800.0, 600.0],
+        ];
+        let jpeg = plate_jpeg(&img, &corners, 64 * 1024).unwrap();
+        assert!(jpeg.starts_with(&[0xFF, 0xD8, 0xFF]) && jpeg.ends_with(&[0xFF, 0xD9]));
+        let pic = decode_image(&jpeg).unwrap();
+        // 560 x 200 pixels of frame scaled to 320 wide.
+        assert_eq!((pic.width(), pic.height()), (320, 114));
+        let centre = pic.get_pixel(160, 57).0;
+        assert!(centre.iter().all(|&v| v > 230), "{centre:?}");
+        let corner = pic.get_pixel(5, 5).0;
+        assert!(corner[0] > 170 && corner[1] < 60, "{corner:?}");
+        // Too small a budget, or a box outside the frame: no picture.
+        assert!(plate_jpeg(&img, &corners, 100).is_none());
+        let outside = corners.map(|[x, y]| [x + 3000.0, y]);
+        assert!(plate_jpeg(&img, &outside, 64 * 1024).is_none());
     }
 
     #[test]

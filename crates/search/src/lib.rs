@@ -235,6 +235,7 @@ impl Searcher {
                 to_us: parsed.window.to.timestamp_micros(),
                 cameras: allowed_cameras,
                 limit: parsed.limit,
+                with_crops: parsed.with_crops,
             };
             let (rows, more) = self.store.query_reads(&q)?;
             (rows, more || capped)

@@ -13,6 +13,8 @@ use std::collections::HashSet;
 pub const DEFAULT_LIMIT: usize = 500;
 /// Most rows a search may return.
 pub const MAX_LIMIT: usize = 5000;
+/// Most rows a search that asks for plate crops returns (each crop is up to 64 KiB).
+pub const MAX_CROP_LIMIT: usize = 200;
 /// Longest window a single search may cover.
 const MAX_WINDOW_DAYS: i64 = 366;
 
@@ -39,6 +41,8 @@ pub struct ParsedSearch {
     pub area: Option<GeoRadius>,
     /// Row limit.
     pub limit: usize,
+    /// Return the reads' plate crops too.
+    pub with_crops: bool,
 }
 
 impl ParsedSearch {
@@ -150,10 +154,15 @@ pub(crate) fn parse(
     {
         return Err("query.area needs a valid lat/lon and a radius_m between 1 and 500000".into());
     }
+    let cap = if req.with_crops {
+        MAX_CROP_LIMIT
+    } else {
+        MAX_LIMIT
+    };
     let limit = match req.limit {
-        None => DEFAULT_LIMIT,
+        None => DEFAULT_LIMIT.min(cap),
         Some(0) => return Err("limit must be at least 1".into()),
-        Some(n) => (n as usize).min(MAX_LIMIT),
+        Some(n) => (n as usize).min(cap),
     };
     Ok(ParsedSearch {
         purpose,
@@ -166,6 +175,7 @@ pub(crate) fn parse(
         cameras,
         area: q.area,
         limit,
+        with_crops: req.with_crops,
     })
 }
 
@@ -192,6 +202,7 @@ mod tests {
                 area: None,
             },
             limit: None,
+            with_crops: false,
         }
     }
 

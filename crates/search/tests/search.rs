@@ -60,6 +60,7 @@ fn read(cam: &Camera, id: &str, plate: &str) -> ReadRecord {
         lat: None,
         lon: None,
         received_us: at.timestamp_micros(),
+        crop: None,
     }
 }
 
@@ -121,6 +122,7 @@ fn request(purpose: Option<&str>) -> SearchRequest {
             area: None,
         },
         limit: None,
+        with_crops: false,
     }
 }
 

@@ -30,6 +30,7 @@ fn read(id: &str, plate: &str, at: DateTime<Utc>) -> NewRead {
         make: None,
         lat: None,
         lon: None,
+        crop: None,
     }
 }
 

@@ -150,7 +150,11 @@ impl Store {
             ..Shared::default()
         });
         *shared.dict.write().unwrap_or_else(|e| e.into_inner()) = PlateDictionary::load(&conn)?;
-        *shared.partitions.write().unwrap_or_else(|e| e.into_inner()) = partition::load(&conn)?;
+        let days = partition::load(&conn)?;
+        for &day in &days {
+            partition::create_crops(&conn, &period.table(day))?;
+        }
+        *shared.partitions.write().unwrap_or_else(|e| e.into_inner()) = days;
         *shared.cameras.write().unwrap_or_else(|e| e.into_inner()) =
             directory::load_cameras(&conn)?;
         let writer_conn = schema::open_connection(&path, durability)?;

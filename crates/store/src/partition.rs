@@ -96,6 +96,7 @@ pub(crate) fn create(conn: &Connection, period: Period, day: i32, now_us: i64) -
         CREATE UNIQUE INDEX IF NOT EXISTS {t}_client ON {t}(camera_id, client_id);
         CREATE INDEX IF NOT EXISTS {t}_time ON {t}(captured_us, colour, vehicle_type, camera_id);"
     ))?;
+    create_crops(conn, &t)?;
     conn.execute(
         "INSERT OR IGNORE INTO partitions(day, created_us) VALUES (?1, ?2)",
         (day, now_us),
@@ -103,9 +104,30 @@ pub(crate) fn create(conn: &Connection, period: Period, day: i32, now_us: i64) -
     Ok(())
 }
 
-/// Drops a partition's table and unregisters it.
+/// The table of a partition's plate crops (JPEG bytes by read sequence number). Crops live beside
+/// the reads, not in them: the reads' table stays narrow for scans, and a crop goes with its
+/// partition when that is dropped.
+pub(crate) fn crops_table(t: &str) -> String {
+    format!("{t}_crops")
+}
+
+/// Creates a partition's crop table if it is missing (partitions made before crops were kept
+/// get theirs when the store opens).
+pub(crate) fn create_crops(conn: &Connection, t: &str) -> Result<()> {
+    conn.execute_batch(&format!(
+        "CREATE TABLE IF NOT EXISTS {} (seq INTEGER PRIMARY KEY, jpeg BLOB NOT NULL)",
+        crops_table(t)
+    ))?;
+    Ok(())
+}
+
+/// Drops a partition's tables and unregisters it.
 pub(crate) fn drop(conn: &Connection, period: Period, day: i32) -> Result<()> {
-    conn.execute_batch(&format!("DROP TABLE IF EXISTS {}", period.table(day)))?;
+    let t = period.table(day);
+    conn.execute_batch(&format!(
+        "DROP TABLE IF EXISTS {t}; DROP TABLE IF EXISTS {}",
+        crops_table(&t)
+    ))?;
     conn.execute("DELETE FROM partitions WHERE day = ?1", [day])?;
     Ok(())
 }

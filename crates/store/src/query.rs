@@ -44,6 +44,8 @@ pub struct ReadQuery {
     pub cameras: HashSet<CameraId>,
     /// Most rows to return.
     pub limit: usize,
+    /// Also load each returned read's plate crop.
+    pub with_crops: bool,
 }
 
 /// Raw columns of one partition row.
@@ -160,7 +162,39 @@ impl Store {
         reads.sort_by(|a, b| b.captured_at.cmp(&a.captured_at).then(b.seq.cmp(&a.seq)));
         let truncated = reads.len() > q.limit;
         reads.truncate(q.limit);
+        if q.with_crops {
+            self.load_crops(&mut reads)?;
+        }
         Ok((reads, truncated))
+    }
+
+    /// Fills in the plate crop of each read that has one (base64 JPEG).
+    fn load_crops(&self, reads: &mut [StoredRead]) -> Result<()> {
+        use base64::Engine as _;
+        let period = self.shared.period;
+        self.with_reader(|c| {
+            for r in reads.iter_mut() {
+                let t = period.table(period.of(r.captured_at.timestamp_micros()));
+                let sql = format!(
+                    "SELECT jpeg FROM {} WHERE seq = ?1",
+                    crate::partition::crops_table(&t)
+                );
+                let jpeg: Option<Vec<u8>> = match c.prepare_cached(&sql) {
+                    Ok(mut stmt) => stmt
+                        .query_row([r.seq], |row| row.get(0))
+                        .map(Some)
+                        .or_else(|e| match e {
+                            rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                            e => Err(e),
+                        })?,
+                    // Retention may drop a partition between the query and this.
+                    Err(e) if is_missing_table(&e) => None,
+                    Err(e) => return Err(e.into()),
+                };
+                r.crop = jpeg.map(|b| base64::engine::general_purpose::STANDARD.encode(b));
+            }
+            Ok(())
+        })
     }
 
     fn to_stored(&self, rows: Vec<Row>) -> Vec<StoredRead> {
@@ -190,6 +224,7 @@ impl Store {
                     },
                     lat: r.10.unwrap_or(cam.lat),
                     lon: r.11.unwrap_or(cam.lon),
+                    crop: None,
                 })
             })
             .collect()

@@ -86,6 +86,7 @@ pub(crate) fn purge(
                 "DELETE FROM {t} WHERE captured_us < ?1 AND camera_id IN ({})",
                 cams.join(",")
             );
+            let crops = partition::crops_table(&t);
             let mut params: Vec<i64> = vec![rule.cutoff_us];
             for (_, plate, from, to) in held_plates.iter().filter(|(o, ..)| *o == rule.owner) {
                 let n = params.len();
@@ -97,7 +98,17 @@ pub(crate) fn purge(
                 ));
                 params.extend([i64::from(plate.0), *from, *to]);
             }
-            let n = tx.execute(&sql, rusqlite::params_from_iter(params.iter()))?;
+            sql.push_str(" RETURNING seq");
+            // A deleted read's crop goes with it.
+            let deleted: Vec<i64> = tx
+                .prepare(&sql)?
+                .query_map(rusqlite::params_from_iter(params.iter()), |r| r.get(0))?
+                .collect::<std::result::Result<_, _>>()?;
+            let mut drop_crop = tx.prepare(&format!("DELETE FROM {crops} WHERE seq = ?1"))?;
+            for seq in &deleted {
+                drop_crop.execute([seq])?;
+            }
+            let n = deleted.len();
             *report.deleted.entry(rule.owner.to_string()).or_default() += n as u64;
         }
         let empty = !tx

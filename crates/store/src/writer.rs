@@ -44,6 +44,8 @@ pub struct ReadRecord {
     pub lon: Option<f64>,
     /// When the node received it, microseconds since the epoch.
     pub received_us: i64,
+    /// A JPEG of the plate, as the camera sent it.
+    pub crop: Option<Vec<u8>>,
 }
 
 /// What happened to one submitted read.
@@ -349,6 +351,13 @@ impl Writer {
                 r.received_us,
             ])?;
             if n == 1 {
+                if let Some(jpeg) = &r.crop {
+                    tx.prepare_cached(&format!(
+                        "INSERT INTO {} (seq, jpeg) VALUES (?1, ?2)",
+                        partition::crops_table(&self.shared.period.table(day))
+                    ))?
+                    .execute(rusqlite::params![seq, jpeg])?;
+                }
                 self.next_seq += 1;
                 outcomes[gi][ri] = AppendOutcome::Inserted { seq };
             }

@@ -55,6 +55,7 @@ fn read(cam: &Camera, id: &str, plate: &str, at: DateTime<Utc>, colour: &str) ->
         lat: None,
         lon: None,
         received_us: at.timestamp_micros(),
+        crop: None,
     }
 }
 
@@ -65,6 +66,7 @@ fn query(store: &Store, cam: &Camera, sel: ReadSelector) -> Vec<String> {
         to_us: (t0() + Duration::days(10)).timestamp_micros(),
         cameras: HashSet::from([cam.id]),
         limit: 100,
+        with_crops: false,
     };
     store
         .query_reads(&q)
@@ -142,6 +144,7 @@ fn test_store_roundtrip_idempotency_and_queries() {
         to_us: i64::MAX,
         cameras: HashSet::from([sightline_types::CameraId(999)]),
         limit: 10,
+        with_crops: false,
     };
     assert!(store.query_reads(&q).unwrap().0.is_empty());
 
@@ -211,4 +214,109 @@ fn test_short_partitions_roundtrip_and_period_is_fixed() {
     drop(store);
     let err = Store::open(dir.path(), Durability::Process).unwrap_err();
     assert!(err.to_string().contains("4-hour partitions"), "{err}");
+}
+
+/// A plate crop is kept with its read, returned only when asked for, deleted with the read by
+/// retention, and survives a reopen.
+#[test]
+fn test_crops_live_and_die_with_their_reads() {
+    use base64::Engine as _;
+    let dir = tempfile::tempdir().unwrap();
+    let jpeg = [&[0xFF, 0xD8, 0xFF, 0xE0][..], &[42; 300], &[0xFF, 0xD9]].concat();
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&jpeg);
+    let (cam, old, new) = {
+        let store = Store::open(dir.path(), Durability::Process).unwrap();
+        let cam = setup(&store);
+        let mut old = read(&cam, "r-old", "ABC123", t0() - Duration::days(3), "red");
+        old.crop = Some(jpeg.clone());
+        let mut new = read(&cam, "r-new", "ABC123", t0(), "red");
+        new.crop = Some(jpeg.clone());
+        let bare = read(&cam, "r-bare", "ABC123", t0() + Duration::hours(1), "red");
+        let out = store.append_reads_blocking(vec![old, new, bare]).unwrap();
+        let seq = |o: &AppendOutcome| match o {
+            AppendOutcome::Inserted { seq } => *seq,
+            other => panic!("{other:?}"),
+        };
+        (cam, seq(&out[0]), seq(&out[1]))
+    };
+    let store = Store::open(dir.path(), Durability::Process).unwrap();
+    let q = |with_crops| ReadQuery {
+        selector: ReadSelector::Description(VehicleAttributes::default()),
+        from_us: (t0() - Duration::days(10)).timestamp_micros(),
+        to_us: (t0() + Duration::days(10)).timestamp_micros(),
+        cameras: HashSet::from([cam.id]),
+        limit: 100,
+        with_crops,
+    };
+    let crops = |with_crops| -> Vec<(String, Option<String>)> {
+        store
+            .query_reads(&q(with_crops))
+            .unwrap()
+            .0
+            .into_iter()
+            .map(|r| (r.id, r.crop))
+            .collect()
+    };
+    assert_eq!(
+        crops(true),
+        vec![
+            ("r-bare".to_string(), None),
+            ("r-new".to_string(), Some(b64.clone())),
+            ("r-old".to_string(), Some(b64.clone())),
+        ]
+    );
+    assert!(crops(false).iter().all(|(_, c)| c.is_none()));
+    // Retention deletes the old read, and its crop with it; the new one keeps its crop.
+    let report = store
+        .purge(
+            vec![sightline_store::PurgeRule {
+                owner: cam.owner.clone(),
+                cameras: vec![cam.id],
+                cutoff_us: (t0() - Duration::days(1)).timestamp_micros(),
+            }],
+            Vec::new(),
+            t0(),
+        )
+        .unwrap();
+    assert_eq!(report.deleted.values().sum::<u64>(), 1);
+    assert_eq!(
+        crops(true),
+        vec![
+            ("r-bare".to_string(), None),
+            ("r-new".to_string(), Some(b64.clone())),
+        ]
+    );
+    // The emptied day went whole, its crop table too; the kept day's crop table holds one crop.
+    assert_eq!(report.dropped_partitions.len(), 1);
+    let conn = rusqlite::Connection::open(store.path()).unwrap();
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'reads_%' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(tables, vec!["reads_20261120", "reads_20261120_crops"]);
+    let kept: Vec<i64> = conn
+        .prepare("SELECT seq FROM reads_20261120_crops")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(kept, vec![new]);
+    assert_ne!(old, new);
+    // A partition made before crops were kept gets its crop table when the store opens.
+    conn.execute_batch("DROP TABLE reads_20261120_crops")
+        .unwrap();
+    drop(store);
+    let store = Store::open(dir.path(), Durability::Process).unwrap();
+    let (reads, _) = store.query_reads(&q(true)).unwrap();
+    assert_eq!(reads.len(), 2);
+    assert!(reads.iter().all(|r| r.crop.is_none()));
+    let mut late = read(&cam, "r-late", "XYZ987", t0() + Duration::hours(2), "blue");
+    late.crop = Some(jpeg.clone());
+    store.append_reads_blocking(vec![late]).unwrap();
+    let (reads, _) = store.query_reads(&q(true)).unwrap();
+    assert_eq!(reads[0].crop.as_deref(), Some(b64.as_str()));
 }

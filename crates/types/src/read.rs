@@ -8,6 +8,9 @@ use serde::{Deserialize, Serialize};
 /// Longest client-supplied read id we accept.
 pub const MAX_READ_ID_LEN: usize = 128;
 
+/// Largest plate crop we accept, in bytes of JPEG (before base64).
+pub const MAX_CROP_BYTES: usize = 64 * 1024;
+
 /// A read as a camera sends it. Fields are raw; ingest validates and normalises them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -42,6 +45,11 @@ pub struct NewRead {
     /// Longitude where the read happened (mobile cameras); defaults to the camera's.
     #[serde(default)]
     pub lon: Option<f64>,
+    /// A JPEG image of the plate, base64 (standard alphabet, padded), at most
+    /// [`MAX_CROP_BYTES`] bytes of JPEG. Kept with the read (and deleted with it); searches
+    /// return it when they ask for crops.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crop: Option<String>,
 }
 
 /// Vehicle attributes, normalised to lower case.
@@ -83,4 +91,8 @@ pub struct StoredRead {
     pub lat: f64,
     /// Longitude of the read.
     pub lon: f64,
+    /// The plate crop the camera sent (a base64 JPEG), when the search asked for crops
+    /// (`with_crops`) and there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crop: Option<String>,
 }

@@ -30,6 +30,10 @@ pub struct SearchRequest {
     /// Maximum rows to return (default 500, at most 5000).
     #[serde(default)]
     pub limit: Option<u32>,
+    /// Also return each read's plate crop, where the camera sent one (larger responses: the
+    /// limit's default and maximum become 200 rows).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub with_crops: bool,
 }
 
 /// The query part of a search.

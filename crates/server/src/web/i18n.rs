@@ -78,6 +78,7 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         "plate" => ("Plate", "Kennzeichen"),
         "colour" => ("Colour", "Farbe"),
         "vtype" => ("Vehicle type", "Fahrzeugart"),
+        "picture" => ("Plate picture", "Kennzeichenbild"),
         "hours" => ("Hours back", "Stunden zurück"),
         "run" => ("Search", "Suchen"),
         "results" => ("Sightings", "Sichtungen"),

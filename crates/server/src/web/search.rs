@@ -197,6 +197,9 @@ pub async fn run(
             },
         },
         limit: None,
+        // Officers see the camera's picture of each plate beside the text, to check the reading
+        // before acting on it (at most 200 rows then).
+        with_crops: true,
     };
     let (n, who) = (node.clone(), user.who.clone());
     let result = tokio::task::spawn_blocking(move || n.searcher.search(&who, req)).await;
@@ -268,7 +271,7 @@ fn results(lang: Lang, r: &Shown<'_>, cameras: &[sightline_types::Camera]) -> Ma
         h2 { (t(lang, "results")) " (" (r.results.len()) @if r.truncated { "+" } ")" }
         (map(lang, &r.results, cameras))
         table #results {
-            thead { tr { th { (t(lang, "time")) } th { (t(lang, "plate")) } th { (t(lang, "camera")) } th { (t(lang, "owner")) } th { (t(lang, "colour")) } th { (t(lang, "vtype")) } } }
+            thead { tr { th { (t(lang, "time")) } th { (t(lang, "plate")) } th { (t(lang, "camera")) } th { (t(lang, "owner")) } th { (t(lang, "colour")) } th { (t(lang, "vtype")) } th { (t(lang, "picture")) } } }
             tbody {
                 @for s in &r.results {
                     tr.sighting {
@@ -276,6 +279,7 @@ fn results(lang: Lang, r: &Shown<'_>, cameras: &[sightline_types::Camera]) -> Ma
                         td { a href=(format!("/ui/vehicle?plate={}&purpose={}&case_number={}", s.plate, r.purpose_code.as_deref().unwrap_or(""), urlencode(r.case.as_deref().unwrap_or("")))) { (s.plate) } }
                         td { (s.camera_name) } td { (s.owner) }
                         td { (s.attributes.colour.clone().unwrap_or_default()) } td { (s.attributes.vehicle_type.clone().unwrap_or_default()) }
+                        td { @if let Some(jpeg) = &s.crop { img.plate-picture src=(format!("data:image/jpeg;base64,{jpeg}")) alt=(s.plate); } }
                     }
                 }
             }
@@ -378,6 +382,7 @@ pub async fn vehicle(
             area: None,
         },
         limit: Some(5000),
+        with_crops: false,
     };
     let (n, who) = (node.clone(), user.who.clone());
     let result = tokio::task::spawn_blocking(move || n.searcher.search(&who, req)).await;
