@@ -26,7 +26,9 @@ sys.path.insert(0, HERE)
 import synth  # noqa: E402
 
 ROOT = os.path.dirname(HERE)
-CACHE = os.path.join(HERE, "cache")
+CACHE = os.environ.get("SIGHTLINE_TRAIN_CACHE", os.path.join(HERE, "cache"))
+# Training runs on a CUDA GPU when there is one (data generation always runs on the CPU cores).
+DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 MODELS = os.path.join(ROOT, "crates", "recognize", "models")
 DASHCAM = os.environ.get("SIGHTLINE_DASHCAM", os.path.join(ROOT, "..", "shared", "datasets", "ro-dashcam-boxes"))
 SEED = 20261126
@@ -248,7 +250,9 @@ def train_rec(epochs: int, batch: int, threads: int, tune: bool = False):
     tr_x, tr_y = imgs[n_val:], labels[n_val:]
     model = Recogniser()
     if tune:
-        model.load_state_dict(torch.load(os.path.join(CACHE, "rec.pt")))
+        model.load_state_dict(torch.load(os.path.join(CACHE, "rec.pt"), map_location="cpu"))
+    model.to(DEVICE)
+    val_x = val_x.to(DEVICE)
     steps = epochs * (len(tr_y) // batch)
     opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=1e-3 if tune else 3e-3, total_steps=steps,
@@ -260,13 +264,14 @@ def train_rec(epochs: int, batch: int, threads: int, tune: bool = False):
         perm = np.random.RandomState(SEED + ep).permutation(len(tr_y))
         for b in range(len(tr_y) // batch):
             idx = perm[b * batch:(b + 1) * batch]
-            x = torch.from_numpy(tr_x[idx]).float().div(255).unsqueeze(1)
+            x = torch.from_numpy(tr_x[idx]).to(DEVICE).float().div(255).unsqueeze(1)
             targets = [encode(tr_y[i]) for i in idx]
             flat = torch.tensor([t for ts in targets for t in ts], dtype=torch.long)
             lens = torch.tensor([len(t) for t in targets], dtype=torch.long)
             logits = model(x)  # N, C, T
             lp = logits.permute(2, 0, 1).log_softmax(2)
-            loss = ctc(lp, flat, torch.full((len(idx),), lp.shape[0], dtype=torch.long), lens)
+            loss = ctc(lp, flat.to(DEVICE), torch.full((len(idx),), lp.shape[0], dtype=torch.long, device=DEVICE),
+                       lens.to(DEVICE))
             update(model, opt, sched, loss)
             step += 1
             if step % 200 == 0:
@@ -278,7 +283,7 @@ def train_rec(epochs: int, batch: int, threads: int, tune: bool = False):
                 pred += greedy(model(val_x[i:i + 500]))
         acc = sum(p == t for p, t in zip(pred, val_y)) / n_val
         print(f"rec epoch {ep + 1}: synthetic val exact {acc:.4f}", flush=True)
-        torch.save(model.state_dict(), os.path.join(CACHE, "rec.pt"))
+        torch.save({k: v.cpu() for k, v in model.state_dict().items()}, os.path.join(CACHE, "rec.pt"))
 
 
 def det_targets(quads_by_img, idxs, size: int):
