@@ -37,44 +37,28 @@ fn agent(node: &str, key: &str, frames: &Path, queue: &Path) -> Child {
         .expect("start the agent")
 }
 
-/// How many reads of `plate` the node holds (through the audited search, as an officer).
-fn count(s: &Server, token: &str, plate: &str) -> usize {
+/// The reads of `plate` the node holds (through the audited search, as an officer), with their
+/// plate pictures when `with_crops`.
+fn search(s: &Server, token: &str, plate: &str, with_crops: bool) -> Vec<serde_json::Value> {
     let (st, v) = s.call(
         "POST",
         "/api/v1/searches",
         Some(token),
         Some(json!({
             "purpose": "stolen_vehicle", "case_number": "26-000077", "reason": "edge agent test",
+            "with_crops": with_crops,
             "query": { "plate": { "exact": plate }, "window": {
                 "from": (Utc::now() - CDuration::days(1)).to_rfc3339(),
                 "to": (Utc::now() + CDuration::minutes(5)).to_rfc3339() } }
         })),
     );
     assert_eq!(st, 200, "{v}");
-    v["results"].as_array().unwrap().len()
+    v["results"].as_array().unwrap().clone()
 }
 
-/// The plate pictures of `plate`'s reads on the node (through the audited search, as an officer).
-fn crops(s: &Server, token: &str, plate: &str) -> Vec<Option<String>> {
-    let (st, v) = s.call(
-        "POST",
-        "/api/v1/searches",
-        Some(token),
-        Some(json!({
-            "purpose": "stolen_vehicle", "case_number": "26-000077", "reason": "edge agent test",
-            "with_crops": true,
-            "query": { "plate": { "exact": plate }, "window": {
-                "from": (Utc::now() - CDuration::days(1)).to_rfc3339(),
-                "to": (Utc::now() + CDuration::minutes(5)).to_rfc3339() } }
-        })),
-    );
-    assert_eq!(st, 200, "{v}");
-    v["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["crop"].as_str().map(str::to_owned))
-        .collect()
+/// How many reads of `plate` the node holds.
+fn count(s: &Server, token: &str, plate: &str) -> usize {
+    search(s, token, plate, false).len()
 }
 
 fn wait_for(what: &str, timeout: Duration, mut ok: impl FnMut() -> bool) {
@@ -236,10 +220,10 @@ fn test_agent_delivers_every_read_exactly_once_through_outages() {
         assert_eq!(count(&node, &officer, p), 1, "plate {p}");
         // Each read came with its plate's picture, which the node kept through the outage.
         use base64::Engine as _;
-        let pics = crops(&node, &officer, p);
-        assert_eq!(pics.len(), 1);
+        let reads = search(&node, &officer, p, true);
+        assert_eq!(reads.len(), 1);
         let jpeg = base64::engine::general_purpose::STANDARD
-            .decode(pics[0].as_deref().expect("a plate picture"))
+            .decode(reads[0]["crop"].as_str().expect("a plate picture"))
             .unwrap();
         let pic = sightline_recognize::decode_image(&jpeg).unwrap();
         assert!(

@@ -116,16 +116,24 @@ pub fn apply(h: &[f32; 9], x: f32, y: f32) -> (f32, f32) {
     )
 }
 
+/// A quad's mean width vector (top and bottom edges, left to right) and mean height vector (left
+/// and right edges, top to bottom).
+fn axes(q: &Quad) -> (Point, Point) {
+    (
+        [
+            ((q[1][0] - q[0][0]) + (q[2][0] - q[3][0])) / 2.0,
+            ((q[1][1] - q[0][1]) + (q[2][1] - q[3][1])) / 2.0,
+        ],
+        [
+            ((q[3][0] - q[0][0]) + (q[2][0] - q[1][0])) / 2.0,
+            ((q[3][1] - q[0][1]) + (q[2][1] - q[1][1])) / 2.0,
+        ],
+    )
+}
+
 /// Grows a quad along its own axes: `mx` of its width on each side, `my` of its height.
 pub fn expand(q: &Quad, mx: f32, my: f32) -> Quad {
-    let ux = [
-        ((q[1][0] - q[0][0]) + (q[2][0] - q[3][0])) / 2.0,
-        ((q[1][1] - q[0][1]) + (q[2][1] - q[3][1])) / 2.0,
-    ];
-    let uy = [
-        ((q[3][0] - q[0][0]) + (q[2][0] - q[1][0])) / 2.0,
-        ((q[3][1] - q[0][1]) + (q[2][1] - q[1][1])) / 2.0,
-    ];
+    let (ux, uy) = axes(q);
     let m = |p: Point, sx: f32, sy: f32| {
         [
             p[0] + sx * ux[0] * mx + sy * uy[0] * my,
@@ -143,14 +151,7 @@ pub fn expand(q: &Quad, mx: f32, my: f32) -> Quad {
 /// `q` moved by `dx` of its own width along its top edge's direction and `dy` of its own height
 /// along its side's, so a tilted plate moves along its own axes.
 pub fn shift(q: &Quad, dx: f32, dy: f32) -> Quad {
-    let ux = [
-        ((q[1][0] - q[0][0]) + (q[2][0] - q[3][0])) / 2.0,
-        ((q[1][1] - q[0][1]) + (q[2][1] - q[3][1])) / 2.0,
-    ];
-    let uy = [
-        ((q[3][0] - q[0][0]) + (q[2][0] - q[1][0])) / 2.0,
-        ((q[3][1] - q[0][1]) + (q[2][1] - q[1][1])) / 2.0,
-    ];
+    let (ux, uy) = axes(q);
     q.map(|p| {
         [
             p[0] + dx * ux[0] + dy * uy[0],

@@ -332,14 +332,7 @@ impl Recognizer {
         let y0 = (cy - side / 2.0).clamp(0.0, (ih - 1.0).max(0.0)).floor();
         let x1 = (cx + side / 2.0).clamp(x0 + 1.0, iw).ceil();
         let y1 = (cy + side / 2.0).clamp(y0 + 1.0, ih).ceil();
-        let crop = image::imageops::crop_imm(
-            img,
-            x0 as u32,
-            y0 as u32,
-            (x1 - x0) as u32,
-            (y1 - y0) as u32,
-        )
-        .to_image();
+        let crop = cut(img, [x0, y0, x1, y1]);
         let size = REFINE_SIZE
             .min(((x1 - x0).max(y1 - y0) as usize).div_ceil(32) * 32)
             .max(64);
@@ -739,6 +732,18 @@ pub fn load_image(path: &Path) -> Result<RgbImage, RecognizeError> {
     })
 }
 
+/// The pixels of `img` from (x0, y0) up to (x1, y1), whole pixels inside the image.
+fn cut(img: &RgbImage, [x0, y0, x1, y1]: [f32; 4]) -> RgbImage {
+    image::imageops::crop_imm(
+        img,
+        x0 as u32,
+        y0 as u32,
+        (x1 - x0) as u32,
+        (y1 - y0) as u32,
+    )
+    .to_image()
+}
+
 /// Widest plate picture [`plate_jpeg`] makes, pixels.
 const PLATE_JPEG_WIDTH: u32 = 320;
 
@@ -756,14 +761,7 @@ pub fn plate_jpeg(img: &RgbImage, corners: &geometry::Quad, max_bytes: usize) ->
     if !(x1 - x0 >= 2.0 && y1 - y0 >= 2.0) {
         return None;
     }
-    let mut crop = image::imageops::crop_imm(
-        img,
-        x0 as u32,
-        y0 as u32,
-        (x1 - x0) as u32,
-        (y1 - y0) as u32,
-    )
-    .to_image();
+    let mut crop = cut(img, [x0, y0, x1, y1]);
     if crop.width() > PLATE_JPEG_WIDTH {
         let height = (crop.height() * PLATE_JPEG_WIDTH / crop.width()).max(1);
         crop = image::imageops::resize(
@@ -989,13 +987,18 @@ mod tests {
         steps
     }
 
-    #[test]
-    fn crops_outvote_one_confident_slip() {
-        let r = Recognizer::new(Options {
+    /// A recogniser for Brazil's layouts.
+    fn brazil() -> Recognizer {
+        Recognizer::new(Options {
             regions: vec!["BR".into()],
             ..Options::default()
         })
-        .unwrap();
+        .unwrap()
+    }
+
+    #[test]
+    fn crops_outvote_one_confident_slip() {
+        let r = brazil();
         let none = colour::PlateCues::default();
         // One crop is sure of a 2 in the last place (yet gives 3 some mass), two others lean to 3.
         let mut slip = spell("JQS5682", &[0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.8]);
@@ -1011,11 +1014,7 @@ mod tests {
 
     #[test]
     fn a_second_opinion_outvotes_a_clipped_outline_and_takes_the_best_fitting_box() {
-        let r = Recognizer::new(Options {
-            regions: vec!["BR".into()],
-            ..Options::default()
-        })
-        .unwrap();
+        let r = brazil();
         let none = colour::PlateCues::default();
         let quad = |x: f32| [[x, 0.0], [x + 100.0, 0.0], [x + 100.0, 30.0], [x, 30.0]];
         // The outline clips the last character: both its crops lean to 2, yet give 3 some mass.
