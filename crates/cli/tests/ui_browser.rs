@@ -112,6 +112,7 @@ fn test_web_ui_in_chromium() {
     assert_eq!(b.count("#results tr.sighting"), 3);
     // The one read that came with a picture shows it, decoded by the browser.
     assert_eq!(b.count("#results img.plate-picture"), 1);
+    assert_eq!(b.count("#results th"), 7);
     let shown =
         b.script("return document.querySelector('#results img.plate-picture').naturalWidth");
     assert!(shown.as_u64().unwrap_or(0) > 0, "{shown}");
@@ -124,6 +125,8 @@ fn test_web_ui_in_chromium() {
     b.click("#results tr.sighting a");
     b.wait_for("#hotlist-status", 10);
     assert_eq!(b.count("#results tr.sighting"), 3);
+    // It asks for no pictures, and shows no picture column.
+    assert_eq!(b.count("#results th"), 6);
     b.screenshot("02-vehicle-page.png");
 
     // An area picked on the map narrows the search to nearby cameras.

@@ -253,6 +253,8 @@ fn urlencode(s: &str) -> String {
 }
 
 fn results(lang: Lang, r: &Shown<'_>, cameras: &[sightline_types::Camera]) -> Markup {
+    // The picture column only where a camera sent pictures.
+    let pictures = r.results.iter().any(|s| s.crop.is_some());
     html! {
         p #audit-seq { (t(lang, "audited")) " " (r.audit_seq) }
         h2 { (t(lang, "owners")) }
@@ -271,7 +273,7 @@ fn results(lang: Lang, r: &Shown<'_>, cameras: &[sightline_types::Camera]) -> Ma
         h2 { (t(lang, "results")) " (" (r.results.len()) @if r.truncated { "+" } ")" }
         (map(lang, &r.results, cameras))
         table #results {
-            thead { tr { th { (t(lang, "time")) } th { (t(lang, "plate")) } th { (t(lang, "camera")) } th { (t(lang, "owner")) } th { (t(lang, "colour")) } th { (t(lang, "vtype")) } th { (t(lang, "picture")) } } }
+            thead { tr { th { (t(lang, "time")) } th { (t(lang, "plate")) } th { (t(lang, "camera")) } th { (t(lang, "owner")) } th { (t(lang, "colour")) } th { (t(lang, "vtype")) } @if pictures { th { (t(lang, "picture")) } } } }
             tbody {
                 @for s in &r.results {
                     tr.sighting {
@@ -279,7 +281,7 @@ fn results(lang: Lang, r: &Shown<'_>, cameras: &[sightline_types::Camera]) -> Ma
                         td { a href=(format!("/ui/vehicle?plate={}&purpose={}&case_number={}", s.plate, r.purpose_code.as_deref().unwrap_or(""), urlencode(r.case.as_deref().unwrap_or("")))) { (s.plate) } }
                         td { (s.camera_name) } td { (s.owner) }
                         td { (s.attributes.colour.clone().unwrap_or_default()) } td { (s.attributes.vehicle_type.clone().unwrap_or_default()) }
-                        td { @if let Some(jpeg) = &s.crop { img.plate-picture src=(format!("data:image/jpeg;base64,{jpeg}")) alt=(s.plate); } }
+                        @if pictures { td { @if let Some(jpeg) = &s.crop { img.plate-picture src=(format!("data:image/jpeg;base64,{jpeg}")) alt=(s.plate); } } }
                     }
                 }
             }
