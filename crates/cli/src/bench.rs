@@ -114,6 +114,10 @@ pub struct IngestArgs {
     /// Partition length in hours (divides 24).
     #[arg(long, default_value_t = 24)]
     pub partition_hours: u32,
+    /// Attach a plate picture of this many bytes (JPEG-framed, at most 65536) to every read, as
+    /// `sightline camera --attach-crops` does; 0: none.
+    #[arg(long, default_value_t = 0)]
+    pub crop_bytes: usize,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -225,7 +229,24 @@ async fn ingest(args: IngestArgs) -> Result<()> {
         batch,
         submitters,
         durability: dur,
+        crop_bytes,
     } = args;
+    if crop_bytes != 0 && !(6..=sightline_types::read::MAX_CROP_BYTES).contains(&crop_bytes) {
+        bail!(
+            "--crop-bytes must be 0 or between 6 and {}",
+            sightline_types::read::MAX_CROP_BYTES
+        );
+    }
+    // One picture for every read: a JPEG's start and end markers around noise (ingest checks the
+    // markers and the size; the store keeps the bytes).
+    let crop = (crop_bytes > 0).then(|| {
+        use base64::Engine as _;
+        let mut noise = StdRng::seed_from_u64(7);
+        let mut b = vec![0xFF, 0xD8, 0xFF, 0xE0];
+        b.extend((0..crop_bytes - 6).map(|_| noise.r#gen::<u8>()));
+        b.extend([0xFF, 0xD9]);
+        base64::engine::general_purpose::STANDARD.encode(b)
+    });
     let dur = durability(&dur)?;
     if !(1..=29).contains(&days) {
         bail!("--days must be between 1 and 29 (reads older than 30 days are refused by ingest)");
@@ -249,7 +270,7 @@ async fn ingest(args: IngestArgs) -> Result<()> {
         .map(|v| v.plate.clone())
         .collect();
     println!(
-        "bench ingest: {reads} reads, {vehicles} vehicles, {cameras} cameras, {days} days, batches of {batch}, {submitters} submitters, durability {dur:?}, {partition_hours}-hour partitions"
+        "bench ingest: {reads} reads, {vehicles} vehicles, {cameras} cameras, {days} days, batches of {batch}, {submitters} submitters, durability {dur:?}, {partition_hours}-hour partitions, plate pictures of {crop_bytes} bytes"
     );
 
     let (tx, rx) = tokio::sync::mpsc::channel::<(Camera, Vec<NewRead>)>(submitters * 2);
@@ -283,7 +304,7 @@ async fn ingest(args: IngestArgs) -> Result<()> {
                         make: Some(v.make.into()),
                         lat: None,
                         lon: None,
-                        crop: None,
+                        crop: crop.clone(),
                     }
                 })
                 .collect();
