@@ -579,7 +579,8 @@ impl Recognizer {
     /// is confident and the reading is missing or doubtful (whole-text probability < 0.1), also
     /// through tighter boxes about its centre (the detector sometimes outlines the plate's recess
     /// or holder rather than the plate). The most confident reading wins, and `d.corners` become
-    /// the box it came from. `None`: no plate text found.
+    /// the box it came from. A reading still unsure (< 0.5) then gets a second opinion through
+    /// nudged outlines ([`Recognizer::second_opinion`]). `None`: no plate text found.
     pub fn read_candidate(
         &self,
         img: &RgbImage,
