@@ -104,9 +104,15 @@ pub(crate) fn purge(
                 .prepare(&sql)?
                 .query_map(rusqlite::params_from_iter(params.iter()), |r| r.get(0))?
                 .collect::<std::result::Result<_, _>>()?;
-            let mut drop_crop = tx.prepare(&format!("DELETE FROM {crops} WHERE seq = ?1"))?;
-            for seq in &deleted {
-                drop_crop.execute([seq])?;
+            // (A node whose cameras send no pictures skips the lookups.)
+            let any_crop = tx
+                .prepare(&format!("SELECT 1 FROM {crops} LIMIT 1"))?
+                .exists([])?;
+            if any_crop {
+                let mut drop_crop = tx.prepare(&format!("DELETE FROM {crops} WHERE seq = ?1"))?;
+                for seq in &deleted {
+                    drop_crop.execute([seq])?;
+                }
             }
             let n = deleted.len();
             *report.deleted.entry(rule.owner.to_string()).or_default() += n as u64;
