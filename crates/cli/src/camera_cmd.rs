@@ -62,8 +62,8 @@ pub struct CameraArgs {
     #[arg(long)]
     pub exit_when_done: bool,
     /// Send a JPEG picture of each plate (and a little of the car around it) with its read;
-    /// the node keeps it with the read and returns it to searches that ask for crops. About
-    /// 5-20 KB per read, in the queue too.
+    /// the node keeps it with the read and returns it to searches that ask for crops. A few KB
+    /// per read (median 9.5 KB on openalpr-br's photos), in the queue too.
     #[arg(long)]
     pub attach_crops: bool,
     #[command(flatten)]
