@@ -148,6 +148,12 @@ pub fn expand(q: &Quad, mx: f32, my: f32) -> Quad {
     ]
 }
 
+/// The part of `q` that is `s` of its width and height, about the same centre.
+pub fn share(q: &Quad, s: f32) -> Quad {
+    let m = -(1.0 - s) / 2.0;
+    expand(q, m, m)
+}
+
 /// `q` moved by `dx` of its own width along its top edge's direction and `dy` of its own height
 /// along its side's, so a tilted plate moves along its own axes.
 pub fn shift(q: &Quad, dx: f32, dy: f32) -> Quad {
@@ -269,7 +275,7 @@ mod tests {
     }
 
     #[test]
-    fn shift_moves_along_the_quads_own_axes() {
+    fn shift_and_share_work_along_the_quads_own_axes() {
         // A quad 100 wide and 20 high, turned a quarter: its width runs down the image.
         let q: Quad = [[50.0, 0.0], [50.0, 100.0], [30.0, 100.0], [30.0, 0.0]];
         let s = shift(&q, 0.1, 0.5);
@@ -281,6 +287,9 @@ mod tests {
             );
         }
         assert_eq!(shift(&q, 0.0, 0.0), q);
+        // Half of it about the same centre: 50 along its width, 10 across.
+        let half: Quad = [[45.0, 25.0], [45.0, 75.0], [35.0, 75.0], [35.0, 25.0]];
+        assert_eq!(share(&q, 0.5), half);
     }
 
     #[test]

@@ -411,7 +411,7 @@ impl Recognizer {
     }
 
     /// The recogniser's per-step probabilities (blank first, then [`ALPHABET`]) for one crop.
-    fn run_recognizer(&self, crop: &[f32]) -> Result<Vec<[f32; 37]>, RecognizeError> {
+    fn run_recognizer(&self, crop: &[f32]) -> Result<Steps, RecognizeError> {
         if crop.len() != CROP_H * CROP_W {
             return Err(RecognizeError::Config(format!(
                 "crop has {} values, expected {}",
@@ -451,7 +451,7 @@ impl Recognizer {
     /// crops of the log of its CTC probability, every alignment counted), so one crop's confident
     /// slip does not outvote the others. Proposals under layouts the plate's look contradicts
     /// come last, as in [`formats::readings`]. `None`: no plate text found.
-    fn decide(&self, crops: &[Vec<[f32; 37]>], cues: &colour::PlateCues) -> Option<TextRead> {
+    fn decide(&self, crops: &[Steps], cues: &colour::PlateCues) -> Option<TextRead> {
         let chars: Vec<Vec<formats::CharProbs>> = crops.iter().map(|s| ctc_characters(s)).collect();
         let proposals: Vec<formats::Constrained> = chars
             .iter()
@@ -599,8 +599,7 @@ impl Recognizer {
         if best.as_ref().is_none_or(|r| r.confidence < DOUBTFUL) && confident {
             let outline = d.corners;
             for s in TIGHTER {
-                let m = -(1.0 - s) / 2.0;
-                let tight = geometry::expand(&outline, m, m);
+                let tight = geometry::share(&outline, s);
                 let (read, c) = self.read_outline(img, &tight)?;
                 if let Some(r) = read
                     && best.as_ref().is_none_or(|b| r.confidence > b.confidence)
@@ -629,7 +628,6 @@ impl Recognizer {
         outline: &geometry::Quad,
         crops: Vec<Steps>,
     ) -> Result<Option<(TextRead, geometry::Quad)>, RecognizeError> {
-        let m = -(1.0 - TIGHTER[0]) / 2.0;
         let nudged = NUDGES
             .iter()
             .map(|&(dx, dy)| (geometry::shift(outline, dx, dy), true));
@@ -638,7 +636,7 @@ impl Recognizer {
             crops,
             votes: true,
         }];
-        for (quad, votes) in nudged.chain([(geometry::expand(outline, m, m), false)]) {
+        for (quad, votes) in nudged.chain([(geometry::share(outline, TIGHTER[0]), false)]) {
             let (mx, my) = CROP_MARGINS[0];
             if let Some(crop) = geometry::rectify(img, &geometry::expand(&quad, mx, my)) {
                 views.push(View {
@@ -979,7 +977,7 @@ mod tests {
     }
 
     /// Steps that spell `text` with blanks between, the given probability on each character.
-    fn spell(text: &str, p: &[f32]) -> Vec<[f32; 37]> {
+    fn spell(text: &str, p: &[f32]) -> Steps {
         let mut steps = vec![step(0, 0.95)];
         for (c, &pc) in text.bytes().zip(p) {
             steps.push(step(ALPHABET.iter().position(|&a| a == c).unwrap() + 1, pc));

@@ -4,7 +4,7 @@
 use crate::dictionary::PlateId;
 
 use crate::{Result, Store};
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 use sightline_types::{CameraId, PlatePattern, PlateText, StoredRead, VehicleAttributes};
 use std::collections::HashSet;
 
@@ -180,13 +180,7 @@ impl Store {
                     crate::partition::crops_table(&t)
                 );
                 let jpeg: Option<Vec<u8>> = match c.prepare_cached(&sql) {
-                    Ok(mut stmt) => stmt
-                        .query_row([r.seq], |row| row.get(0))
-                        .map(Some)
-                        .or_else(|e| match e {
-                            rusqlite::Error::QueryReturnedNoRows => Ok(None),
-                            e => Err(e),
-                        })?,
+                    Ok(mut stmt) => stmt.query_row([r.seq], |row| row.get(0)).optional()?,
                     // Retention may drop a partition between the query and this.
                     Err(e) if is_missing_table(&e) => None,
                     Err(e) => return Err(e.into()),

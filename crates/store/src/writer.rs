@@ -318,21 +318,26 @@ impl Writer {
             .iter()
             .map(|(reads, _)| vec![AppendOutcome::Duplicate; reads.len()])
             .collect();
-        let mut current: Option<(i32, String)> = None;
+        // The partition being written: its day, and the statements for its reads and crops.
+        let mut current: Option<(i32, String, String)> = None;
         for (day, plate_id, gi, ri) in rows {
             let r = &group[gi].0[ri];
-            if current.as_ref().is_none_or(|(d, _)| *d != day) {
+            if current.as_ref().is_none_or(|(d, ..)| *d != day) {
+                let t = self.shared.period.table(day);
                 let sql = format!(
-                    "INSERT OR IGNORE INTO {} (plate_id, captured_us, seq, camera_id, client_id, region, \
+                    "INSERT OR IGNORE INTO {t} (plate_id, captured_us, seq, camera_id, client_id, region, \
                      confidence, colour, vehicle_type, make, lat, lon, received_us) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-                    self.shared.period.table(day)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
                 );
-                current = Some((day, sql));
+                let crop_sql = format!(
+                    "INSERT INTO {} (seq, jpeg) VALUES (?1, ?2)",
+                    partition::crops_table(&t)
+                );
+                current = Some((day, sql, crop_sql));
             }
-            let sql = current
+            let (sql, crop_sql) = current
                 .as_ref()
-                .map(|(_, s)| s.as_str())
+                .map(|(_, s, c)| (s.as_str(), c.as_str()))
                 .unwrap_or_default();
             let seq = self.next_seq;
             let n = tx.prepare_cached(sql)?.execute(rusqlite::params![
@@ -352,11 +357,8 @@ impl Writer {
             ])?;
             if n == 1 {
                 if let Some(jpeg) = &r.crop {
-                    tx.prepare_cached(&format!(
-                        "INSERT INTO {} (seq, jpeg) VALUES (?1, ?2)",
-                        partition::crops_table(&self.shared.period.table(day))
-                    ))?
-                    .execute(rusqlite::params![seq, jpeg])?;
+                    tx.prepare_cached(crop_sql)?
+                        .execute(rusqlite::params![seq, jpeg])?;
                 }
                 self.next_seq += 1;
                 outcomes[gi][ri] = AppendOutcome::Inserted { seq };
