@@ -56,6 +56,25 @@ pub struct EntryDraft {
     pub details: serde_json::Value,
 }
 
+impl EntryDraft {
+    /// A draft for a typed action.
+    pub fn new(
+        actor: Actor,
+        action: crate::Action,
+        outcome: &str,
+        owners: Vec<AgencyId>,
+        details: serde_json::Value,
+    ) -> Self {
+        EntryDraft {
+            actor,
+            action: action.code().to_owned(),
+            outcome: outcome.to_owned(),
+            owners,
+            details,
+        }
+    }
+}
+
 /// A stored entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AuditEntry {
@@ -77,6 +96,11 @@ pub struct AuditEntry {
 }
 
 impl AuditEntry {
+    /// The typed action (`None` for a code this build does not know).
+    pub fn kind(&self) -> Option<crate::Action> {
+        crate::Action::parse(&self.action)
+    }
+
     /// Returns the canonical bytes that are hashed: JSON with object keys sorted.
     ///
     /// # Errors

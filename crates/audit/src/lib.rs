@@ -12,12 +12,14 @@
 //! search that cannot append must not return rows.
 #![deny(missing_docs)]
 
+pub mod action;
 pub mod checkpoint;
 mod entry;
 pub mod layout;
 mod log;
 mod verify;
 
+pub use action::Action;
 pub use checkpoint::{Checkpoint, NodeKey, parse_public_key};
 pub use entry::{Actor, ActorKind, AuditEntry, CSV_COLUMNS, EntryDraft, write_csv};
 pub use log::{AuditLog, EntryFilter, Proof, Receipt, export_dir, verify_dir};

@@ -172,10 +172,10 @@ fn prepare_dir(data: &Path) -> Result<()> {
 }
 
 fn setup_network(node: &Node, cameras: usize) -> Result<Vec<Camera>> {
-    let sys = Actor::system();
-    let err = |e: sightline_server::error::ApiError| anyhow::anyhow!("{}", e.message);
+    let sys = sightline_server::Caller::System;
+    let err2 = |e: sightline_server::ServiceError| anyhow::anyhow!("{e}");
     node.create_agency(
-        sys.clone(),
+        &sys,
         &CreateAgency {
             id: "bench-pd".into(),
             name: "Bench PD".into(),
@@ -183,7 +183,7 @@ fn setup_network(node: &Node, cameras: usize) -> Result<Vec<Camera>> {
             jurisdiction: "US-IL".into(),
         },
     )
-    .map_err(err)?;
+    .map_err(err2)?;
     let mut rng = StdRng::seed_from_u64(7);
     let mut out = Vec::with_capacity(cameras);
     for i in 0..cameras {
@@ -197,24 +197,21 @@ fn setup_network(node: &Node, cameras: usize) -> Result<Vec<Camera>> {
             hit_only: false,
             check_purposes: Vec::new(),
         };
-        out.push(
-            node.create_camera(None, sys.clone(), &req)
-                .map_err(err)?
-                .camera,
-        );
+        out.push(node.create_camera(&sys, &req).map_err(err2)?.camera);
     }
     node.create_user(
-        None,
-        sys,
+        &sys,
         &CreateUser {
             agency: Some("bench-pd".into()),
             username: "bench-officer".into(),
             display_name: "Bench".into(),
-            role: "officer".into(),
+            // A supervisor: searches and keeps the bench's hot list.
+            role: "supervisor".into(),
             password: "bench-password-123".into(),
+            must_change_password: false,
         },
     )
-    .map_err(err)?;
+    .map_err(err2)?;
     Ok(out)
 }
 
@@ -737,11 +734,11 @@ async fn alerts_setup(
         .store
         .user_by_username("bench-officer")?
         .context("bench user")?;
-    let who = Principal {
+    let who = sightline_server::Caller::User(Principal {
         agency: node.store.agency(&user.agency)?,
         user,
-    };
-    let err = |e: sightline_server::error::ApiError| anyhow::anyhow!("{}", e.message);
+    });
+    let err = |e: sightline_server::ServiceError| anyhow::anyhow!("{e}");
     let list = node
         .create_hotlist(&who, "bench list", Category::StolenVehicle, "bench", &[])
         .map_err(err)?

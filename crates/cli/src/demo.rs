@@ -8,7 +8,6 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
-use sightline_audit::Actor;
 use sightline_server::admin::{
     CreateAgency, CreateAgreement, CreateCamera, CreateDeclaration, CreateUser,
 };
@@ -200,10 +199,28 @@ fn user_plan() -> Vec<(&'static str, &'static str, &'static str, &'static str)> 
             "Search Harris County data; Illinois data only under an agreement.",
         ),
         (
+            "harris-county-so",
+            "supervisor",
+            "Sgt. Maria Lopez (supervisor)",
+            "Keep Harris County's hot lists; a list shared with Oak Park runs on Oak Park's cameras only where Oak Park agreed.",
+        ),
+        (
             "sacramento-pd",
             "officer",
             "Officer Kim Tran",
             "Search Sacramento data.",
+        ),
+        (
+            "sacramento-pd",
+            "supervisor",
+            "Sgt. Chris Wong (supervisor)",
+            "Keep Sacramento's hot lists.",
+        ),
+        (
+            "pp-muenchen",
+            "supervisor",
+            "PHK Jonas Maier (Dienstgruppenleiter)",
+            "Pflegen Sie die Fahndungslisten (Munich's cameras run hit-only, bound to one purpose).",
         ),
         (
             "pp-muenchen",
@@ -228,12 +245,12 @@ fn user_plan() -> Vec<(&'static str, &'static str, &'static str, &'static str)> 
 
 /// Seeds a fresh data directory and returns the credentials.
 fn seed(node: &Node) -> Result<Credentials> {
-    let sys = Actor::system();
+    let sys = sightline_server::Caller::System;
     let mut rng = StdRng::from_entropy();
     let mut cameras = Vec::new();
     for a in AGENCIES {
         node.create_agency(
-            sys.clone(),
+            &sys,
             &CreateAgency {
                 id: a.id.into(),
                 name: a.name.into(),
@@ -241,7 +258,20 @@ fn seed(node: &Node) -> Result<Credentials> {
                 jurisdiction: a.jurisdiction.into(),
             },
         )
-        .map_err(|e| anyhow::anyhow!("seeding agency {}: {}", a.id, e.message))?;
+        .map_err(|e| anyhow::anyhow!("seeding agency {}: {e}", a.id))?;
+        // Radius agreements are measured from where the operator says an agency is: here, its
+        // first camera.
+        if let Some((_, lat, lon, _)) = a.cameras.first() {
+            node.set_agency_location(
+                &sys,
+                &AgencyId::parse(a.id)?,
+                &sightline_server::admin::AgencyLocation {
+                    lat: *lat,
+                    lon: *lon,
+                },
+            )
+            .map_err(|e| anyhow::anyhow!("seeding location of {}: {e}", a.id))?;
+        }
         for (name, lat, lon, bearing) in a.cameras {
             let req = CreateCamera {
                 agency: Some(a.id.into()),
@@ -260,8 +290,8 @@ fn seed(node: &Node) -> Result<Credentials> {
                 },
             };
             let c = node
-                .create_camera(None, sys.clone(), &req)
-                .map_err(|e| anyhow::anyhow!("seeding camera: {}", e.message))?;
+                .create_camera(&sys, &req)
+                .map_err(|e| anyhow::anyhow!("seeding camera: {e}"))?;
             cameras.push(DemoCamera {
                 id: c.camera.id.0,
                 name: c.camera.name,
@@ -273,7 +303,7 @@ fn seed(node: &Node) -> Result<Credentials> {
     let op_password = password(&mut rng);
     let operator = AgencyId::parse("oak-park-pd")?;
     node.create_operator(&operator, "operator", &op_password)
-        .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut users = vec![DemoUser {
         username: "operator".into(),
         password: op_password,
@@ -286,17 +316,18 @@ fn seed(node: &Node) -> Result<Credentials> {
         let username = format!("{role}@{agency}");
         let pw = password(&mut rng);
         node.create_user(
-            None,
-            sys.clone(),
+            &sys,
             &CreateUser {
                 agency: Some(agency.into()),
                 username: username.clone(),
                 display_name: display.into(),
                 role: role.into(),
                 password: pw.clone(),
+                // The demo hands out its accounts in a credentials file to try things at once.
+                must_change_password: false,
             },
         )
-        .map_err(|e| anyhow::anyhow!("seeding user {username}: {}", e.message))?;
+        .map_err(|e| anyhow::anyhow!("seeding user {username}: {e}"))?;
         users.push(DemoUser {
             username,
             password: pw,
@@ -313,7 +344,7 @@ fn seed(node: &Node) -> Result<Credentials> {
             .context("seeded user vanished")?;
         u.token = node
             .issue_token(&rec, "demo")
-            .map_err(|e| anyhow::anyhow!("{}", e.message))?
+            .map_err(|e| anyhow::anyhow!("{e}"))?
             .token;
     }
     let agreements = [
@@ -374,9 +405,10 @@ fn seed(node: &Node) -> Result<Credentials> {
             grantee,
             purposes: purposes.into_iter().map(String::from).collect(),
             expires_at: None,
+            scope: sightline_store::AgreementScope::Search,
         };
-        node.create_agreement(None, sys.clone(), &req)
-            .map_err(|e| anyhow::anyhow!("seeding agreement: {}", e.message))?;
+        node.create_agreement(&sys, &req)
+            .map_err(|e| anyhow::anyhow!("seeding agreement: {e}"))?;
     }
     let decl = CreateDeclaration {
         agency: Some("harris-county-so".into()),
@@ -384,8 +416,8 @@ fn seed(node: &Node) -> Result<Credentials> {
         statement: "Harris County Sheriff's Office will not use Illinois ALPR information to investigate or enforce immigration status or reproductive health care (625 ILCS 5/2-130(c)).".into(),
         signed_by: "Sheriff's Office General Counsel".into(),
     };
-    node.create_declaration(None, sys, &decl)
-        .map_err(|e| anyhow::anyhow!("seeding declaration: {}", e.message))?;
+    node.create_declaration(&sys, &decl)
+        .map_err(|e| anyhow::anyhow!("seeding declaration: {e}"))?;
     seed_hotlists(node)?;
     let vehicles_of_interest = VEHICLES_OF_INTEREST
         .iter()
@@ -418,7 +450,7 @@ fn seed_hotlists(node: &Node) -> Result<()> {
         ),
         (
             "harris-county-so",
-            "officer@harris-county-so",
+            "supervisor@harris-county-so",
             "Robbery suspects",
             Category::WantedPerson,
             "KRT-4821",
@@ -426,7 +458,7 @@ fn seed_hotlists(node: &Node) -> Result<()> {
         ),
         (
             "sacramento-pd",
-            "officer@sacramento-pd",
+            "supervisor@sacramento-pd",
             "AMBER alert",
             Category::AmberAlert,
             "8FJX253",
@@ -434,7 +466,7 @@ fn seed_hotlists(node: &Node) -> Result<()> {
         ),
         (
             "pp-muenchen",
-            "officer@pp-muenchen",
+            "supervisor@pp-muenchen",
             "Vermisste Personen",
             Category::MissingPerson,
             "M-SL 4711",
@@ -446,13 +478,13 @@ fn seed_hotlists(node: &Node) -> Result<()> {
             .store
             .user_by_username(username)?
             .context("seeded user vanished")?;
-        let who = sightline_search::Principal {
+        let who = sightline_server::Caller::User(sightline_search::Principal {
             agency: node.store.agency(&AgencyId::parse(agency)?)?,
             user,
-        };
+        });
         let list = node
             .create_hotlist(&who, name, category, "custom", &[])
-            .map_err(|e| anyhow::anyhow!("{}", e.message))?
+            .map_err(|e| anyhow::anyhow!("{e}"))?
             .item;
         let entry = HotEntry {
             id: 0,
@@ -466,17 +498,17 @@ fn seed_hotlists(node: &Node) -> Result<()> {
             expires_at: None,
         };
         node.put_hotlist_entries(&who, list.id, vec![entry], ImportMode::Merge)
-            .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
     }
     // The law refuses this one (625 ILCS 5/2-130(b)(2)); the refusal is in the audit log.
     let user = node
         .store
         .user_by_username("admin@oak-park-pd")?
         .context("seeded user vanished")?;
-    let who = sightline_search::Principal {
+    let who = sightline_server::Caller::User(sightline_search::Principal {
         agency: node.store.agency(&AgencyId::parse("oak-park-pd")?)?,
         user,
-    };
+    });
     let refused = node.create_hotlist(
         &who,
         "Immigration violators (vendor feed)",

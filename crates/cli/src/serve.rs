@@ -1,7 +1,6 @@
 //! `sightline serve --config FILE`.
 
 use anyhow::{Context, Result};
-use sightline_audit::Actor;
 use sightline_server::admin::CreateAgency;
 use sightline_server::{Node, NodeConfig};
 use sightline_types::AgencyId;
@@ -37,14 +36,14 @@ fn bootstrap(node: &Node) -> Result<()> {
         kind: b.agency_kind,
         jurisdiction: b.jurisdiction,
     };
-    node.create_agency(Actor::system(), &req)
-        .map_err(|e| anyhow::anyhow!("bootstrap agency: {}", e.message))?;
+    node.create_agency(&sightline_server::Caller::System, &req)
+        .map_err(|e| anyhow::anyhow!("bootstrap agency: {e}"))?;
     node.create_operator(
         &AgencyId::parse(&b.agency_id)?,
         &b.admin_username,
         &password,
     )
-    .map_err(|e| anyhow::anyhow!("bootstrap admin: {}", e.message))?;
+    .map_err(|e| anyhow::anyhow!("bootstrap admin: {e}"))?;
     tracing::info!(agency = %b.agency_id, "bootstrapped first agency and node operator");
     Ok(())
 }

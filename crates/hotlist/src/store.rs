@@ -34,7 +34,8 @@ CREATE TABLE IF NOT EXISTS webhooks (
 "#;
 
 /// How an import treats the list's existing entries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ImportMode {
     /// Replace every entry (atomically).
     Replace,
@@ -51,6 +52,21 @@ struct Index {
     hit_only: std::collections::HashSet<i64>,
     /// Cameras whose checks are bound to list categories (German model), by camera.
     purposes: HashMap<i64, Vec<Category>>,
+    /// For each list, the other agencies whose cameras it may run on: shared with them *and*
+    /// allowed by their agreement, law and policy (decided by the service layer).
+    grants: HashMap<i64, std::collections::HashSet<AgencyId>>,
+}
+
+impl Index {
+    /// Tells whether list `l` runs on cameras of `camera_owner`.
+    fn runs_on(&self, l: &HotList, camera_owner: &AgencyId) -> bool {
+        l.owner == *camera_owner
+            || (l.shared_with.contains(camera_owner)
+                && self
+                    .grants
+                    .get(&l.id)
+                    .is_some_and(|g| g.contains(camera_owner)))
+    }
 }
 
 impl Index {
@@ -108,6 +124,19 @@ impl HotlistStore {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.execute_batch(SCHEMA)?;
+        // Version 2: lists and webhooks can be ended (they stay on record).
+        for (table, column) in [("lists", "ended_us"), ("webhooks", "ended_us")] {
+            let has: bool = conn.query_row(
+                &format!(
+                    "SELECT EXISTS(SELECT 1 FROM pragma_table_info('{table}') WHERE name = ?1)"
+                ),
+                [column],
+                |r| r.get(0),
+            )?;
+            if !has {
+                conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} INTEGER"))?;
+            }
+        }
         let s = HotlistStore {
             conn: Mutex::new(conn),
             index: RwLock::new(Index::default()),
@@ -119,7 +148,7 @@ impl HotlistStore {
     fn rebuild(&self) -> Result<()> {
         let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
         let mut idx = Index::default();
-        let mut stmt = conn.prepare("SELECT id, owner, name, category, source, shared_with, created_by, created_us FROM lists")?;
+        let mut stmt = conn.prepare("SELECT id, owner, name, category, source, shared_with, created_by, created_us FROM lists WHERE ended_us IS NULL")?;
         let rows = stmt.query_map([], |r| {
             Ok((
                 r.get::<_, i64>(0)?,
@@ -243,7 +272,7 @@ impl HotlistStore {
     pub fn webhooks(&self, agency: &AgencyId) -> Result<Vec<(i64, String, String)>> {
         let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
         let mut stmt =
-            conn.prepare("SELECT id, url, secret FROM webhooks WHERE agency = ?1 ORDER BY id")?;
+            conn.prepare("SELECT id, url, secret FROM webhooks WHERE agency = ?1 AND ended_us IS NULL ORDER BY id")?;
         let rows = stmt.query_map([agency.as_str()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -313,7 +342,7 @@ impl HotlistStore {
             .filter(|e| e.expires_at.is_none_or(|x| x > now))
             .filter(|e| {
                 idx.lists.get(&e.list_id).is_some_and(|l| {
-                    (l.owner == *camera_owner || l.shared_with.contains(camera_owner))
+                    idx.runs_on(l, camera_owner)
                         && bound.is_none_or(|cats| cats.contains(&l.category))
                 })
             })
@@ -348,11 +377,16 @@ impl HotlistStore {
         let shared: Vec<&str> = shared_with.iter().map(AgencyId::as_str).collect();
         let id = {
             let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+            // A pre-assigned id makes a replayed creation a no-op.
             conn.execute(
-                "INSERT INTO lists(owner, name, category, source, shared_with, created_by, created_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                (owner.as_str(), name.trim(), category.code(), source, shared.join(","), by, now.timestamp_micros()),
+                "INSERT OR IGNORE INTO lists(id, owner, name, category, source, shared_with, created_by, created_us) VALUES (NULLIF(?1, 0), ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                rusqlite::params![new.id, owner.as_str(), name.trim(), category.code(), source, shared.join(","), by, now.timestamp_micros()],
             )?;
-            conn.last_insert_rowid()
+            if new.id != 0 {
+                new.id
+            } else {
+                conn.last_insert_rowid()
+            }
         };
         let list = HotList {
             id,
@@ -365,6 +399,91 @@ impl HotlistStore {
             .lists
             .insert(id, list.clone());
         Ok(list)
+    }
+
+    /// The next free list id (callers serialise creations).
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn next_list_id(&self) -> Result<i64> {
+        let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(
+            conn.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM lists", [], |r| {
+                r.get(0)
+            })?,
+        )
+    }
+
+    /// Replaces the set of agencies a list is shared with.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown or ended list.
+    pub fn set_shared_with(&self, id: i64, shared_with: &[AgencyId]) -> Result<HotList> {
+        self.list(id)?;
+        let codes: Vec<&str> = shared_with.iter().map(AgencyId::as_str).collect();
+        {
+            let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+            conn.execute(
+                "UPDATE lists SET shared_with = ?2 WHERE id = ?1",
+                rusqlite::params![id, codes.join(",")],
+            )?;
+        }
+        let mut idx = self.index.write().unwrap_or_else(|e| e.into_inner());
+        let list = idx
+            .lists
+            .get_mut(&id)
+            .ok_or_else(|| Error::NotFound(format!("hot list {id}")))?;
+        list.shared_with = shared_with.to_vec();
+        Ok(list.clone())
+    }
+
+    /// Ends a list: it stops matching at once and stays on record (idempotent).
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn end_list(&self, id: i64, now: DateTime<Utc>) -> Result<()> {
+        {
+            let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+            conn.execute(
+                "UPDATE lists SET ended_us = COALESCE(ended_us, ?2) WHERE id = ?1",
+                rusqlite::params![id, now.timestamp_micros()],
+            )?;
+        }
+        let mut idx = self.index.write().unwrap_or_else(|e| e.into_inner());
+        idx.remove_list_entries(id);
+        idx.lists.remove(&id);
+        idx.grants.remove(&id);
+        Ok(())
+    }
+
+    /// Replaces the camera-owner grants of every list (see [`Index`]): the service layer
+    /// decides them from agreements, law and policy, and calls this whenever those change.
+    pub fn set_grants(&self, grants: HashMap<i64, std::collections::HashSet<AgencyId>>) {
+        self.index.write().unwrap_or_else(|e| e.into_inner()).grants = grants;
+    }
+
+    /// Every live list.
+    pub fn all_lists(&self) -> Vec<HotList> {
+        let idx = self.index.read().unwrap_or_else(|e| e.into_inner());
+        let mut v: Vec<HotList> = idx.lists.values().cloned().collect();
+        v.sort_by_key(|l| l.id);
+        v
+    }
+
+    /// Ends a webhook of an agency (idempotent).
+    ///
+    /// # Errors
+    /// `NotFound` when the agency has no such webhook.
+    pub fn end_webhook(&self, id: i64, agency: &AgencyId, now: DateTime<Utc>) -> Result<()> {
+        let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        let n = conn.execute(
+            "UPDATE webhooks SET ended_us = COALESCE(ended_us, ?3) WHERE id = ?1 AND agency = ?2",
+            rusqlite::params![id, agency.as_str(), now.timestamp_micros()],
+        )?;
+        if n == 0 {
+            return Err(Error::NotFound(format!("webhook {id}")));
+        }
+        Ok(())
     }
 
     /// Returns a list.
@@ -557,7 +676,7 @@ impl HotlistStore {
             let Some(l) = idx.lists.get(&e.list_id) else {
                 continue;
             };
-            let runs_here = l.owner == *camera_owner || l.shared_with.contains(camera_owner);
+            let runs_here = idx.runs_on(l, camera_owner);
             if runs_here && bound.is_none_or(|cats| cats.contains(&l.category)) {
                 out.push((l.clone(), e.clone(), is_fuzzy));
             }
@@ -587,6 +706,23 @@ impl HotlistStore {
         }
         tx.commit()?;
         Ok(out)
+    }
+
+    /// One hit, if `agency` may see it (its list's owner or its camera's owner).
+    ///
+    /// # Errors
+    /// `NotFound` otherwise.
+    pub fn hit_for(&self, id: i64, agency: &AgencyId) -> Result<Hit> {
+        let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        let body: Option<String> = conn
+            .query_row(
+                "SELECT body FROM hits WHERE id = ?1 AND (list_owner = ?2 OR camera_owner = ?2)",
+                (id, agency.as_str()),
+                |r| r.get(0),
+            )
+            .optional()?;
+        serde_json::from_str(&body.ok_or_else(|| Error::NotFound(format!("hit {id}")))?)
+            .map_err(bad)
     }
 
     /// Recent hits an agency may see (its lists' hits and hits on its cameras), newest first.
@@ -712,11 +848,20 @@ mod tests {
         let m = s.match_plate(1, &owner, "A8C123", now);
         assert_eq!((m.len(), m[0].2), (1, true), "fuzzy via canonical key");
         assert!(s.match_plate(1, &owner, "OLD1", now).is_empty(), "expired");
+        assert!(
+            s.match_plate(1, &other, "ABC123", now).is_empty(),
+            "shared, but the partner (camera owner) has not granted matching"
+        );
+        s.set_grants(HashMap::from([(
+            l.id,
+            std::collections::HashSet::from([other.clone()]),
+        )]));
         assert_eq!(
             s.match_plate(1, &other, "ABC123", now).len(),
             1,
-            "shared list runs on the partner's cameras"
+            "shared and granted: the list runs on the partner's cameras"
         );
+        assert_eq!(s.plates_for(1, &other, now), vec!["ABC123".to_owned()]);
         assert!(
             s.match_plate(1, &AgencyId::parse("nobody").unwrap(), "ABC123", now)
                 .is_empty()
@@ -747,6 +892,15 @@ mod tests {
             s.match_plate(1, &owner, "XYZ9", now).len(),
             1,
             "index rebuilt from disk"
+        );
+        s.end_list(l.id, now).unwrap();
+        assert!(s.match_plate(1, &owner, "XYZ9", now).is_empty(), "ended");
+        assert!(s.list(l.id).is_err());
+        drop(s);
+        let s = HotlistStore::open(dir.path()).unwrap();
+        assert!(
+            s.match_plate(1, &owner, "XYZ9", now).is_empty(),
+            "ended stays ended"
         );
     }
 }

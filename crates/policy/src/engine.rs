@@ -208,8 +208,47 @@ impl PolicyEngine {
         Ok(())
     }
 
+    /// Checks an agency policy exactly as [`PolicyEngine::set_agency_policy`] would, without
+    /// changing anything: the service layer validates first, audits, and only then applies.
+    ///
+    /// # Errors
+    /// As [`PolicyEngine::set_agency_policy`].
+    pub fn check_agency_policy(&self, agency: &str, src: &str) -> Result<()> {
+        let name = format!("agency policy of {agency}");
+        let own: HashSet<String> = self
+            .agencies
+            .get(agency)
+            .iter()
+            .flat_map(|set| set.policies())
+            .map(|p| p.id().to_string())
+            .collect();
+        let (set, _) = self.check_set(&name, src, &own)?;
+        if set
+            .policies()
+            .any(|p| p.effect() == cedar_policy::Effect::Permit)
+        {
+            return Err(parse_error(
+                &name,
+                "agency policies may only contain forbid rules",
+            ));
+        }
+        Ok(())
+    }
+
     /// Parses a set, checks annotations and unique ids, and validates it against the schema.
     fn parse_set(&mut self, name: &str, src: &str) -> Result<PolicySet> {
+        let (out, new_rules) = self.check_set(name, src, &HashSet::new())?;
+        self.rules.extend(new_rules);
+        Ok(out)
+    }
+
+    /// The checks of [`Self::parse_set`] without side effects; ids in `replaced` may be reused.
+    fn check_set(
+        &self,
+        name: &str,
+        src: &str,
+        replaced: &HashSet<String>,
+    ) -> Result<(PolicySet, Vec<(String, RuleInfo)>)> {
         let parsed = PolicySet::from_str(src).map_err(|e| parse_error(name, e))?;
         let mut out = PolicySet::new();
         let mut seen = HashSet::new();
@@ -228,7 +267,8 @@ impl PolicyEngine {
                 citation: ann("citation")?,
                 explanation: ann("explanation")?,
             };
-            if !seen.insert(id.clone()) || self.rules.contains_key(&id) {
+            if !seen.insert(id.clone()) || (self.rules.contains_key(&id) && !replaced.contains(&id))
+            {
                 return Err(Error::DuplicateId(id));
             }
             out.add(p.new_id(PolicyId::new(id.clone())))
@@ -242,8 +282,7 @@ impl PolicyEngine {
                 format!("rule `{}` does not validate: {err}", err.policy_id()),
             ));
         }
-        self.rules.extend(new_rules);
-        Ok(out)
+        Ok((out, new_rules))
     }
 
     /// Returns the packs that govern an owner jurisdiction: every pack naming it or its country,

@@ -6,7 +6,7 @@ use crate::{Principal, Result};
 use chrono::{DateTime, Utc};
 use sightline_policy::screening::{ScreenHit, infer_purposes};
 use sightline_policy::{PartyFacts, PolicyEngine, PolicyRequest, case_number_shape};
-use sightline_store::{Declaration, SharingAgreement, Store};
+use sightline_store::{AgreementScope, Declaration, SharingAgreement, Store};
 use sightline_types::{Agency, AgencyId, Purpose};
 use std::collections::{BTreeSet, HashMap};
 
@@ -16,7 +16,7 @@ pub(crate) struct Facts<'a> {
     now: DateTime<Utc>,
     agreements: Vec<SharingAgreement>,
     declarations: Vec<Declaration>,
-    positions: HashMap<AgencyId, Vec<(f64, f64)>>,
+    locations: HashMap<AgencyId, (f64, f64)>,
     purposes: Vec<Purpose>,
     /// What the screening rules found in the reason and on-behalf-of text.
     pub(crate) hits: Vec<ScreenHit>,
@@ -32,16 +32,16 @@ impl<'a> Facts<'a> {
         let agreements = store
             .agreements()?
             .into_iter()
-            .filter(|a| a.is_active(now))
+            .filter(|a| a.is_active(now) && a.scope == AgreementScope::Search)
             .collect();
-        let declarations = store.declarations()?;
-        let mut positions: HashMap<AgencyId, Vec<(f64, f64)>> = HashMap::new();
-        for c in store.cameras() {
-            positions
-                .entry(c.owner.clone())
-                .or_default()
-                .push((c.lat, c.lon));
-        }
+        let declarations = store
+            .declarations()?
+            .into_iter()
+            .filter(|d| d.is_active(now))
+            .collect();
+        // Radius agreements are measured from the grantee's registered location, which only the
+        // node operator sets: a grantee cannot move into range by placing a camera.
+        let locations = store.agency_locations()?;
         let behalf_texts = search
             .on_behalf_of
             .as_ref()
@@ -59,18 +59,14 @@ impl<'a> Facts<'a> {
             now,
             agreements,
             declarations,
-            positions,
+            locations,
             purposes,
             hits,
         })
     }
 
     fn granted(&self, owner: &Agency, to: &Agency) -> Vec<Purpose> {
-        let pos = self
-            .positions
-            .get(&to.id)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
+        let pos = self.locations.get(&to.id).copied();
         let set: BTreeSet<Purpose> = self
             .agreements
             .iter()

@@ -144,7 +144,7 @@ impl Searcher {
     ) -> Result<u64> {
         let draft = EntryDraft {
             actor: who.actor(),
-            action: "search".into(),
+            action: sightline_audit::Action::Search.code().into(),
             outcome: outcome.into(),
             owners,
             details,
@@ -237,7 +237,14 @@ impl Searcher {
                 limit: parsed.limit,
                 with_crops: parsed.with_crops,
             };
-            let (rows, more) = self.store.query_reads(&q)?;
+            let (mut rows, more) = self.store.query_reads(&q)?;
+            // A mobile camera is in scope of any area; each of its reads counts only where it
+            // was taken (the read's own position).
+            if let Some(area) = &parsed.area {
+                let mobile: HashSet<CameraId> =
+                    cameras.iter().filter(|c| c.mobile).map(|c| c.id).collect();
+                rows.retain(|r| !mobile.contains(&r.camera_id) || area.contains(r.lat, r.lon));
+            }
             (rows, more || capped)
         };
 

@@ -34,6 +34,7 @@ fn agency(id: &str, kind: AgencyKind, j: &str) -> Agency {
 
 fn camera(store: &Store, owner: &Agency, key: &str) -> Camera {
     let n = NewCamera {
+        id: 0,
         owner: owner.id.clone(),
         name: format!("{key} cam"),
         lat: 41.0,
@@ -82,6 +83,8 @@ fn world() -> World {
     let user = store
         .create_user(
             &NewUser {
+                id: 0,
+                must_change_password: false,
                 agency: il.id.clone(),
                 username: "officer".into(),
                 display_name: "O".into(),
@@ -173,6 +176,8 @@ fn test_agreement_for_purpose_includes_owner() {
             expires_at: None,
             created_by: "admin".into(),
             created_at: Utc::now(),
+            scope: Default::default(),
+            ended_at: None,
         })
         .unwrap();
     let r = w

@@ -7,66 +7,14 @@
 
 use crate::AppState;
 use crate::error::ApiError;
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use rand::RngCore;
-use sha2::{Digest, Sha256};
 use sightline_search::Principal;
+use sightline_service::Caller;
 use sightline_store::TokenKind;
-use sightline_types::{Camera, ErrorCode, Role};
+use sightline_types::{Camera, ErrorCode};
 
-/// Prefix of user API tokens.
-pub const USER_TOKEN_PREFIX: &str = "slu_";
-/// Prefix of camera device keys.
-pub const CAMERA_KEY_PREFIX: &str = "slc_";
-
-/// Creates a new random secret with a prefix.
-pub fn new_secret(prefix: &str) -> String {
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    format!("{prefix}{}", hex::encode(bytes))
-}
-
-/// Hashes a bearer secret for storage and lookup.
-pub fn hash_secret(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
-}
-
-/// Hashes a password with argon2id (slow by design; call off the async runtime).
-///
-/// # Errors
-/// Only on an internal argon2 failure.
-pub fn hash_password(password: &str) -> Result<String, ApiError> {
-    let salt = SaltString::generate(&mut rand::rngs::OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|_| ApiError::new(ErrorCode::Internal, "password hashing failed"))
-}
-
-/// Checks a password against a stored argon2 hash.
-pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &h)
-            .is_ok()
-    })
-}
-
-/// Checks a new password's strength.
-///
-/// # Errors
-/// A 400 naming the rule.
-pub fn check_password_policy(password: &str) -> Result<(), ApiError> {
-    if password.chars().count() < 12 {
-        return Err(ApiError::bad_request(
-            "password must be at least 12 characters",
-        ));
-    }
-    Ok(())
-}
+pub use sightline_service::secrets::*;
 
 fn bearer(parts: &Parts) -> Result<&str, ApiError> {
     let unauth = |m: &str| ApiError::new(ErrorCode::Unauthenticated, m);
@@ -97,25 +45,49 @@ async fn resolve(state: &AppState, parts: &Parts) -> Result<TokenKind, ApiError>
         })
 }
 
-/// An authenticated user.
+/// An authenticated user whose account is usable (not disabled, no password change pending).
 #[derive(Debug, Clone)]
 pub struct UserAuth(pub Principal);
 
 impl UserAuth {
-    /// Requires one of the given roles (node operators pass every check).
-    ///
-    /// # Errors
-    /// 403 naming the roles.
-    pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
-        if self.0.user.node_operator || roles.contains(&self.0.user.role) {
-            Ok(())
-        } else {
-            let names: Vec<&str> = roles.iter().map(|r| r.code()).collect();
-            Err(ApiError::forbidden(format!(
-                "this needs the role {}",
-                names.join(" or ")
-            )))
+    /// The caller for the service layer (which checks every permission).
+    pub fn caller(&self) -> Caller {
+        Caller::User(self.0.clone())
+    }
+}
+
+/// An authenticated user, even one who must still change their password (only `/me` and the
+/// password change take this).
+#[derive(Debug, Clone)]
+pub struct AnyUser(pub Principal);
+
+impl AnyUser {
+    /// The caller for the service layer.
+    pub fn caller(&self) -> Caller {
+        Caller::User(self.0.clone())
+    }
+}
+
+async fn principal(state: &AppState, parts: &Parts) -> Result<Principal, ApiError> {
+    match resolve(state, parts).await? {
+        TokenKind::User(user) => {
+            let agency = state.store.agency(&user.agency)?;
+            Ok(Principal { user, agency })
         }
+        TokenKind::Camera(_) => Err(ApiError::forbidden(
+            "a camera key cannot be used as a user token",
+        )),
+    }
+}
+
+impl FromRequestParts<AppState> for AnyUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(AnyUser(principal(state, parts).await?))
     }
 }
 
@@ -126,15 +98,30 @@ impl FromRequestParts<AppState> for UserAuth {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        match resolve(state, parts).await? {
-            TokenKind::User(user) => {
-                let agency = state.store.agency(&user.agency)?;
-                Ok(UserAuth(Principal { user, agency }))
-            }
-            TokenKind::Camera(_) => Err(ApiError::forbidden(
-                "a camera key cannot be used as a user token",
-            )),
+        let p = principal(state, parts).await?;
+        if p.user.must_change_password {
+            return Err(ApiError::forbidden(
+                "choose a new password first (POST /api/v1/me/password)",
+            ));
         }
+        Ok(UserAuth(p))
+    }
+}
+
+/// The client's address, when the server knows it (used by the sign-in limiter).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddr(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
     }
 }
 

@@ -110,7 +110,8 @@ from_crate_error!(
     sightline_store::Error,
     sightline_audit::Error,
     sightline_ingest::Error,
-    sightline_types::Error
+    sightline_types::Error,
+    sightline_hotlist::Error
 );
 
 impl From<sightline_search::Error> for ApiError {
@@ -125,6 +126,18 @@ impl From<sightline_search::Error> for ApiError {
             Some(s) => err.with_details(serde_json::json!({ "audit_seq": s })),
             None => err,
         }
+    }
+}
+
+impl From<sightline_service::Error> for ApiError {
+    fn from(e: sightline_service::Error) -> Self {
+        let code = e.code();
+        // Server-side failures keep their cause in the log, not in the response.
+        if e.is_server_side() {
+            tracing::error!(error = ?e, "service failure");
+        }
+        let details = e.details();
+        ApiError::new(code, e.to_string()).with_details(details)
     }
 }
 

@@ -8,23 +8,20 @@
 //! `clippy.toml`.
 #![deny(missing_docs)]
 
-pub mod admin;
 pub mod api;
 pub mod auth;
-pub mod config;
 pub mod error;
-pub mod governance;
-pub mod hotlists;
-pub mod metrics;
-mod node;
 pub mod openapi;
-pub mod transparency;
+pub mod routes;
+mod serve;
 mod web;
-pub mod webhooks;
 
-pub use config::NodeConfig;
-pub use governance::{spawn_checkpoints, spawn_retention};
-pub use node::{Node, serve};
+pub use serve::serve;
+pub use sightline_service::Error as ServiceError;
+pub use sightline_service::{
+    Caller, Node, NodeConfig, OpenError, Permission, admin, config, governance, hotlists, metrics,
+    spawn_checkpoints, spawn_retention, transparency, webhooks,
+};
 
 use axum::Router;
 use std::sync::Arc;

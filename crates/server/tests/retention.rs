@@ -3,7 +3,7 @@
 #![allow(clippy::disallowed_methods)] // checks the store directly
 
 use chrono::{DateTime, Duration, Utc};
-use sightline_audit::{Actor, EntryFilter};
+use sightline_audit::EntryFilter;
 use sightline_search::Principal;
 use sightline_server::admin::{CreateAgency, CreateCamera, CreateUser};
 use sightline_server::governance::CreateHold;
@@ -35,9 +35,9 @@ fn read(id: &str, plate: &str, at: DateTime<Utc>) -> NewRead {
 }
 
 fn setup(node: &Node, id: &str, j: &str) -> (Camera, Principal) {
-    let sys = Actor::system();
+    let sys = sightline_server::Caller::System;
     node.create_agency(
-        sys.clone(),
+        &sys,
         &CreateAgency {
             id: id.into(),
             name: id.into(),
@@ -48,8 +48,7 @@ fn setup(node: &Node, id: &str, j: &str) -> (Camera, Principal) {
     .unwrap();
     let cam = node
         .create_camera(
-            None,
-            sys.clone(),
+            &sys,
             &CreateCamera {
                 agency: Some(id.into()),
                 name: "c".into(),
@@ -64,14 +63,14 @@ fn setup(node: &Node, id: &str, j: &str) -> (Camera, Principal) {
         .unwrap()
         .camera;
     node.create_user(
-        None,
-        sys,
+        &sys,
         &CreateUser {
             agency: Some(id.into()),
             username: format!("sup@{id}"),
             display_name: "s".into(),
             role: "supervisor".into(),
             password: "a-long-password-1".into(),
+            must_change_password: false,
         },
     )
     .unwrap();
@@ -123,7 +122,7 @@ fn test_retention_per_owner_with_legal_hold() {
     // A legal hold keeps one Texas plate past the 30-day default.
     let hold = node
         .create_hold(
-            &tx_sup,
+            &sightline_server::Caller::User(tx_sup.clone()),
             &CreateHold {
                 case_number: "26-000777".into(),
                 plate: "hold 22".into(),
@@ -140,7 +139,11 @@ fn test_retention_per_owner_with_legal_hold() {
     assert!(has(&tx_cam, "tx2"), "held read must survive retention");
 
     // Released, it goes at the next run, and the now-empty partition is dropped.
-    node.release_hold(&tx_sup, hold.item.id).unwrap();
+    node.release_hold(
+        &sightline_server::Caller::User(tx_sup.clone()),
+        hold.item.id,
+    )
+    .unwrap();
     let r = node.run_retention().unwrap();
     assert_eq!(r.deleted.get("harris-so"), Some(&1));
     assert_eq!(r.dropped_partitions.len(), 1);

@@ -30,6 +30,12 @@ pub struct UserRecord {
     pub password_hash: String,
     /// May create agencies and act across agencies.
     pub node_operator: bool,
+    /// Disabled users cannot sign in and their tokens stop working.
+    #[serde(default)]
+    pub disabled: bool,
+    /// The user must choose a new password before doing anything else.
+    #[serde(default)]
+    pub must_change_password: bool,
 }
 
 /// A user to create.
@@ -47,6 +53,10 @@ pub struct NewUser {
     pub password_hash: String,
     /// Node operator flag.
     pub node_operator: bool,
+    /// Pre-assigned id (0: the store assigns one).
+    pub id: i64,
+    /// The user must choose a new password at first sign-in.
+    pub must_change_password: bool,
 }
 
 /// A camera to create.
@@ -66,6 +76,8 @@ pub struct NewCamera {
     pub mobile: bool,
     /// SHA-256 hex of the device key.
     pub key_hash: String,
+    /// Pre-assigned id (0: the store assigns one).
+    pub id: i64,
 }
 
 /// Who a sharing agreement grants access to.
@@ -78,7 +90,8 @@ pub enum Grantee {
     Jurisdiction(Jurisdiction),
     /// Several named agencies (a task force, a regional group).
     Group(Vec<AgencyId>),
-    /// Every agency with a camera within `radius_km` of a point.
+    /// Every agency whose registered location (set by the node operator, never by the grantee's
+    /// own camera placement) is within `radius_km` of a point.
     Radius {
         /// Centre latitude.
         lat: f64,
@@ -138,8 +151,9 @@ impl Grantee {
         }
     }
 
-    /// Tells whether the grant covers an agency; `positions` are its cameras' (lat, lon).
-    pub fn covers(&self, agency: &Agency, positions: &[(f64, f64)]) -> bool {
+    /// Tells whether the grant covers an agency; `location` is its registered location (an
+    /// agency without one is never inside a radius).
+    pub fn covers(&self, agency: &Agency, location: Option<(f64, f64)>) -> bool {
         match self {
             Grantee::Agency(a) => *a == agency.id,
             Grantee::Group(g) => g.contains(&agency.id),
@@ -147,7 +161,7 @@ impl Grantee {
                 lat,
                 lon,
                 radius_km,
-            } => positions.iter().any(|(la, lo)| {
+            } => location.iter().any(|(la, lo)| {
                 sightline_types::search::haversine_m(*lat, *lon, *la, *lo) <= radius_km * 1000.0
             }),
             Grantee::Jurisdiction(j) => {
@@ -155,6 +169,38 @@ impl Grantee {
                 code == j.as_str() || code.starts_with(&format!("{}-", j.as_str()))
             }
             Grantee::National => true,
+        }
+    }
+}
+
+/// What an agreement lets the grantee do with the owner's data.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum AgreementScope {
+    /// Search the owner's reads for the listed purposes.
+    #[default]
+    Search,
+    /// Run the grantee's hot lists of the listed purposes on the owner's cameras (a standing
+    /// search: hits on the owner's cameras reach the list owner).
+    HotlistMatching,
+}
+
+impl AgreementScope {
+    /// The stored code.
+    pub fn code(self) -> &'static str {
+        match self {
+            AgreementScope::Search => "search",
+            AgreementScope::HotlistMatching => "hotlist_matching",
+        }
+    }
+
+    fn parse(s: &str) -> Result<Self> {
+        match s {
+            "search" => Ok(AgreementScope::Search),
+            "hotlist_matching" => Ok(AgreementScope::HotlistMatching),
+            other => Err(Error::Corrupt(format!("agreement scope `{other}`"))),
         }
     }
 }
@@ -176,12 +222,18 @@ pub struct SharingAgreement {
     pub created_by: String,
     /// When.
     pub created_at: DateTime<Utc>,
+    /// What it grants (search by default).
+    #[serde(default)]
+    pub scope: AgreementScope,
+    /// When the owner ended it (none: in force until `expires_at`).
+    #[serde(default)]
+    pub ended_at: Option<DateTime<Utc>>,
 }
 
 impl SharingAgreement {
     /// Tells whether the agreement is in force at `now`.
     pub fn is_active(&self, now: DateTime<Utc>) -> bool {
-        self.expires_at.is_none_or(|e| e > now)
+        self.expires_at.is_none_or(|e| e > now) && self.ended_at.is_none_or(|e| e > now)
     }
 }
 
@@ -200,6 +252,16 @@ pub struct Declaration {
     pub signed_by: String,
     /// When it was recorded.
     pub recorded_at: DateTime<Utc>,
+    /// When it was withdrawn (none: on record).
+    #[serde(default)]
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+impl Declaration {
+    /// Tells whether the declaration is on record at `now`.
+    pub fn is_active(&self, now: DateTime<Utc>) -> bool {
+        self.ended_at.is_none_or(|e| e > now)
+    }
 }
 
 /// What a bearer token belongs to.
@@ -243,7 +305,17 @@ fn agency_from(row: (String, String, String, String)) -> Result<Agency> {
     })
 }
 
-type UserRow = (i64, String, String, String, String, String, bool);
+type UserRow = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    bool,
+    bool,
+    bool,
+);
 
 fn user_row(r: &Row<'_>) -> rusqlite::Result<UserRow> {
     Ok((
@@ -254,6 +326,8 @@ fn user_row(r: &Row<'_>) -> rusqlite::Result<UserRow> {
         r.get(4)?,
         r.get(5)?,
         r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
     ))
 }
 
@@ -266,11 +340,12 @@ fn user_from(r: UserRow) -> Result<UserRecord> {
         role: Role::parse(&r.4).map_err(corrupt)?,
         password_hash: r.5,
         node_operator: r.6,
+        disabled: r.7,
+        must_change_password: r.8,
     })
 }
 
-const USER_COLS: &str =
-    "u.id, u.agency_id, u.username, u.display_name, u.role, u.password_hash, u.node_operator";
+const USER_COLS: &str = "u.id, u.agency_id, u.username, u.display_name, u.role, u.password_hash, u.node_operator, u.disabled, u.must_change_password";
 
 type CameraRow = (i64, String, String, f64, f64, Option<f64>, bool);
 
@@ -373,9 +448,9 @@ impl Store {
         self.agency(&u.agency)?;
         let id = self.with_directory(|c| {
             c.execute(
-                "INSERT INTO users(agency_id, username, display_name, role, password_hash, node_operator, created_us) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                (u.agency.as_str(), &u.username, &u.display_name, u.role.code(), &u.password_hash, u.node_operator, now.timestamp_micros()),
+                "INSERT INTO users(id, agency_id, username, display_name, role, password_hash, node_operator, created_us, must_change_password) \
+                 VALUES (NULLIF(?1, 0), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                rusqlite::params![u.id, u.agency.as_str(), &u.username, &u.display_name, u.role.code(), &u.password_hash, u.node_operator, now.timestamp_micros(), u.must_change_password],
             )
             .map_err(|e| conflict_or(e, || format!("user `{}`", u.username)))?;
             Ok(c.last_insert_rowid())
@@ -388,6 +463,8 @@ impl Store {
             role: u.role,
             password_hash: u.password_hash.clone(),
             node_operator: u.node_operator,
+            disabled: false,
+            must_change_password: u.must_change_password,
         })
     }
 
@@ -462,7 +539,7 @@ impl Store {
             c.query_row(
                 &format!(
                     "SELECT {USER_COLS} FROM tokens t JOIN users u ON u.id = t.user_id \
-                     WHERE t.hash = ?1 AND (t.expires_us IS NULL OR t.expires_us > ?2)"
+                     WHERE t.hash = ?1 AND (t.expires_us IS NULL OR t.expires_us > ?2) AND u.disabled = 0"
                 ),
                 (hash, now.timestamp_micros()),
                 user_row,
@@ -475,7 +552,9 @@ impl Store {
         }
         let cam = self.with_directory(|c| {
             c.query_row(
-                &format!("SELECT {CAMERA_COLS} FROM cameras WHERE key_hash = ?1"),
+                &format!(
+                    "SELECT {CAMERA_COLS} FROM cameras WHERE key_hash = ?1 AND revoked_us IS NULL"
+                ),
                 [hash],
                 camera_row,
             )
@@ -493,9 +572,9 @@ impl Store {
         self.agency(&n.owner)?;
         let id = self.with_directory(|c| {
             c.execute(
-                "INSERT INTO cameras(agency_id, name, lat, lon, bearing, mobile, key_hash, created_us) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                (n.owner.as_str(), &n.name, n.lat, n.lon, n.bearing, n.mobile, &n.key_hash, now.timestamp_micros()),
+                "INSERT INTO cameras(id, agency_id, name, lat, lon, bearing, mobile, key_hash, created_us) \
+                 VALUES (NULLIF(?1, 0), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                rusqlite::params![n.id, n.owner.as_str(), &n.name, n.lat, n.lon, n.bearing, n.mobile, &n.key_hash, now.timestamp_micros()],
             )
             .map_err(|e| conflict_or(e, || "camera key".to_owned()))?;
             Ok(c.last_insert_rowid())
@@ -540,9 +619,9 @@ impl Store {
             serde_json::to_string(&purposes).map_err(|e| Error::Corrupt(e.to_string()))?;
         let id = self.with_directory(|c| {
             c.execute(
-                "INSERT INTO sharing_agreements(owner_id, grantee_kind, grantee, purposes, expires_us, created_by, created_us) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                (a.owner.as_str(), kind, value, purposes, a.expires_at.map(|e| e.timestamp_micros()), &a.created_by, a.created_at.timestamp_micros()),
+                "INSERT INTO sharing_agreements(id, owner_id, grantee_kind, grantee, purposes, expires_us, created_by, created_us, scope) \
+                 VALUES (NULLIF(?1, 0), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                rusqlite::params![a.id, a.owner.as_str(), kind, value, purposes, a.expires_at.map(|e| e.timestamp_micros()), &a.created_by, a.created_at.timestamp_micros(), a.scope.code()],
             )?;
             Ok(c.last_insert_rowid())
         })?;
@@ -563,15 +642,17 @@ impl Store {
             Option<i64>,
             String,
             i64,
+            String,
+            Option<i64>,
         );
         let rows: Vec<Row> = self.with_directory(|c| {
             let mut stmt = c.prepare(
-                "SELECT id, owner_id, grantee_kind, grantee, purposes, expires_us, created_by, created_us \
+                "SELECT id, owner_id, grantee_kind, grantee, purposes, expires_us, created_by, created_us, scope, ended_us \
                  FROM sharing_agreements ORDER BY id",
             )?;
             let rows = stmt
                 .query_map([], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?))
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(rows)
@@ -592,6 +673,8 @@ impl Store {
                     expires_at: r.5.map(ts),
                     created_by: r.6,
                     created_at: ts(r.7),
+                    scope: AgreementScope::parse(&r.8)?,
+                    ended_at: r.9.map(ts),
                 })
             })
             .collect()
@@ -605,8 +688,8 @@ impl Store {
         self.agency(&d.agency)?;
         let id = self.with_directory(|c| {
             c.execute(
-                "INSERT INTO declarations(agency_id, jurisdiction, statement, signed_by, recorded_us) VALUES (?1, ?2, ?3, ?4, ?5)",
-                (d.agency.as_str(), d.jurisdiction.as_str(), &d.statement, &d.signed_by, d.recorded_at.timestamp_micros()),
+                "INSERT INTO declarations(id, agency_id, jurisdiction, statement, signed_by, recorded_us) VALUES (NULLIF(?1, 0), ?2, ?3, ?4, ?5, ?6)",
+                rusqlite::params![d.id, d.agency.as_str(), d.jurisdiction.as_str(), &d.statement, &d.signed_by, d.recorded_at.timestamp_micros()],
             )?;
             Ok(c.last_insert_rowid())
         })?;
@@ -618,13 +701,13 @@ impl Store {
     /// # Errors
     /// Database failures or corrupt rows.
     pub fn declarations(&self) -> Result<Vec<Declaration>> {
-        type Row = (i64, String, String, String, String, i64);
+        type Row = (i64, String, String, String, String, i64, Option<i64>);
         let rows: Vec<Row> = self.with_directory(|c| {
             let mut stmt = c.prepare(
-                "SELECT id, agency_id, jurisdiction, statement, signed_by, recorded_us FROM declarations ORDER BY id",
+                "SELECT id, agency_id, jurisdiction, statement, signed_by, recorded_us, ended_us FROM declarations ORDER BY id",
             )?;
             let rows = stmt
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))?
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(rows)
         })?;
@@ -637,6 +720,7 @@ impl Store {
                     statement: r.3,
                     signed_by: r.4,
                     recorded_at: ts(r.5),
+                    ended_at: r.6.map(ts),
                 })
             })
             .collect()
@@ -734,9 +818,9 @@ impl Store {
         self.agency(&h.owner)?;
         let id = self.with_directory(|c| {
             c.execute(
-                "INSERT INTO legal_holds(owner_id, case_number, plate, from_us, to_us, reason, created_by, created_us) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                (h.owner.as_str(), &h.case_number, &h.plate, h.from.timestamp_micros(), h.to.timestamp_micros(), &h.reason, &h.created_by, h.created_at.timestamp_micros()),
+                "INSERT INTO legal_holds(id, owner_id, case_number, plate, from_us, to_us, reason, created_by, created_us) \
+                 VALUES (NULLIF(?1, 0), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                rusqlite::params![h.id, h.owner.as_str(), &h.case_number, &h.plate, h.from.timestamp_micros(), h.to.timestamp_micros(), &h.reason, &h.created_by, h.created_at.timestamp_micros()],
             )?;
             Ok(c.last_insert_rowid())
         })?;

@@ -19,6 +19,7 @@
 
 mod dictionary;
 pub mod directory;
+pub mod lifecycle;
 mod partition;
 mod query;
 pub mod retention;
@@ -27,8 +28,10 @@ mod writer;
 
 pub use dictionary::PlateId;
 pub use directory::{
-    Declaration, Grantee, LegalHold, NewCamera, NewUser, SharingAgreement, TokenKind, UserRecord,
+    AgreementScope, Declaration, Grantee, LegalHold, NewCamera, NewUser, SharingAgreement,
+    TokenKind, UserRecord,
 };
+pub use lifecycle::{IdTable, PendingChange};
 pub use partition::{Period, day_of, day_start};
 pub use query::{MAX_RESOLVED_PLATES, PlateSelector, ReadQuery, ReadSelector};
 pub use retention::{PurgeReport, PurgeRule};

@@ -74,6 +74,10 @@ pub(crate) fn purge(
             .collect()
     };
     let mut report = PurgeReport::default();
+    conn.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS purge_cams(id INTEGER PRIMARY KEY);
+         CREATE TEMP TABLE IF NOT EXISTS purge_holds(plate_id INTEGER NOT NULL, from_us INTEGER NOT NULL, to_us INTEGER NOT NULL);",
+    )?;
     let tx = conn.transaction()?;
     for day in days {
         let t = period.table(day);
@@ -81,23 +85,31 @@ pub(crate) fn purge(
             .iter()
             .filter(|r| period.start(day) < r.cutoff_us && !r.cameras.is_empty())
         {
-            let cams: Vec<String> = rule.cameras.iter().map(|c| c.0.to_string()).collect();
+            // Cameras and holds go through temporary tables, not one growing expression: any
+            // number of either stays one short statement (SQLite limits expression depth).
+            tx.execute("DELETE FROM temp.purge_cams", [])?;
+            tx.execute("DELETE FROM temp.purge_holds", [])?;
+            {
+                let mut add_cam =
+                    tx.prepare("INSERT OR IGNORE INTO temp.purge_cams(id) VALUES (?1)")?;
+                for c in &rule.cameras {
+                    add_cam.execute([c.0])?;
+                }
+                let mut add_hold = tx.prepare(
+                    "INSERT INTO temp.purge_holds(plate_id, from_us, to_us) VALUES (?1, ?2, ?3)",
+                )?;
+                for (_, plate, from, to) in held_plates.iter().filter(|(o, ..)| *o == rule.owner) {
+                    add_hold.execute([i64::from(plate.0), *from, *to])?;
+                }
+            }
             let mut sql = format!(
-                "DELETE FROM {t} WHERE captured_us < ?1 AND camera_id IN ({})",
-                cams.join(",")
+                "DELETE FROM {t} WHERE captured_us < ?1 \
+                 AND camera_id IN (SELECT id FROM temp.purge_cams) \
+                 AND NOT EXISTS (SELECT 1 FROM temp.purge_holds h WHERE h.plate_id = {t}.plate_id \
+                                 AND {t}.captured_us >= h.from_us AND {t}.captured_us < h.to_us)"
             );
             let crops = partition::crops_table(&t);
-            let mut params: Vec<i64> = vec![rule.cutoff_us];
-            for (_, plate, from, to) in held_plates.iter().filter(|(o, ..)| *o == rule.owner) {
-                let n = params.len();
-                sql.push_str(&format!(
-                    " AND NOT (plate_id = ?{} AND captured_us >= ?{} AND captured_us < ?{})",
-                    n + 1,
-                    n + 2,
-                    n + 3
-                ));
-                params.extend([i64::from(plate.0), *from, *to]);
-            }
+            let params: Vec<i64> = vec![rule.cutoff_us];
             sql.push_str(" RETURNING seq");
             // A deleted read's crop goes with it.
             let deleted: Vec<i64> = tx

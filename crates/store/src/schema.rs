@@ -114,11 +114,67 @@ CREATE INDEX IF NOT EXISTS plates_canon ON plates(canon);
 CREATE TABLE IF NOT EXISTS partitions (day INTEGER PRIMARY KEY, created_us INTEGER NOT NULL);
 "#;
 
-/// Creates the directory tables if missing.
+/// Version 2: lifecycle (disabled users, revoked cameras, ended agreements and declarations),
+/// agreement scopes, registered agency locations and the changes awaiting their audit entry.
+const LIFECYCLE_SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS agency_locations (
+    agency_id TEXT PRIMARY KEY REFERENCES agencies(id),
+    lat REAL NOT NULL,
+    lon REAL NOT NULL,
+    set_by TEXT NOT NULL,
+    set_us INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS pending_changes (
+    change_id TEXT PRIMARY KEY,
+    audit_len INTEGER NOT NULL,
+    change TEXT NOT NULL,
+    created_us INTEGER NOT NULL
+);
+"#;
+
+/// Columns added after version 1: (table, column, definition).
+const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
+    ("users", "disabled", "INTEGER NOT NULL DEFAULT 0"),
+    (
+        "users",
+        "must_change_password",
+        "INTEGER NOT NULL DEFAULT 0",
+    ),
+    ("cameras", "revoked_us", "INTEGER"),
+    (
+        "sharing_agreements",
+        "scope",
+        "TEXT NOT NULL DEFAULT 'search'",
+    ),
+    ("sharing_agreements", "ended_us", "INTEGER"),
+    ("declarations", "ended_us", "INTEGER"),
+];
+
+fn has_column(conn: &Connection, table: &str, column: &str) -> Result<bool> {
+    let mut stmt = conn.prepare(&format!("PRAGMA table_info({table})"))?;
+    let names = stmt
+        .query_map([], |r| r.get::<_, String>(1))?
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    Ok(names.iter().any(|n| n == column))
+}
+
+/// Creates the directory tables if missing and brings older files up to the current version.
 pub(crate) fn migrate(conn: &Connection) -> Result<()> {
     conn.execute_batch(DIRECTORY_SCHEMA)?;
+    conn.execute_batch(LIFECYCLE_SCHEMA)?;
+    for (table, column, definition) in ADDED_COLUMNS {
+        if !has_column(conn, table, column)? {
+            conn.execute_batch(&format!(
+                "ALTER TABLE {table} ADD COLUMN {column} {definition}"
+            ))?;
+        }
+    }
     conn.execute(
-        "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '1')",
+        "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '2')",
+        [],
+    )?;
+    conn.execute(
+        "UPDATE meta SET value = '2' WHERE key = 'schema_version'",
         [],
     )?;
     Ok(())

@@ -28,6 +28,7 @@ fn setup(store: &Store) -> Camera {
     store
         .create_camera(
             &NewCamera {
+                id: 0,
                 owner: a.id,
                 name: "Harlem & Lake".into(),
                 lat: 41.88,

@@ -170,7 +170,7 @@ coded_enum! {
 impl Role {
     /// Tells whether this role may run plate searches at all (policy still decides per owner).
     pub fn may_search(self) -> bool {
-        matches!(self, Role::Officer | Role::Supervisor)
+        crate::Permission::SearchPlates.allows(self, false)
     }
 }
 

@@ -8,6 +8,7 @@
 pub mod agency;
 pub mod clock;
 pub mod error;
+pub mod permission;
 pub mod plate;
 pub mod purpose;
 pub mod read;
@@ -16,6 +17,7 @@ pub mod search;
 pub use agency::{Agency, AgencyId, AgencyKind, Camera, CameraId, Jurisdiction, Role, UserId};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, ErrorCode, Result};
+pub use permission::Permission;
 pub use plate::{PlatePattern, PlateText, canonical_plate};
 pub use purpose::Purpose;
 pub use read::{NewRead, StoredRead, VehicleAttributes};

@@ -2,14 +2,13 @@
 
 use crate::AppState;
 use crate::auth::UserAuth;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
-use sightline_audit::{AuditEntry, Checkpoint, EntryFilter, Proof, VerifyReport};
-use sightline_types::Role;
+use sightline_audit::{AuditEntry, Checkpoint, Proof, VerifyReport};
 
 /// Query of `GET /api/v1/audit/entries`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -25,20 +24,6 @@ pub struct EntriesQuery {
     pub action: Option<String>,
 }
 
-fn filter_for(
-    who: &sightline_search::Principal,
-    action: Option<String>,
-    after: u64,
-    limit: usize,
-) -> EntryFilter {
-    EntryFilter {
-        agency: (!who.user.node_operator).then(|| who.agency.id.clone()),
-        action,
-        after_seq: after,
-        limit,
-    }
-}
-
 /// Lists audit entries by the caller's agency or concerning its data (auditors and admins; the node
 /// operator sees all).
 #[utoipa::path(get, path = "/api/v1/audit/entries", tag = "audit", params(EntriesQuery), security(("user_token" = [])),
@@ -48,11 +33,17 @@ pub async fn list_entries(
     auth: UserAuth,
     Query(q): Query<EntriesQuery>,
 ) -> ApiResult<Json<Vec<AuditEntry>>> {
-    auth.require(&[Role::Auditor, Role::Admin])?;
-    let filter = filter_for(&auth.0, q.action, q.after, q.limit.unwrap_or(100).min(1000));
-    let audit = node.audit.clone();
+    let caller = auth.caller();
     Ok(Json(
-        tokio::task::spawn_blocking(move || audit.entries(&filter)).await??,
+        tokio::task::spawn_blocking(move || {
+            node.audit_entries(
+                &caller,
+                q.action.as_deref(),
+                q.after,
+                q.limit.unwrap_or(100),
+            )
+        })
+        .await??,
     ))
 }
 
@@ -60,10 +51,9 @@ pub async fn list_entries(
 #[utoipa::path(get, path = "/api/v1/audit/verify", tag = "audit", security(("user_token" = [])),
     responses((status = 200, body = VerifyReport)))]
 pub async fn verify(State(node): State<AppState>, auth: UserAuth) -> ApiResult<Json<VerifyReport>> {
-    auth.require(&[Role::Auditor, Role::Admin])?;
-    let audit = node.audit.clone();
+    let caller = auth.caller();
     Ok(Json(
-        tokio::task::spawn_blocking(move || audit.verify()).await??,
+        tokio::task::spawn_blocking(move || node.verify_audit(&caller)).await??,
     ))
 }
 
@@ -96,10 +86,9 @@ pub async fn publish_checkpoint(
     State(node): State<AppState>,
     auth: UserAuth,
 ) -> ApiResult<Json<Checkpoint>> {
-    auth.require(&[Role::Auditor, Role::Admin])?;
-    let n = node.clone();
+    let caller = auth.caller();
     Ok(Json(
-        tokio::task::spawn_blocking(move || n.audit.checkpoint(n.clock.now())).await??,
+        tokio::task::spawn_blocking(move || node.publish_checkpoint(&caller)).await??,
     ))
 }
 
@@ -162,37 +151,9 @@ pub async fn export(
     auth: UserAuth,
     Query(q): Query<ExportQuery>,
 ) -> ApiResult<impl IntoResponse> {
-    auth.require(&[Role::Auditor, Role::Admin])?;
     let format = q.format.unwrap_or_else(|| "jsonl".into());
-    if format != "jsonl" && format != "csv" {
-        return Err(ApiError::bad_request("format must be jsonl or csv"));
-    }
-    let who = auth.0;
-    let audit = node.audit.clone();
+    let caller = auth.caller();
     let (body, ctype) =
-        tokio::task::spawn_blocking(move || -> ApiResult<(Vec<u8>, &'static str)> {
-            let mut out = Vec::new();
-            let filter = filter_for(&who, None, 0, 1_000_000);
-            if format == "jsonl" && who.user.node_operator {
-                audit.export_jsonl(&mut out)?;
-                return Ok((out, "application/x-ndjson"));
-            }
-            let entries = audit.entries(&filter)?;
-            if format == "csv" {
-                sightline_audit::write_csv(entries.iter(), &mut out).map_err(|e| {
-                    ApiError::new(sightline_types::ErrorCode::Internal, e.to_string())
-                })?;
-                Ok((out, "text/csv; charset=utf-8"))
-            } else {
-                for e in &entries {
-                    out.extend(e.canonical_bytes().map_err(|e| {
-                        ApiError::new(sightline_types::ErrorCode::Internal, e.to_string())
-                    })?);
-                    out.push(b'\n');
-                }
-                Ok((out, "application/x-ndjson"))
-            }
-        })
-        .await??;
+        tokio::task::spawn_blocking(move || node.export_audit(&caller, &format)).await??;
     Ok(([(header::CONTENT_TYPE, ctype)], body))
 }

@@ -3,24 +3,25 @@
 use super::parse_json;
 use crate::AppState;
 use crate::admin::{
-    Audited, CameraCreated, CreateAgency, CreateAgreement, CreateCamera, CreateDeclaration,
-    CreateUser, LoginRequest, LoginResponse, UserView,
+    AgencyLocation, Audited, CameraCreated, CameraKey, CameraMode, ChangePassword, CreateAgency,
+    CreateAgreement, CreateCamera, CreateDeclaration, CreateUser, LoginRequest, LoginResponse,
+    ResetPassword, SetRole, UserView,
 };
-use crate::auth::{UserAuth, hash_secret};
-use crate::error::{ApiError, ApiResult};
+use crate::auth::UserAuth;
+use crate::error::ApiResult;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde::Serialize;
 use sightline_store::{Declaration, SharingAgreement};
-use sightline_types::{Agency, Camera, Role};
+use sightline_types::{Agency, Camera};
 
 type Body = Result<Bytes, BytesRejection>;
 
 /// Runs blocking directory work off the async runtime.
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> ApiResult<T> + Send + 'static,
 ) -> ApiResult<T> {
     tokio::task::spawn_blocking(f).await?
@@ -29,9 +30,15 @@ async fn blocking<T: Send + 'static>(
 /// Exchanges a username and password for an API token.
 #[utoipa::path(post, path = "/api/v1/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = LoginResponse), (status = 401, body = crate::error::ErrorBody)))]
-pub async fn login(State(node): State<AppState>, body: Body) -> ApiResult<Json<LoginResponse>> {
+pub async fn login(
+    State(node): State<AppState>,
+    client: crate::auth::ClientAddr,
+    body: Body,
+) -> ApiResult<Json<LoginResponse>> {
     let req: LoginRequest = parse_json(body)?;
-    Ok(Json(blocking(move || node.login(&req)).await?))
+    Ok(Json(
+        blocking(move || Ok(node.login(&req, client.0)?)).await?,
+    ))
 }
 
 /// Revokes the token used for this request.
@@ -39,7 +46,7 @@ pub async fn login(State(node): State<AppState>, body: Body) -> ApiResult<Json<L
     responses((status = 204, description = "revoked")))]
 pub async fn logout(
     State(node): State<AppState>,
-    _who: UserAuth,
+    who: UserAuth,
     headers: HeaderMap,
 ) -> ApiResult<StatusCode> {
     let token = headers
@@ -49,7 +56,8 @@ pub async fn logout(
         .unwrap_or_default()
         .trim()
         .to_owned();
-    node.store.revoke_token(&hash_secret(&token))?;
+    let caller = who.caller();
+    blocking(move || Ok(node.logout(&caller, &token)?)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -75,9 +83,9 @@ pub async fn me(UserAuth(who): UserAuth) -> Json<Me> {
 #[utoipa::path(get, path = "/api/v1/agencies", tag = "directory", security(("user_token" = [])), responses((status = 200, body = [Agency])))]
 pub async fn list_agencies(
     State(node): State<AppState>,
-    _who: UserAuth,
+    who: UserAuth,
 ) -> ApiResult<Json<Vec<Agency>>> {
-    Ok(Json(node.store.agencies()?))
+    Ok(Json(node.list_agencies(&who.caller())?))
 }
 
 /// Creates an agency (node operators).
@@ -85,16 +93,12 @@ pub async fn list_agencies(
     responses((status = 201, body = Audited<Agency>), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn create_agency(
     State(node): State<AppState>,
-    UserAuth(who): UserAuth,
+    who: UserAuth,
     body: Body,
 ) -> ApiResult<(StatusCode, Json<Audited<Agency>>)> {
-    if !who.user.node_operator {
-        return Err(ApiError::forbidden(
-            "only the node operator creates agencies",
-        ));
-    }
     let req: CreateAgency = parse_json(body)?;
-    let out = blocking(move || node.create_agency(who.actor(), &req)).await?;
+    let caller = who.caller();
+    let out = blocking(move || Ok(node.create_agency(&caller, &req)?)).await?;
     Ok((StatusCode::CREATED, Json(out)))
 }
 
@@ -104,9 +108,7 @@ pub async fn list_users(
     State(node): State<AppState>,
     auth: UserAuth,
 ) -> ApiResult<Json<Vec<UserView>>> {
-    auth.require(&[Role::Admin])?;
-    let users = node.store.users_of(&auth.0.agency.id)?;
-    Ok(Json(users.iter().map(UserView::from).collect()))
+    Ok(Json(node.list_users(&auth.caller(), None)?))
 }
 
 /// Creates a user in the caller's agency (admins).
@@ -117,17 +119,19 @@ pub async fn create_user(
     auth: UserAuth,
     body: Body,
 ) -> ApiResult<(StatusCode, Json<Audited<UserView>>)> {
-    auth.require(&[Role::Admin])?;
     let req: CreateUser = parse_json(body)?;
-    let who = auth.0;
-    let out = blocking(move || node.create_user(Some(&who), who.actor(), &req)).await?;
+    let caller = auth.caller();
+    let out = blocking(move || Ok(node.create_user(&caller, &req)?)).await?;
     Ok((StatusCode::CREATED, Json(out)))
 }
 
 /// Lists cameras (positions only; no plate data).
 #[utoipa::path(get, path = "/api/v1/cameras", tag = "directory", security(("user_token" = [])), responses((status = 200, body = [Camera])))]
-pub async fn list_cameras(State(node): State<AppState>, _who: UserAuth) -> Json<Vec<Camera>> {
-    Json(node.store.cameras())
+pub async fn list_cameras(
+    State(node): State<AppState>,
+    who: UserAuth,
+) -> ApiResult<Json<Vec<Camera>>> {
+    Ok(Json(node.list_cameras(&who.caller())?))
 }
 
 /// Registers a camera and returns its device key once (admins).
@@ -138,10 +142,9 @@ pub async fn create_camera(
     auth: UserAuth,
     body: Body,
 ) -> ApiResult<(StatusCode, Json<CameraCreated>)> {
-    auth.require(&[Role::Admin])?;
     let req: CreateCamera = parse_json(body)?;
-    let who = auth.0;
-    let out = blocking(move || node.create_camera(Some(&who), who.actor(), &req)).await?;
+    let caller = auth.caller();
+    let out = blocking(move || Ok(node.create_camera(&caller, &req)?)).await?;
     Ok((StatusCode::CREATED, Json(out)))
 }
 
@@ -149,25 +152,9 @@ pub async fn create_camera(
 #[utoipa::path(get, path = "/api/v1/sharing-agreements", tag = "directory", security(("user_token" = [])), responses((status = 200, body = [SharingAgreement])))]
 pub async fn list_agreements(
     State(node): State<AppState>,
-    UserAuth(who): UserAuth,
+    who: UserAuth,
 ) -> ApiResult<Json<Vec<SharingAgreement>>> {
-    let all = node.store.agreements()?;
-    let positions: Vec<(f64, f64)> = node
-        .store
-        .cameras()
-        .iter()
-        .filter(|c| c.owner == who.agency.id)
-        .map(|c| (c.lat, c.lon))
-        .collect();
-    let mine = all
-        .into_iter()
-        .filter(|a| {
-            who.user.node_operator
-                || a.owner == who.agency.id
-                || a.grantee.covers(&who.agency, &positions)
-        })
-        .collect();
-    Ok(Json(mine))
+    Ok(Json(node.list_agreements(&who.caller())?))
 }
 
 /// Grants another agency (or a jurisdiction, or the nation) access to the caller's agency's data for
@@ -179,10 +166,9 @@ pub async fn create_agreement(
     auth: UserAuth,
     body: Body,
 ) -> ApiResult<(StatusCode, Json<Audited<SharingAgreement>>)> {
-    auth.require(&[Role::Admin])?;
     let req: CreateAgreement = parse_json(body)?;
-    let who = auth.0;
-    let out = blocking(move || node.create_agreement(Some(&who), who.actor(), &req)).await?;
+    let caller = auth.caller();
+    let out = blocking(move || Ok(node.create_agreement(&caller, &req)?)).await?;
     Ok((StatusCode::CREATED, Json(out)))
 }
 
@@ -190,9 +176,9 @@ pub async fn create_agreement(
 #[utoipa::path(get, path = "/api/v1/declarations", tag = "directory", security(("user_token" = [])), responses((status = 200, body = [Declaration])))]
 pub async fn list_declarations(
     State(node): State<AppState>,
-    _who: UserAuth,
+    who: UserAuth,
 ) -> ApiResult<Json<Vec<Declaration>>> {
-    Ok(Json(node.store.declarations()?))
+    Ok(Json(node.list_declarations(&who.caller())?))
 }
 
 /// Records a written declaration by the caller's agency (admins).
@@ -203,9 +189,148 @@ pub async fn create_declaration(
     auth: UserAuth,
     body: Body,
 ) -> ApiResult<(StatusCode, Json<Audited<Declaration>>)> {
-    auth.require(&[Role::Admin])?;
     let req: CreateDeclaration = parse_json(body)?;
-    let who = auth.0;
-    let out = blocking(move || node.create_declaration(Some(&who), who.actor(), &req)).await?;
+    let caller = auth.caller();
+    let out = blocking(move || Ok(node.create_declaration(&caller, &req)?)).await?;
     Ok((StatusCode::CREATED, Json(out)))
+}
+
+/// A lifecycle action's answer: the audit entry of the change.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Done {
+    /// Audit entry of the change.
+    pub audit_seq: u64,
+}
+
+macro_rules! lifecycle {
+    ($(#[$doc:meta])* $name:ident, $path:literal, |$node:ident, $caller:ident, $id:ident| $call:expr) => {
+        $(#[$doc])*
+        #[utoipa::path(post, path = $path, tag = "directory", params(("id" = i64, Path, description = "id")),
+            security(("user_token" = [])),
+            responses((status = 200, body = Done), (status = 403, body = crate::error::ErrorBody),
+                      (status = 404, body = crate::error::ErrorBody)))]
+        pub async fn $name(
+            State($node): State<AppState>,
+            auth: UserAuth,
+            Path($id): Path<i64>,
+        ) -> ApiResult<Json<Done>> {
+            let $caller = auth.caller();
+            let seq = blocking(move || Ok($call?)).await?;
+            Ok(Json(Done { audit_seq: seq }))
+        }
+    };
+}
+
+lifecycle!(
+    /// Disables a user of the caller's agency: sign-in refused, every token revoked at once.
+    disable_user, "/api/v1/users/{id}/disable", |node, caller, id| node.set_user_disabled(&caller, id, true)
+);
+lifecycle!(
+    /// Re-enables a disabled user.
+    enable_user, "/api/v1/users/{id}/enable", |node, caller, id| node.set_user_disabled(&caller, id, false)
+);
+lifecycle!(
+    /// Revokes every token and session of a user.
+    revoke_user_tokens, "/api/v1/users/{id}/revoke-tokens", |node, caller, id| node.revoke_user_tokens(&caller, id)
+);
+lifecycle!(
+    /// Revokes a camera's device key: it can no longer send reads.
+    revoke_camera, "/api/v1/cameras/{id}/revoke", |node, caller, id| node.revoke_camera(&caller, id)
+);
+lifecycle!(
+    /// Ends a sharing agreement of the caller's agency, effective immediately.
+    end_agreement, "/api/v1/sharing-agreements/{id}/end", |node, caller, id| node.end_agreement(&caller, id)
+);
+lifecycle!(
+    /// Withdraws a declaration of the caller's agency.
+    end_declaration, "/api/v1/declarations/{id}/end", |node, caller, id| node.end_declaration(&caller, id)
+);
+
+/// Changes a user's role (admins of the user's agency).
+#[utoipa::path(post, path = "/api/v1/users/{id}/role", tag = "directory", request_body = SetRole, params(("id" = i64, Path, description = "user id")),
+    security(("user_token" = [])), responses((status = 200, body = Done), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn set_role(
+    State(node): State<AppState>,
+    auth: UserAuth,
+    Path(id): Path<i64>,
+    body: Body,
+) -> ApiResult<Json<Done>> {
+    let req: SetRole = parse_json(body)?;
+    let caller = auth.caller();
+    let seq = blocking(move || Ok(node.set_user_role(&caller, id, &req)?)).await?;
+    Ok(Json(Done { audit_seq: seq }))
+}
+
+/// Resets a user's password (they must change it at next sign-in; every session ends).
+#[utoipa::path(post, path = "/api/v1/users/{id}/password", tag = "directory", request_body = ResetPassword, params(("id" = i64, Path, description = "user id")),
+    security(("user_token" = [])), responses((status = 200, body = Done), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn reset_password(
+    State(node): State<AppState>,
+    auth: UserAuth,
+    Path(id): Path<i64>,
+    body: Body,
+) -> ApiResult<Json<Done>> {
+    let req: ResetPassword = parse_json(body)?;
+    let caller = auth.caller();
+    let seq = blocking(move || Ok(node.reset_password(&caller, id, &req.password)?)).await?;
+    Ok(Json(Done { audit_seq: seq }))
+}
+
+/// Changes the caller's own password (every session ends; sign in again).
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "auth", request_body = ChangePassword,
+    security(("user_token" = [])), responses((status = 200, body = Done), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody)))]
+pub async fn change_password(
+    State(node): State<AppState>,
+    auth: crate::auth::AnyUser,
+    body: Body,
+) -> ApiResult<Json<Done>> {
+    let req: ChangePassword = parse_json(body)?;
+    let caller = auth.caller();
+    let seq = blocking(move || Ok(node.change_own_password(&caller, &req)?)).await?;
+    Ok(Json(Done { audit_seq: seq }))
+}
+
+/// Sets an agency's registered location, from which radius agreements are measured (node operators).
+#[utoipa::path(put, path = "/api/v1/agencies/{id}/location", tag = "directory", request_body = AgencyLocation, params(("id" = String, Path, description = "agency id")),
+    security(("user_token" = [])), responses((status = 200, body = Done), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn set_location(
+    State(node): State<AppState>,
+    auth: UserAuth,
+    Path(id): Path<String>,
+    body: Body,
+) -> ApiResult<Json<Done>> {
+    let req: AgencyLocation = parse_json(body)?;
+    let agency = sightline_types::AgencyId::parse(&id)?;
+    let caller = auth.caller();
+    let seq = blocking(move || Ok(node.set_agency_location(&caller, &agency, &req)?)).await?;
+    Ok(Json(Done { audit_seq: seq }))
+}
+
+/// Changes a camera's hit-only mode and per-purpose binding.
+#[utoipa::path(put, path = "/api/v1/cameras/{id}/mode", tag = "directory", request_body = CameraMode, params(("id" = i64, Path, description = "camera id")),
+    security(("user_token" = [])), responses((status = 200, body = Done), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn set_camera_mode(
+    State(node): State<AppState>,
+    auth: UserAuth,
+    Path(id): Path<i64>,
+    body: Body,
+) -> ApiResult<Json<Done>> {
+    let req: CameraMode = parse_json(body)?;
+    let caller = auth.caller();
+    let seq = blocking(move || Ok(node.set_camera_mode(&caller, id, &req)?)).await?;
+    Ok(Json(Done { audit_seq: seq }))
+}
+
+/// Replaces a camera's device key; the old one stops working at once. The new key is shown once.
+#[utoipa::path(post, path = "/api/v1/cameras/{id}/rotate-key", tag = "directory", params(("id" = i64, Path, description = "camera id")),
+    security(("user_token" = [])), responses((status = 200, body = CameraKey), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn rotate_camera_key(
+    State(node): State<AppState>,
+    auth: UserAuth,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<CameraKey>> {
+    let caller = auth.caller();
+    Ok(Json(
+        blocking(move || Ok(node.rotate_camera_key(&caller, id)?)).await?,
+    ))
 }

@@ -13,7 +13,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Serialize;
 use sightline_store::LegalHold;
-use sightline_types::Role;
 
 type Body = Result<Bytes, BytesRejection>;
 
@@ -23,13 +22,7 @@ pub async fn list_holds(
     State(node): State<AppState>,
     auth: UserAuth,
 ) -> ApiResult<Json<Vec<LegalHold>>> {
-    auth.require(&[Role::Supervisor, Role::Admin, Role::Auditor])?;
-    let all = node.store.holds(true)?;
-    Ok(Json(
-        all.into_iter()
-            .filter(|h| auth.0.user.node_operator || h.owner == auth.0.agency.id)
-            .collect(),
-    ))
+    Ok(Json(node.list_holds(&auth.caller(), true)?))
 }
 
 /// Keeps the caller's agency's reads of a plate in a window past retention while a case is open.
@@ -40,10 +33,9 @@ pub async fn create_hold(
     auth: UserAuth,
     body: Body,
 ) -> ApiResult<(StatusCode, Json<Audited<LegalHold>>)> {
-    auth.require(&[Role::Supervisor, Role::Admin])?;
     let req: CreateHold = parse_json(body)?;
-    let who = auth.0;
-    let out = tokio::task::spawn_blocking(move || node.create_hold(&who, &req)).await??;
+    let caller = auth.caller();
+    let out = tokio::task::spawn_blocking(move || node.create_hold(&caller, &req)).await??;
     Ok((StatusCode::CREATED, Json(out)))
 }
 
@@ -55,10 +47,9 @@ pub async fn release_hold(
     auth: UserAuth,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Audited<LegalHold>>> {
-    auth.require(&[Role::Supervisor, Role::Admin])?;
-    let who = auth.0;
+    let caller = auth.caller();
     Ok(Json(
-        tokio::task::spawn_blocking(move || node.release_hold(&who, id)).await??,
+        tokio::task::spawn_blocking(move || node.release_hold(&caller, id)).await??,
     ))
 }
 
@@ -110,10 +101,9 @@ pub async fn put_agency_policy(
     auth: UserAuth,
     body: Body,
 ) -> ApiResult<Json<u64>> {
-    auth.require(&[Role::Admin])?;
     let req: AgencyPolicyText = parse_json(body)?;
-    let who = auth.0;
+    let caller = auth.caller();
     Ok(Json(
-        tokio::task::spawn_blocking(move || node.set_agency_policy(&who, &req.cedar)).await??,
+        tokio::task::spawn_blocking(move || node.set_agency_policy(&caller, &req.cedar)).await??,
     ))
 }

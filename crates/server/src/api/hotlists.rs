@@ -14,7 +14,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use sightline_hotlist::{Category, Hit, HotEntry, HotList, HotlistStore, ImportMode};
-use sightline_types::{AgencyId, Role};
+use sightline_types::AgencyId;
 use std::convert::Infallible;
 use tokio_stream::StreamExt;
 use tokio_stream::wrappers::BroadcastStream;
@@ -86,17 +86,16 @@ pub async fn create(
     auth: UserAuth,
     body: Body,
 ) -> ApiResult<(StatusCode, Json<Audited<HotList>>)> {
-    auth.require(&[Role::Admin, Role::Supervisor])?;
     let req: CreateList = parse_json(body)?;
     let shared = req
         .shared_with
         .iter()
         .map(|s| AgencyId::parse(s))
         .collect::<Result<Vec<_>, _>>()?;
-    let who = auth.0;
+    let caller = auth.caller();
     let out = tokio::task::spawn_blocking(move || {
         node.create_hotlist(
-            &who,
+            &caller,
             &req.name,
             req.category,
             req.source.as_deref().unwrap_or("custom"),
@@ -109,26 +108,20 @@ pub async fn create(
 
 /// Lists the hot lists owned by or shared with the caller's agency.
 #[utoipa::path(get, path = "/api/v1/hotlists", tag = "hotlists", security(("user_token" = [])), responses((status = 200, body = [HotList])))]
-pub async fn list(State(node): State<AppState>, UserAuth(who): UserAuth) -> Json<Vec<HotList>> {
-    Json(node.hotlists.lists_for(&who.agency.id))
+pub async fn list(State(node): State<AppState>, auth: UserAuth) -> ApiResult<Json<Vec<HotList>>> {
+    Ok(Json(node.list_hotlists(&auth.caller())?))
 }
 
-/// Entries of a list owned by or shared with the caller's agency.
+/// Entries of one of the caller's agency's lists (a partner whose cameras run a list sees its
+/// hits, not its entries).
 #[utoipa::path(get, path = "/api/v1/hotlists/{id}/entries", tag = "hotlists", params(("id" = i64, Path, description = "list id")),
     security(("user_token" = [])), responses((status = 200, body = [HotEntry])))]
 pub async fn entries(
     State(node): State<AppState>,
-    UserAuth(who): UserAuth,
+    auth: UserAuth,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Vec<HotEntry>>> {
-    let list = node.hotlists.list(id)?;
-    if list.owner != who.agency.id && !list.shared_with.contains(&who.agency.id) {
-        return Err(ApiError::new(
-            sightline_types::ErrorCode::NotFound,
-            format!("hot list {id} not found"),
-        ));
-    }
-    Ok(Json(node.hotlists.entries(id)))
+    Ok(Json(node.hotlist_entries(&auth.caller(), id)?))
 }
 
 /// Adds entries to (or atomically replaces the entries of) one of the caller's agency's lists.
@@ -140,7 +133,6 @@ pub async fn put_entries(
     Path(id): Path<i64>,
     body: Body,
 ) -> ApiResult<Json<u64>> {
-    auth.require(&[Role::Admin, Role::Supervisor])?;
     let req: PutEntries = parse_json(body)?;
     let m = mode(req.mode.as_deref())?;
     let entries = req
@@ -158,9 +150,9 @@ pub async fn put_entries(
             expires_at: e.expires_at,
         })
         .collect();
-    let who = auth.0;
+    let caller = auth.caller();
     Ok(Json(
-        tokio::task::spawn_blocking(move || node.put_hotlist_entries(&who, id, entries, m))
+        tokio::task::spawn_blocking(move || node.put_hotlist_entries(&caller, id, entries, m))
             .await??,
     ))
 }
@@ -187,25 +179,23 @@ pub async fn import(
     Query(q): Query<ImportQuery>,
     body: Body,
 ) -> ApiResult<Json<u64>> {
-    auth.require(&[Role::Admin, Role::Supervisor])?;
     let m = mode(q.mode.as_deref())?;
     let text = String::from_utf8(body_bytes(body)?.to_vec())
         .map_err(|_| ApiError::bad_request("the CSV must be UTF-8"))?;
-    let who = auth.0;
+    let caller = auth.caller();
     Ok(Json(
         tokio::task::spawn_blocking(move || {
+            let by = caller.name();
             let entries = match q.format.as_deref().unwrap_or("csv") {
-                "csv" => HotlistStore::parse_csv(&text, &who.user.username, node.clock.now())?,
-                "ncic" => {
-                    sightline_hotlist::ncic::parse(&text, &who.user.username, node.clock.now())?
-                }
+                "csv" => HotlistStore::parse_csv(&text, &by, node.clock.now())?,
+                "ncic" => sightline_hotlist::ncic::parse(&text, &by, node.clock.now())?,
                 other => {
                     return Err(ApiError::bad_request(format!(
                         "format must be csv or ncic, not `{other}`"
                     )));
                 }
             };
-            node.put_hotlist_entries(&who, id, entries, m)
+            Ok(node.put_hotlist_entries(&caller, id, entries, m)?)
         })
         .await??,
     ))
@@ -213,37 +203,39 @@ pub async fn import(
 
 /// Recent hits for the caller's agency (its lists, its cameras), newest first.
 #[utoipa::path(get, path = "/api/v1/alerts", tag = "hotlists", security(("user_token" = [])), responses((status = 200, body = [Hit])))]
-pub async fn recent(
-    State(node): State<AppState>,
-    UserAuth(who): UserAuth,
-) -> ApiResult<Json<Vec<Hit>>> {
-    Ok(Json(node.hotlists.hits_for(&who.agency.id, 200)?))
+pub async fn recent(State(node): State<AppState>, auth: UserAuth) -> ApiResult<Json<Vec<Hit>>> {
+    Ok(Json(node.recent_hits(&auth.caller(), 200)?))
 }
 
 /// Live alerts as Server-Sent Events (`event: hit`, data: the hit as JSON) for the caller's agency.
 #[utoipa::path(get, path = "/api/v1/alerts/stream", tag = "hotlists", security(("user_token" = [])), responses((status = 200, description = "text/event-stream")))]
 pub async fn stream(
     State(node): State<AppState>,
-    UserAuth(who): UserAuth,
-) -> Sse<impl tokio_stream::Stream<Item = Result<Event, Infallible>>> {
-    alert_events(&node, who.agency.id.clone())
+    auth: UserAuth,
+) -> ApiResult<Sse<impl tokio_stream::Stream<Item = Result<Event, Infallible>>>> {
+    alert_events(&node, auth.caller())
 }
 
-/// The SSE stream of hits an agency may see (its lists' hits and hits on its cameras).
+/// The SSE stream of hits a caller may see (its agency's lists' hits and hits on its cameras).
+///
+/// # Errors
+/// 403 without `receive_alerts`.
 pub fn alert_events(
     node: &AppState,
-    agency: AgencyId,
-) -> Sse<impl tokio_stream::Stream<Item = Result<Event, Infallible>> + use<>> {
+    caller: sightline_service::Caller,
+) -> ApiResult<Sse<impl tokio_stream::Stream<Item = Result<Event, Infallible>> + use<>>> {
+    caller.require(sightline_service::Permission::ReceiveAlerts)?;
+    let n = node.clone();
     let events = BroadcastStream::new(node.alerts.subscribe()).filter_map(move |h| {
         let h = h.ok()?;
-        (h.list_owner == agency || h.camera_owner == agency).then(|| {
+        n.may_see_hit(&caller, &h).then(|| {
             Ok(Event::default()
                 .event("hit")
                 .id(h.id.to_string())
                 .data(serde_json::to_string(&h).unwrap_or_default()))
         })
     });
-    Sse::new(events).keep_alive(KeepAlive::default())
+    Ok(Sse::new(events).keep_alive(KeepAlive::default()))
 }
 
 /// Body of an acknowledgement.
@@ -259,13 +251,15 @@ pub struct Ack {
     security(("user_token" = [])), responses((status = 200, body = Hit), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn ack(
     State(node): State<AppState>,
-    UserAuth(who): UserAuth,
+    auth: UserAuth,
     Path(id): Path<i64>,
     body: Body,
 ) -> ApiResult<Json<Hit>> {
     let req: Ack = parse_json(body)?;
+    let caller = auth.caller();
     Ok(Json(
-        tokio::task::spawn_blocking(move || node.acknowledge_hit(&who, id, &req.outcome)).await??,
+        tokio::task::spawn_blocking(move || node.acknowledge_hit(&caller, id, &req.outcome))
+            .await??,
     ))
 }
 
@@ -301,9 +295,62 @@ pub async fn add_webhook(
     auth: UserAuth,
     body: Body,
 ) -> ApiResult<(StatusCode, Json<crate::webhooks::WebhookCreated>)> {
-    auth.require(&[Role::Admin])?;
     let req: NewWebhook = parse_json(body)?;
-    let who = auth.0;
-    let out = tokio::task::spawn_blocking(move || node.add_webhook(&who, &req.url)).await??;
+    let caller = auth.caller();
+    let out = tokio::task::spawn_blocking(move || node.add_webhook(&caller, &req.url)).await??;
     Ok((StatusCode::CREATED, Json(out)))
+}
+
+/// Body of `PUT /api/v1/hotlists/{id}/sharing`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Sharing {
+    /// Agencies whose cameras the list should also run on (each only where that agency agreed).
+    pub shared_with: Vec<String>,
+}
+
+/// Replaces the agencies one of the caller's agency's lists is shared with.
+#[utoipa::path(put, path = "/api/v1/hotlists/{id}/sharing", tag = "hotlists", params(("id" = i64, Path, description = "list id")), request_body = Sharing,
+    security(("user_token" = [])), responses((status = 200, body = super::directory::Done), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn share(
+    State(node): State<AppState>,
+    auth: UserAuth,
+    Path(id): Path<i64>,
+    body: Body,
+) -> ApiResult<Json<super::directory::Done>> {
+    let req: Sharing = parse_json(body)?;
+    let with = req
+        .shared_with
+        .iter()
+        .map(|s| AgencyId::parse(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    let caller = auth.caller();
+    let seq = tokio::task::spawn_blocking(move || node.share_hotlist(&caller, id, &with)).await??;
+    Ok(Json(super::directory::Done { audit_seq: seq }))
+}
+
+/// Ends one of the caller's agency's lists: it stops matching everywhere at once.
+#[utoipa::path(post, path = "/api/v1/hotlists/{id}/end", tag = "hotlists", params(("id" = i64, Path, description = "list id")),
+    security(("user_token" = [])), responses((status = 200, body = super::directory::Done), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn end(
+    State(node): State<AppState>,
+    auth: UserAuth,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<super::directory::Done>> {
+    let caller = auth.caller();
+    let seq = tokio::task::spawn_blocking(move || node.end_hotlist(&caller, id)).await??;
+    Ok(Json(super::directory::Done { audit_seq: seq }))
+}
+
+/// Ends one of the caller's agency's webhooks.
+#[utoipa::path(post, path = "/api/v1/webhooks/{id}/end", tag = "hotlists", params(("id" = i64, Path, description = "webhook id")),
+    security(("user_token" = [])), responses((status = 200, body = super::directory::Done), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn end_webhook(
+    State(node): State<AppState>,
+    auth: UserAuth,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<super::directory::Done>> {
+    let caller = auth.caller();
+    let seq = tokio::task::spawn_blocking(move || node.end_webhook(&caller, id)).await??;
+    Ok(Json(super::directory::Done { audit_seq: seq }))
 }

@@ -14,89 +14,12 @@ use crate::error::ApiError;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::routing::{get, post};
 use serde::de::DeserializeOwned;
 use sightline_types::ErrorCode;
 
-/// All API routes.
+/// All API routes (from the route table in [`crate::routes`]) and the JSON 404.
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/healthz", get(meta::healthz))
-        .route("/metrics", get(meta::metrics))
-        .route("/api/v1/openapi.json", get(meta::openapi))
-        .route("/api/v1/purposes", get(meta::purposes))
-        .route("/api/v1/login", post(directory::login))
-        .route("/api/v1/logout", post(directory::logout))
-        .route("/api/v1/me", get(directory::me))
-        .route(
-            "/api/v1/agencies",
-            get(directory::list_agencies).post(directory::create_agency),
-        )
-        .route(
-            "/api/v1/users",
-            get(directory::list_users).post(directory::create_user),
-        )
-        .route(
-            "/api/v1/cameras",
-            get(directory::list_cameras).post(directory::create_camera),
-        )
-        .route(
-            "/api/v1/sharing-agreements",
-            get(directory::list_agreements).post(directory::create_agreement),
-        )
-        .route(
-            "/api/v1/declarations",
-            get(directory::list_declarations).post(directory::create_declaration),
-        )
-        .route("/api/v1/reads", post(reads::post_reads))
-        .route("/api/v1/compat/openalpr", post(reads::post_openalpr))
-        .route("/api/v1/searches", post(searches::post_search))
-        .route(
-            "/api/v1/legal-holds",
-            get(governance::list_holds).post(governance::create_hold),
-        )
-        .route(
-            "/api/v1/legal-holds/{id}/release",
-            post(governance::release_hold),
-        )
-        .route("/api/v1/policy/packs", get(governance::list_packs))
-        .route(
-            "/api/v1/agency-policy",
-            axum::routing::put(governance::put_agency_policy),
-        )
-        .route(
-            "/api/v1/hotlists",
-            get(hotlists::list).post(hotlists::create),
-        )
-        .route(
-            "/api/v1/hotlists/{id}/entries",
-            get(hotlists::entries).post(hotlists::put_entries),
-        )
-        .route("/api/v1/hotlists/{id}/import", post(hotlists::import))
-        .route("/api/v1/edge/hotlist", get(hotlists::edge))
-        .route("/api/v1/webhooks", post(hotlists::add_webhook))
-        .route("/api/v1/alerts", get(hotlists::recent))
-        .route("/api/v1/alerts/stream", get(hotlists::stream))
-        .route("/api/v1/alerts/{id}/ack", post(hotlists::ack))
-        .route("/api/v1/transparency", get(transparency::all))
-        .route("/api/v1/transparency/{agency}", get(transparency::one))
-        .route(
-            "/api/v1/transparency-note",
-            axum::routing::put(transparency::set_note),
-        )
-        .route("/transparency", get(transparency::page_all))
-        .route("/transparency/{agency}", get(transparency::page_one))
-        .route("/api/v1/oversight/report", get(transparency::oversight))
-        .route("/api/v1/audit/entries", get(audit::list_entries))
-        .route("/api/v1/audit/verify", get(audit::verify))
-        .route(
-            "/api/v1/audit/checkpoint",
-            get(audit::latest_checkpoint).post(audit::publish_checkpoint),
-        )
-        .route("/api/v1/audit/proof/inclusion", get(audit::inclusion))
-        .route("/api/v1/audit/proof/consistency", get(audit::consistency))
-        .route("/api/v1/audit/export", get(audit::export))
-        .fallback(not_found)
+    crate::routes::api_router().fallback(not_found)
 }
 
 async fn not_found() -> ApiError {

@@ -11,9 +11,8 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
-use sightline_audit::EntryFilter;
 use sightline_oversight::html::esc;
-use sightline_types::{AgencyId, Role};
+use sightline_types::AgencyId;
 
 /// Transparency figures of every agency on the node (public).
 #[utoipa::path(get, path = "/api/v1/transparency", tag = "transparency", responses((status = 200, body = [AgencyReport])))]
@@ -23,7 +22,7 @@ pub async fn all(State(node): State<AppState>) -> ApiResult<Json<Vec<AgencyRepor
         n.store
             .agencies()?
             .iter()
-            .map(|a| n.transparency(&a.id))
+            .map(|a| n.transparency(&a.id).map_err(ApiError::from))
             .collect()
     })
     .await??;
@@ -59,34 +58,12 @@ pub async fn set_note(
     auth: UserAuth,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Json<u64>> {
-    auth.require(&[Role::Admin])?;
     let req: Note = parse_json(body)?;
-    if req.note.chars().count() > 5000 {
-        return Err(ApiError::bad_request(
-            "note must be at most 5000 characters",
-        ));
-    }
-    let who = auth.0;
-    let seq = tokio::task::spawn_blocking(move || -> ApiResult<u64> {
-        node.store.set_transparency_note(
-            &who.agency.id,
-            &req.note,
-            &who.user.username,
-            node.clock.now(),
-        )?;
-        node.transparency_cache
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&who.agency.id);
-        node.audit_change(
-            who.actor(),
-            "transparency.note",
-            vec![who.agency.id.clone()],
-            serde_json::json!({ "note": req.note }),
-        )
-    })
-    .await??;
-    Ok(Json(seq))
+    let caller = auth.caller();
+    Ok(Json(
+        tokio::task::spawn_blocking(move || node.set_transparency_note(&caller, &req.note))
+            .await??,
+    ))
 }
 
 fn render(r: &AgencyReport) -> String {
@@ -196,24 +173,10 @@ pub async fn oversight(
     auth: UserAuth,
     Query(q): Query<OversightQuery>,
 ) -> ApiResult<Response> {
-    auth.require(&[Role::Auditor, Role::Admin])?;
-    let who = auth.0;
+    let caller = auth.caller();
     let retention = q.retention_days.unwrap_or(30.0);
-    let report = tokio::task::spawn_blocking(move || -> ApiResult<sightline_oversight::Report> {
-        let entries = node.audit.entries(&EntryFilter {
-            agency: (!who.user.node_operator).then(|| who.agency.id.clone()),
-            action: Some("search".into()),
-            after_seq: 0,
-            limit: 1_000_000,
-        })?;
-        let (records, summary) = sightline_oversight::read_sightline_entries(&entries);
-        Ok(sightline_oversight::analyze(
-            &records,
-            vec![summary],
-            retention,
-        ))
-    })
-    .await??;
+    let report =
+        tokio::task::spawn_blocking(move || node.oversight_report(&caller, retention)).await??;
     Ok(match q.format.as_deref() {
         Some("html") => Html(sightline_oversight::html::render(
             &report,

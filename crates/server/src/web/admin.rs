@@ -12,11 +12,25 @@ use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 use sightline_hotlist::{Category, HotEntry, HotlistStore, ImportMode};
+use sightline_service::{Caller, Permission};
+use sightline_store::AgreementScope;
 use sightline_store::Grantee;
 use sightline_types::{AgencyId, Jurisdiction, Purpose, Role};
 
-fn allowed(user: &WebUser) -> bool {
-    user.who.user.node_operator || matches!(user.who.user.role, Role::Admin | Role::Supervisor)
+/// The permissions the admin page offers forms for; the page shows only those the user holds
+/// (the services check them again on every change).
+const ADMIN_PERMISSIONS: &[Permission] = &[
+    Permission::ManageCameras,
+    Permission::ManageUsers,
+    Permission::ManageSharing,
+    Permission::ManageHotlists,
+    Permission::ManageHolds,
+    Permission::ManageDeclarations,
+    Permission::ManagePolicy,
+];
+
+fn can(user: &WebUser, p: Permission) -> bool {
+    user.caller().require(p).is_ok()
 }
 
 fn page_body(node: &AppState, user: &WebUser, message: Option<Result<String, String>>) -> Markup {
@@ -72,8 +86,11 @@ fn page_body(node: &AppState, user: &WebUser, message: Option<Result<String, Str
             None => {},
         }
         h2 { (t(lang, "cameras_h")) }
-        table #cameras { thead { tr { th { "Id" } th { (t(lang, "name")) } th { "Lat" } th { "Lon" } th { (t(lang, "x_hit_only_col")) } } }
-            tbody { @for c in &cams { tr { td { (c.id) } td { (c.name) } td { (c.lat) } td { (c.lon) } td { (node.hotlists.is_hit_only(c.id.0)) } } } } }
+        @let revoked = node.store.revoked_cameras().unwrap_or_default();
+        table #cameras { thead { tr { th { "Id" } th { (t(lang, "name")) } th { "Lat" } th { "Lon" } th { (t(lang, "x_hit_only_col")) } th { "Purposes" } th { "" } } }
+            tbody { @for c in &cams { tr { td { (c.id) } td { (c.name) } td { (c.lat) } td { (c.lon) } td { (node.hotlists.is_hit_only(c.id.0)) }
+                td { (node.hotlists.camera_purposes(c.id.0).unwrap_or_default().iter().map(|p| p.code()).collect::<Vec<_>>().join(", ")) }
+                td { @if revoked.contains(&c.id) { "key revoked " } @if can(user, Permission::ManageCameras) { (action_button(user, "camera.revoke", c.id.0, "Revoke key")) (action_button(user, "camera.rotate", c.id.0, "New key")) } } } } } }
         p { (t(lang, "place_hint")) }
         svg #place-map viewBox=(format!("0 0 {w} {h}")) width="480" height="300" data-bounds=(format!("{lat0},{lat1},{lon0},{lon1}")) role="img" aria-label="camera placement map" {
             @for c in &cams { @let (x, y) = xy(c.lat, c.lon); rect x=(format!("{:.1}", x - 5.0)) y=(format!("{:.1}", y - 5.0)) width="10" height="10" fill="#556" { title { (c.name) } } }
@@ -86,6 +103,7 @@ fn page_body(node: &AppState, user: &WebUser, message: Option<Result<String, Str
                 div { label for="cam-lat" { (t(lang, "latitude")) } input #cam-lat name="lat" required; }
                 div { label for="cam-lon" { (t(lang, "longitude")) } input #cam-lon name="lon" required; }
                 div { label for="cam-hit" { (t(lang, "hit_only")) } input #cam-hit name="hit_only" type="checkbox" value="true"; }
+                div { label for="cam-purposes" { "Check purposes (list categories, comma-separated)" } input #cam-purposes name="check_purposes" placeholder="stolen_vehicle, missing_person"; }
             }
             button #add-camera type="submit" { (t(lang, "add_camera")) }
         }
@@ -94,7 +112,12 @@ fn page_body(node: &AppState, user: &WebUser, message: Option<Result<String, Str
             var lat=b[1]-y*(b[1]-b[0]),lon=b[2]+x*(b[3]-b[2]);document.getElementById('cam-lat').value=lat.toFixed(5);document.getElementById('cam-lon').value=lon.toFixed(5);
             var p=document.getElementById('new-pin');p.setAttribute('cx',x*480);p.setAttribute('cy',y*300);});})();"#)) }
         h2 { (t(lang, "users_roles")) }
-        table #users { thead { tr { th { (t(lang, "x_username")) } th { (t(lang, "name")) } th { (t(lang, "x_role")) } } } tbody { @for u in &users { tr { td { (u.username) } td { (u.display_name) } td { (u.role) } } } } }
+        table #users { thead { tr { th { (t(lang, "x_username")) } th { (t(lang, "name")) } th { (t(lang, "x_role")) } th { "" } } } tbody { @for u in &users { tr { td { (u.username) } td { (u.display_name) } td { (u.role) @if u.disabled { " (disabled)" } }
+            td { @if can(user, Permission::ManageUsers) && u.id != user.who.user.id {
+                @if u.disabled { (action_button(user, "user.enable", u.id.0, "Enable")) } @else { (action_button(user, "user.disable", u.id.0, "Disable")) }
+                (action_button(user, "user.revoke_tokens", u.id.0, "Sign out everywhere"))
+                form.inline method="post" action="/ui/admin/lifecycle" { input type="hidden" name="csrf" value=(user.csrf); input type="hidden" name="action" value="user.role"; input type="hidden" name="id" value=(u.id.0);
+                    select name="value" aria-label="new role" { @for r in Role::ALL { option value=(r.code()) selected[*r == u.role] { (r.code()) } } } button type="submit" { "Set role" } } } } } } } }
         form method="post" action="/ui/admin/user" {
             input type="hidden" name="csrf" value=(user.csrf);
             div.grid {
@@ -106,26 +129,31 @@ fn page_body(node: &AppState, user: &WebUser, message: Option<Result<String, Str
             button type="submit" { (t(lang, "add_user")) }
         }
         h2 { (t(lang, "agreements_h")) }
-        table #agreements { thead { tr { th { (t(lang, "x_grantee")) } th { (t(lang, "x_purposes")) } th { (t(lang, "x_expires")) } } }
-            tbody { @for a in &agreements { tr { td { (serde_json::to_string(&a.grantee).unwrap_or_default()) } td { (a.purposes.iter().map(|p| p.code()).collect::<Vec<_>>().join(", ")) } td { (a.expires_at.map(|e| e.to_rfc3339()).unwrap_or_else(|| "—".into())) } } } } }
+        table #agreements { thead { tr { th { (t(lang, "x_grantee")) } th { "Scope" } th { (t(lang, "x_purposes")) } th { (t(lang, "x_expires")) } th { "" } } }
+            tbody { @for a in &agreements { tr { td { (serde_json::to_string(&a.grantee).unwrap_or_default()) } td { (a.scope.code()) } td { (a.purposes.iter().map(|p| p.code()).collect::<Vec<_>>().join(", ")) } td { (a.expires_at.map(|e| e.to_rfc3339()).unwrap_or_else(|| "—".into())) }
+                td { @if let Some(e) = a.ended_at { "ended " (e.format("%Y-%m-%d %H:%M")) } @else if can(user, Permission::ManageSharing) { (action_button(user, "sharing.end", a.id, "End")) } } } } } }
         form method="post" action="/ui/admin/agreement" {
             input type="hidden" name="csrf" value=(user.csrf);
             div.grid {
                 div { label for="g-kind" { (t(lang, "x_grantee")) } select #g-kind name="grantee_kind" { option value="agency" { "one agency" } option value="jurisdiction" { "a jurisdiction (e.g. US-IL)" } option value="national" { "national (opt-in)" } } }
                 div { label for="g-value" { (t(lang, "x_agency_or_j")) } input #g-value name="grantee"; }
                 div { label for="g-purposes" { (t(lang, "x_purposes_csv")) } input #g-purposes name="purposes" placeholder="stolen_vehicle, amber_alert" required; }
+                div { label for="g-scope" { "Scope" } select #g-scope name="scope" { option value="search" { "search our reads" } option value="hotlist_matching" { "run their hot lists on our cameras" } } }
             }
             button type="submit" { (t(lang, "grant")) }
         }
         h2 { (t(lang, "hotlists_h")) }
-        table #lists { thead { tr { th { "Id" } th { (t(lang, "name")) } th { (t(lang, "x_category")) } th { (t(lang, "x_entries")) } } }
-            tbody { @for l in &lists { tr { td { (l.id) } td { (l.name) } td { (l.category.code()) } td { (node.hotlists.entries(l.id).len()) } } } } }
+        table #lists { thead { tr { th { "Id" } th { (t(lang, "name")) } th { (t(lang, "x_category")) } th { (t(lang, "x_entries")) } th { "Shared with" } th { "" } } }
+            tbody { @for l in &lists { tr { td { (l.id) } td { (l.name) } td { (l.category.code()) } td { (node.hotlists.entries(l.id).len()) }
+                td { (l.shared_with.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ")) }
+                td { @if can(user, Permission::ManageHotlists) { (action_button(user, "hotlist.end", l.id, "End list")) } } } } } }
         form method="post" action="/ui/admin/list" {
             input type="hidden" name="csrf" value=(user.csrf);
             div.grid {
                 div { label for="l-name" { (t(lang, "x_list_name")) } input #l-name name="name" required; }
                 div { label for="l-cat" { (t(lang, "x_category")) } select #l-cat name="category" {
                     @for c in ["stolen_vehicle", "stolen_plate", "wanted_person", "missing_person", "amber_alert", "warrant", "immigration_status", "custom"] { option value=(c) { (c) } } } }
+                div { label for="l-shared" { "Share with (agency ids; runs on their cameras only where they agreed)" } input #l-shared name="shared_with"; }
             }
             button #add-list type="submit" { (t(lang, "create_list")) }
         }
@@ -148,7 +176,7 @@ fn page_body(node: &AppState, user: &WebUser, message: Option<Result<String, Str
         p #retention { "Non-hit reads are kept " (if retention >= 1440 { format!("{} days", retention / 1440) } else { format!("{retention} minutes") }) " (" (packs) "). Hits and reads under a legal hold are kept while the case is open." }
         table #holds { thead { tr { th { "Id" } th { (t(lang, "x_case")) } th { (t(lang, "x_plate")) } th { (t(lang, "x_window")) } th { (t(lang, "x_released")) } } }
             tbody { @for h in node.store.holds(true).unwrap_or_default().iter().filter(|h| h.owner == *agency) {
-                tr { td { (h.id) } td { (h.case_number) } td { (h.plate) } td { (h.from.format("%Y-%m-%d %H:%M")) " – " (h.to.format("%Y-%m-%d %H:%M")) } td { (h.released_at.map(|r| r.to_rfc3339()).unwrap_or_else(|| "open".into())) } } } } }
+                tr { td { (h.id) } td { (h.case_number) } td { (h.plate) } td { (h.from.format("%Y-%m-%d %H:%M")) " – " (h.to.format("%Y-%m-%d %H:%M")) } td { (h.released_at.map(|r| r.to_rfc3339()).unwrap_or_else(|| "open".into())) @if h.released_at.is_none() && can(user, Permission::ManageHolds) { (action_button(user, "hold.release", h.id, "Release")) } } } } } }
         form method="post" action="/ui/admin/hold" {
             input type="hidden" name="csrf" value=(user.csrf);
             div.grid {
@@ -181,9 +209,11 @@ fn page_body(node: &AppState, user: &WebUser, message: Option<Result<String, Str
 
 /// The admin page.
 pub async fn page(State(node): State<AppState>, user: WebUser) -> Response {
-    if !allowed(&user) {
-        return crate::error::ApiError::forbidden("admin pages need the admin or supervisor role")
-            .into_response();
+    if !ADMIN_PERMISSIONS.iter().any(|p| can(&user, *p)) {
+        return crate::error::ApiError::from(sightline_service::permissions::denied(
+            Permission::ManageHotlists,
+        ))
+        .into_response();
     }
     layout(
         user.lang,
@@ -200,17 +230,13 @@ async fn done(
     node: AppState,
     user: WebUser,
     csrf: String,
-    f: impl FnOnce(&AppState, &WebUser) -> Result<u64, String> + Send + 'static,
+    f: impl FnOnce(&AppState, &Caller) -> Result<u64, String> + Send + 'static,
 ) -> Response {
     if let Err(e) = user.check_csrf(&csrf) {
         return e.into_response();
     }
-    if !allowed(&user) {
-        return crate::error::ApiError::forbidden("admin pages need the admin or supervisor role")
-            .into_response();
-    }
     let lang: Lang = user.lang;
-    let (n, u) = (node.clone(), user.clone());
+    let (n, u) = (node.clone(), user.caller());
     let outcome = match tokio::task::spawn_blocking(move || f(&n, &u)).await {
         Ok(r) => r,
         Err(e) => return crate::error::ApiError::from(e).into_response(),
@@ -233,6 +259,8 @@ pub struct CameraForm {
     lon: f64,
     #[serde(default)]
     hit_only: Option<String>,
+    #[serde(default)]
+    check_purposes: String,
 }
 
 pub async fn add_camera(
@@ -249,11 +277,18 @@ pub async fn add_camera(
             bearing: None,
             mobile: false,
             hit_only: f.hit_only.is_some(),
-            check_purposes: Vec::new(),
+            check_purposes: f
+                .check_purposes
+                .split(',')
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .map(Category::parse)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| e.to_string())?,
         };
-        n.create_camera(Some(&u.who), u.who.actor(), &req)
+        n.create_camera(u, &req)
             .map(|c| c.audit_seq)
-            .map_err(|e| e.message)
+            .map_err(|e| e.to_string())
     })
     .await
 }
@@ -279,10 +314,11 @@ pub async fn add_user(
             display_name: f.display_name,
             role: f.role,
             password: f.password,
+            must_change_password: true,
         };
-        n.create_user(Some(&u.who), u.who.actor(), &req)
+        n.create_user(u, &req)
             .map(|a| a.audit_seq)
-            .map_err(|e| e.message)
+            .map_err(|e| e.to_string())
     })
     .await
 }
@@ -294,6 +330,8 @@ pub struct AgreementForm {
     #[serde(default)]
     grantee: String,
     purposes: String,
+    #[serde(default)]
+    scope: String,
 }
 
 pub async fn add_agreement(
@@ -325,10 +363,15 @@ pub async fn add_agreement(
             grantee,
             purposes,
             expires_at: None,
+            scope: if f.scope == "hotlist_matching" {
+                AgreementScope::HotlistMatching
+            } else {
+                AgreementScope::Search
+            },
         };
-        n.create_agreement(Some(&u.who), u.who.actor(), &req)
+        n.create_agreement(u, &req)
             .map(|a| a.audit_seq)
-            .map_err(|e| e.message)
+            .map_err(|e| e.to_string())
     })
     .await
 }
@@ -338,6 +381,8 @@ pub struct ListForm {
     csrf: String,
     name: String,
     category: String,
+    #[serde(default)]
+    shared_with: String,
 }
 
 pub async fn add_list(
@@ -347,9 +392,17 @@ pub async fn add_list(
 ) -> Response {
     done(node, user, f.csrf.clone(), move |n, u| {
         let category = Category::parse(&f.category).map_err(|e| e.to_string())?;
-        n.create_hotlist(&u.who, &f.name, category, "custom", &[])
+        let shared = f
+            .shared_with
+            .split(',')
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .map(AgencyId::parse)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| e.to_string())?;
+        n.create_hotlist(u, &f.name, category, "custom", &shared)
             .map(|a| a.audit_seq)
-            .map_err(|e| e.message)
+            .map_err(|e| e.to_string())
     })
     .await
 }
@@ -369,15 +422,14 @@ pub async fn add_entries(
 ) -> Response {
     done(node, user, f.csrf.clone(), move |n, u| {
         let entries: Vec<HotEntry> =
-            HotlistStore::parse_csv(&f.csv, &u.who.user.username, n.clock.now())
-                .map_err(|e| e.to_string())?;
+            HotlistStore::parse_csv(&f.csv, &u.name(), n.clock.now()).map_err(|e| e.to_string())?;
         let mode = if f.mode == "replace" {
             ImportMode::Replace
         } else {
             ImportMode::Merge
         };
-        n.put_hotlist_entries(&u.who, f.list_id, entries, mode)
-            .map_err(|e| e.message)
+        n.put_hotlist_entries(u, f.list_id, entries, mode)
+            .map_err(|e| e.to_string())
     })
     .await
 }
@@ -394,7 +446,7 @@ pub async fn set_policy(
     Form(f): Form<PolicyForm>,
 ) -> Response {
     done(node, user, f.csrf.clone(), move |n, u| {
-        n.set_agency_policy(&u.who, &f.cedar).map_err(|e| e.message)
+        n.set_agency_policy(u, &f.cedar).map_err(|e| e.to_string())
     })
     .await
 }
@@ -422,9 +474,9 @@ pub async fn add_hold(
             to: now + chrono::Duration::minutes(1),
             reason: f.reason,
         };
-        n.create_hold(&u.who, &req)
+        n.create_hold(u, &req)
             .map(|h| h.audit_seq)
-            .map_err(|e| e.message)
+            .map_err(|e| e.to_string())
     })
     .await
 }
@@ -449,9 +501,63 @@ pub async fn add_declaration(
             statement: f.statement,
             signed_by: f.signed_by,
         };
-        n.create_declaration(Some(&u.who), u.who.actor(), &req)
+        n.create_declaration(u, &req)
             .map(|d| d.audit_seq)
-            .map_err(|e| e.message)
+            .map_err(|e| e.to_string())
     })
     .await
+}
+
+#[derive(Deserialize)]
+pub struct LifecycleForm {
+    csrf: String,
+    action: String,
+    id: i64,
+    #[serde(default)]
+    value: String,
+}
+
+/// One form for every lifecycle action of the page's tables (disable, enable, role, revoke,
+/// rotate, end, release); the service decides whether the caller may.
+pub async fn lifecycle(
+    State(node): State<AppState>,
+    user: WebUser,
+    Form(f): Form<LifecycleForm>,
+) -> Response {
+    done(node, user, f.csrf.clone(), move |n, u| {
+        let id = f.id;
+        let r = match f.action.as_str() {
+            "user.disable" => n.set_user_disabled(u, id, true),
+            "user.enable" => n.set_user_disabled(u, id, false),
+            "user.role" => n.set_user_role(u, id, &crate::admin::SetRole { role: f.value }),
+            "user.revoke_tokens" => n.revoke_user_tokens(u, id),
+            "camera.revoke" => n.revoke_camera(u, id),
+            "camera.rotate" => n.rotate_camera_key(u, id).map(|k| k.audit_seq),
+            "sharing.end" => n.end_agreement(u, id),
+            "declaration.end" => n.end_declaration(u, id),
+            "hotlist.end" => n.end_hotlist(u, id),
+            "hold.release" => n.release_hold(u, id).map(|h| h.audit_seq),
+            "webhook.end" => n.end_webhook(u, id),
+            other => {
+                return Err(format!(
+                    "unknown action `{}`",
+                    sightline_service::hotlists::excerpt(other)
+                ));
+            }
+        };
+        r.map_err(|e| e.to_string())
+    })
+    .await
+}
+
+/// A one-button form for a lifecycle action.
+fn action_button(user: &WebUser, action: &str, id: i64, label: &str) -> Markup {
+    html! {
+        form.inline method="post" action="/ui/admin/lifecycle" {
+            input type="hidden" name="csrf" value=(user.csrf);
+            input type="hidden" name="action" value=(action);
+            input type="hidden" name="id" value=(id);
+            button type="submit" data-action=(action) data-id=(id) { (label) }
+        }
+    }
 }

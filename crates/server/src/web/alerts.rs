@@ -64,8 +64,9 @@ pub async fn page(State(node): State<AppState>, user: WebUser) -> Response {
 pub async fn stream(
     State(node): State<AppState>,
     user: WebUser,
-) -> Sse<impl tokio_stream::Stream<Item = Result<Event, Infallible>>> {
-    crate::api::hotlists::alert_events(&node, user.who.agency.id.clone())
+) -> Result<Sse<impl tokio_stream::Stream<Item = Result<Event, Infallible>>>, crate::error::ApiError>
+{
+    crate::api::hotlists::alert_events(&node, user.caller())
 }
 
 #[derive(Deserialize)]
@@ -84,10 +85,10 @@ pub async fn ack(
     if let Err(e) = user.check_csrf(&f.csrf) {
         return e.into_response();
     }
-    let who = user.who.clone();
-    match tokio::task::spawn_blocking(move || node.acknowledge_hit(&who, id, &f.outcome)).await {
+    let caller = user.caller();
+    match tokio::task::spawn_blocking(move || node.acknowledge_hit(&caller, id, &f.outcome)).await {
         Ok(Ok(_)) => Redirect::to("/ui/alerts").into_response(),
-        Ok(Err(e)) => e.into_response(),
+        Ok(Err(e)) => crate::error::ApiError::from(e).into_response(),
         Err(e) => crate::error::ApiError::from(e).into_response(),
     }
 }

@@ -44,6 +44,7 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/admin/policy", post(admin::set_policy))
         .route("/ui/admin/hold", post(admin::add_hold))
         .route("/ui/admin/declaration", post(admin::add_declaration))
+        .route("/ui/admin/lifecycle", post(admin::lifecycle))
         .route("/ui/audit", get(audit::page))
         .route("/ui/audit/export", get(audit::export))
         .route("/ui/audit/oversight", get(audit::oversight))
@@ -83,6 +84,11 @@ pub struct WebUser {
 }
 
 impl WebUser {
+    /// The caller for the service layer (which checks every permission).
+    pub fn caller(&self) -> sightline_service::Caller {
+        sightline_service::Caller::User(self.who.clone())
+    }
+
     /// Checks a submitted CSRF token.
     ///
     /// # Errors
@@ -213,6 +219,7 @@ struct LoginForm {
 
 async fn login(
     State(node): State<AppState>,
+    client: crate::auth::ClientAddr,
     headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Response {
@@ -223,7 +230,7 @@ async fn login(
         password: f.password,
     };
     let result = tokio::task::spawn_blocking(move || {
-        let user = n.check_password(req.username.trim(), &req.password)?;
+        let user = n.check_password(req.username.trim(), &req.password, client.0)?;
         n.issue_token(&user, "web session")
     })
     .await;
@@ -245,11 +252,11 @@ async fn login(
             }
             resp
         }
-        Ok(Err(e)) if e.code == sightline_types::ErrorCode::TooManyRequests => layout(
+        Ok(Err(e)) if e.code() == sightline_types::ErrorCode::TooManyRequests => layout(
             lang,
             t(lang, "signin"),
             None,
-            login_form(lang, Some(&e.message)),
+            login_form(lang, Some(&e.to_string())),
         )
         .into_response(),
         _ => layout(
@@ -277,7 +284,8 @@ async fn logout(
         return e.into_response();
     }
     if let Some(s) = cookie(&headers, SESSION) {
-        let _ = node.store.revoke_token(&crate::auth::hash_secret(&s));
+        let caller = user.caller();
+        let _ = tokio::task::spawn_blocking(move || node.logout(&caller, &s)).await;
     }
     let mut resp = Redirect::to("/ui/login").into_response();
     resp.headers_mut().insert(

@@ -39,6 +39,10 @@ pub struct NodeConfig {
     /// Law packs and retention.
     #[serde(default)]
     pub policy: PolicyConfig,
+    /// Webhook hosts (names or addresses) that may be loopback, private or link-local: by
+    /// default such receivers are refused, so a webhook cannot reach the node's own network.
+    #[serde(default)]
+    pub webhook_allow_hosts: Vec<String>,
 }
 
 /// Policy settings.
@@ -108,6 +112,7 @@ impl NodeConfig {
             partition_hours: default_partition_hours(),
             ingest: IngestLimits::default(),
             bootstrap: None,
+            webhook_allow_hosts: Vec::new(),
             policy: PolicyConfig {
                 packs_dir: None,
                 retention_interval_s: default_retention_interval(),

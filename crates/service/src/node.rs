@@ -9,7 +9,6 @@ use sightline_search::Searcher;
 use sightline_store::Store;
 use sightline_types::{Clock, SystemClock};
 use std::sync::{Arc, RwLock};
-use std::time::Duration;
 
 /// Errors opening a node.
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +38,9 @@ pub enum OpenError {
     /// A policy (shipped, deployment pack or agency policy) failed to load.
     #[error("cannot load policy: {0}")]
     Policy(#[from] sightline_policy::Error),
+    /// Pending changes or hot-list grants could not be brought up to date.
+    #[error("cannot recover: {0}")]
+    Recovery(String),
 }
 
 /// Everything a node runs.
@@ -66,9 +68,17 @@ pub struct Node {
     pub(crate) edge_secret: Vec<u8>,
     /// Live hot-list alerts (fan-out to SSE subscribers).
     pub alerts: tokio::sync::broadcast::Sender<sightline_hotlist::Hit>,
-    /// Failed sign-ins by username: (consecutive failures, time of the last one).
-    pub(crate) login_failures:
-        std::sync::Mutex<std::collections::HashMap<String, (u32, std::time::Instant)>>,
+    /// Failed sign-in counters.
+    pub(crate) login_limiter: crate::accounts::LoginLimiter,
+    /// Serialises changes (ids assigned before the audit entry stay free until applied).
+    pub(crate) change_lock: std::sync::Mutex<()>,
+    /// Each (list, camera owner) hot-list grant decision last audited: `allow` or the rule id.
+    pub(crate) grant_decisions:
+        std::sync::Mutex<std::collections::HashMap<(i64, sightline_types::AgencyId), String>>,
+    /// Test switch: make every audit append fail (fault tests; never set in production).
+    pub fault_audit: std::sync::atomic::AtomicBool,
+    /// Whether the last retention run failed (reported by `/healthz`).
+    pub retention_failing: std::sync::atomic::AtomicBool,
     /// Transparency reports by agency, with when they were computed.
     pub(crate) transparency_cache: std::sync::Mutex<
         std::collections::HashMap<
@@ -84,7 +94,7 @@ impl Node {
     /// # Errors
     /// When the store, audit log or policy cannot be opened.
     pub fn open(config: NodeConfig) -> Result<Self, OpenError> {
-        Self::open_with_clock(config, Arc::new(SystemClock))
+        Self::open_recovered(config, Arc::new(SystemClock))
     }
 
     /// Opens the node with a given clock (tests).
@@ -134,8 +144,28 @@ impl Node {
                 }
             })?,
             transparency_cache: Default::default(),
-            login_failures: Default::default(),
+            login_limiter: Default::default(),
+            change_lock: Default::default(),
+            grant_decisions: Default::default(),
+            fault_audit: Default::default(),
+            retention_failing: Default::default(),
         })
+    }
+
+    /// Opens a node and brings it to a consistent state: changes whose audit entry exists are
+    /// applied (the node may have died in between), and hot-list grants are decided.
+    ///
+    /// # Errors
+    /// As [`Node::open_with_clock`]; recovery failures.
+    pub fn open_recovered(config: NodeConfig, clock: Arc<dyn Clock>) -> Result<Self, OpenError> {
+        let node = Self::open_with_clock(config, clock)?;
+        node.recover_changes()
+            .map_err(|e| OpenError::Recovery(e.to_string()))?;
+        node.load_grant_decisions()
+            .map_err(|e| OpenError::Recovery(e.to_string()))?;
+        node.refresh_hotlist_grants()
+            .map_err(|e| OpenError::Recovery(e.to_string()))?;
+        Ok(node)
     }
 }
 
@@ -220,6 +250,32 @@ impl Node {
             });
         }
         report.results.sort_by_key(|r| r.index);
+        if report.rejected > 0 {
+            let refused = report
+                .results
+                .iter()
+                .filter(|r| r.error.as_ref().is_some_and(|e| e.code == "not_a_hit"))
+                .count();
+            Metrics::count(&self.metrics.ingest_reads, "not_a_hit", refused as u64);
+            if refused > 0 {
+                // Counted, never the plates: the camera owner can see its cameras misbehaving.
+                let draft = sightline_audit::EntryDraft::new(
+                    sightline_audit::Actor {
+                        kind: sightline_audit::ActorKind::Camera,
+                        id: camera.id.0.to_string(),
+                        name: camera.name.clone(),
+                        agency: Some(camera.owner.clone()),
+                    },
+                    sightline_audit::Action::IngestRefused,
+                    "refused",
+                    vec![camera.owner.clone()],
+                    serde_json::json!({ "camera_id": camera.id.0, "reason": "not_a_hit", "count": refused }),
+                );
+                if let Err(e) = self.append_audit(draft) {
+                    tracing::warn!(error = %e, "auditing refused non-hits failed");
+                }
+            }
+        }
         self.spawn_matching(camera, stored);
         Ok(self.count_ingest(report))
     }
@@ -244,33 +300,5 @@ impl Node {
             report.rejected as u64,
         );
         report
-    }
-}
-
-/// Serves the router on a bound listener until `shutdown` resolves, then drains requests for up
-/// to ten seconds.
-///
-/// # Errors
-/// I/O errors from the listener.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    node: Arc<Node>,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let app = crate::router(node);
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-        shutdown.await;
-        let _ = tx.send(());
-    });
-    tokio::select! {
-        r = server => r,
-        _ = async {
-            let _ = rx.await;
-            tokio::time::sleep(Duration::from_secs(10)).await;
-        } => {
-            tracing::warn!("shutdown drain timed out");
-            Ok(())
-        }
     }
 }

@@ -2,7 +2,7 @@
 //! may publish a note beside its figures but cannot change them. Reports are cached for five
 //! minutes because they scan the log.
 
-use crate::error::ApiResult;
+use crate::error::Result;
 use crate::node::Node;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
@@ -48,7 +48,7 @@ impl Node {
     ///
     /// # Errors
     /// 404 for an unknown agency; store or audit failures.
-    pub fn transparency(&self, id: &AgencyId) -> ApiResult<AgencyReport> {
+    pub fn transparency(&self, id: &AgencyId) -> Result<AgencyReport> {
         if let Some((at, r)) = self
             .transparency_cache
             .lock()
@@ -66,7 +66,7 @@ impl Node {
         Ok(report)
     }
 
-    fn compute_transparency(&self, id: &AgencyId) -> ApiResult<AgencyReport> {
+    fn compute_transparency(&self, id: &AgencyId) -> Result<AgencyReport> {
         let agency = self.store.agency(id)?;
         let now = self.clock.now();
         let cams: Vec<_> = self

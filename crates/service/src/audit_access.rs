@@ -1,0 +1,175 @@
+//! Reading the audit log: who may read which entries, exports, verification and checkpoints.
+//! Auditors and admins read the entries by or about their own agency; node operators read all.
+//! Proofs and checkpoints carry hashes only and are public.
+
+use crate::error::{Error, Result};
+use crate::node::Node;
+use crate::permissions::{Caller, Permission};
+use sightline_audit::{Action, AuditEntry, Checkpoint, EntryFilter, VerifyReport};
+use sightline_types::ErrorCode;
+
+/// Most entries one listing returns.
+pub const MAX_LISTED: usize = 1000;
+
+/// Escapes a CSV cell that a spreadsheet would run as a formula (`= + - @`, tab, CR).
+pub fn csv_safe(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_owned()
+    }
+}
+
+impl Node {
+    /// The filter a caller may read the log with (their agency's entries; operators: all).
+    ///
+    /// # Errors
+    /// 403 without `read_audit`; 400 for an unknown action.
+    pub fn audit_filter(
+        &self,
+        caller: &Caller,
+        action: Option<&str>,
+        after: u64,
+        limit: usize,
+    ) -> Result<EntryFilter> {
+        caller.require(Permission::ReadAudit)?;
+        let action = match action.map(str::trim).filter(|a| !a.is_empty()) {
+            Some(a) => Some(
+                Action::parse(a)
+                    .ok_or_else(|| {
+                        Error::bad_request(format!(
+                            "unknown audit action `{}`",
+                            crate::hotlists::excerpt(a)
+                        ))
+                    })?
+                    .code()
+                    .to_owned(),
+            ),
+            None => None,
+        };
+        Ok(EntryFilter {
+            agency: caller
+                .principal()
+                .filter(|p| !p.user.node_operator)
+                .map(|p| p.agency.id.clone()),
+            action,
+            after_seq: after,
+            limit,
+        })
+    }
+
+    /// Audit entries the caller may read.
+    ///
+    /// # Errors
+    /// As [`Node::audit_filter`]; audit failures.
+    pub fn audit_entries(
+        &self,
+        caller: &Caller,
+        action: Option<&str>,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<AuditEntry>> {
+        let f = self.audit_filter(caller, action, after, limit.min(MAX_LISTED))?;
+        Ok(self.audit.entries(&f)?)
+    }
+
+    /// Verifies the whole log (auditors and admins).
+    ///
+    /// # Errors
+    /// 403 without `read_audit`; audit failures.
+    pub fn verify_audit(&self, caller: &Caller) -> Result<VerifyReport> {
+        caller.require(Permission::ReadAudit)?;
+        Ok(self.audit.verify()?)
+    }
+
+    /// Signs a checkpoint over the log now (auditors and admins).
+    ///
+    /// # Errors
+    /// 403 without `read_audit`; audit failures.
+    pub fn publish_checkpoint(&self, caller: &Caller) -> Result<Checkpoint> {
+        caller.require(Permission::ReadAudit)?;
+        Ok(self.audit.checkpoint(self.clock.now())?)
+    }
+
+    /// Exports the entries the caller may read: the whole log as JSON Lines for operators, the
+    /// agency's entries otherwise; CSV cells that a spreadsheet would run are escaped.
+    ///
+    /// # Errors
+    /// 403 without `read_audit`; 400 for an unknown format.
+    pub fn export_audit(&self, caller: &Caller, format: &str) -> Result<(Vec<u8>, &'static str)> {
+        if format != "jsonl" && format != "csv" {
+            return Err(Error::bad_request("format must be jsonl or csv"));
+        }
+        let filter = self.audit_filter(caller, None, 0, usize::MAX)?;
+        let internal = |e: std::io::Error| Error::new(ErrorCode::Internal, e.to_string());
+        let mut out = Vec::new();
+        if format == "jsonl" && filter.agency.is_none() {
+            self.audit.export_jsonl(&mut out)?;
+            return Ok((out, "application/x-ndjson"));
+        }
+        let entries = self.audit.entries(&EntryFilter {
+            limit: 1_000_000,
+            ..filter
+        })?;
+        if format == "csv" {
+            let mut w = csv::Writer::from_writer(&mut out);
+            w.write_record(sightline_audit::CSV_COLUMNS)
+                .map_err(|e| Error::new(ErrorCode::Internal, e.to_string()))?;
+            let mut raw = Vec::new();
+            sightline_audit::write_csv(entries.iter(), &mut raw).map_err(internal)?;
+            let mut r = csv::ReaderBuilder::new()
+                .has_headers(true)
+                .from_reader(raw.as_slice());
+            for rec in r.records() {
+                let rec = rec.map_err(|e| Error::new(ErrorCode::Internal, e.to_string()))?;
+                w.write_record(rec.iter().map(csv_safe))
+                    .map_err(|e| Error::new(ErrorCode::Internal, e.to_string()))?;
+            }
+            w.flush().map_err(internal)?;
+            drop(w);
+            Ok((out, "text/csv; charset=utf-8"))
+        } else {
+            for e in &entries {
+                out.extend(
+                    e.canonical_bytes()
+                        .map_err(|e| Error::new(ErrorCode::Internal, e.to_string()))?,
+                );
+                out.push(b'\n');
+            }
+            Ok((out, "application/x-ndjson"))
+        }
+    }
+
+    /// The oversight analysis over the searches in the log the caller may read.
+    ///
+    /// # Errors
+    /// 403 without `read_audit`; audit failures.
+    pub fn oversight_report(
+        &self,
+        caller: &Caller,
+        retention_days: f64,
+    ) -> Result<sightline_oversight::Report> {
+        let filter = self.audit_filter(caller, Some(Action::Search.code()), 0, 1_000_000)?;
+        let entries = self.audit.entries(&filter)?;
+        let (records, summary) = sightline_oversight::read_sightline_entries(&entries);
+        Ok(sightline_oversight::analyze(
+            &records,
+            vec![summary],
+            retention_days,
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_formula_cells_are_escaped() {
+        assert_eq!(csv_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(csv_safe("+1"), "'+1");
+        assert_eq!(csv_safe("@SUM"), "'@SUM");
+        assert_eq!(csv_safe("-2"), "'-2");
+        assert_eq!(csv_safe("stolen vehicle"), "stolen vehicle");
+    }
+}
