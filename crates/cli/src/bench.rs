@@ -476,6 +476,7 @@ async fn search(data: PathBuf, queries: usize) -> Result<()> {
                 },
                 limit: None,
                 with_crops: false,
+                follows: None,
             };
             let s = node.searcher.clone();
             let w = who.clone();

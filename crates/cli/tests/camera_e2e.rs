@@ -111,7 +111,7 @@ fn test_agent_delivers_every_read_exactly_once_through_outages() {
     let font = plates::font();
     let mut node = Server::start(&tmp.path().join("node"));
     let op = node.login("operator", ADMIN_PASSWORD);
-    let (st, v) = node.call("POST", "/api/v1/users", Some(&op), Some(json!({"agency": "oak-park-pd", "username": "officer@oak", "display_name": "Officer", "role": "officer", "password": "a-long-password-1"})));
+    let (st, v) = node.call("POST", "/api/v1/users", Some(&op), Some(json!({"agency": "oak-park-pd", "username": "officer@oak", "display_name": "Officer", "role": "officer", "password": "a-long-password-1", "must_change_password": false})));
     assert_eq!(st, 201, "{v}");
     let (st, v) = node.call(
         "POST",

@@ -15,7 +15,7 @@ fn test_hotlist_alert_over_sse_and_governance() {
     let tmp = tempfile::tempdir().unwrap();
     let s = Server::start(&tmp.path().join("node"));
     let op = s.login("operator", ADMIN_PASSWORD);
-    let (st, v) = s.call("POST", "/api/v1/users", Some(&op), Some(json!({"username": "officer", "display_name": "o", "role": "officer", "password": "a-long-password-1"})));
+    let (st, v) = s.call("POST", "/api/v1/users", Some(&op), Some(json!({"username": "officer", "display_name": "o", "role": "officer", "password": "a-long-password-1", "must_change_password": false})));
     assert_eq!(st, 201, "{v}");
     let officer = s.login("officer", "a-long-password-1");
     let (_, v) = s.call(

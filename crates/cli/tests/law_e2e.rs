@@ -30,7 +30,7 @@ fn test_law_packs_decide_per_owner() {
         ("ice-ero", "agent"),
         ("oak-park-pd", "officer"),
     ] {
-        let (st, v) = s.call("POST", "/api/v1/users", Some(&op), Some(json!({"agency": agency, "username": user, "display_name": user, "role": "officer", "password": "a-long-password-1"})));
+        let (st, v) = s.call("POST", "/api/v1/users", Some(&op), Some(json!({"agency": agency, "username": user, "display_name": user, "role": "officer", "password": "a-long-password-1", "must_change_password": false})));
         assert_eq!(st, 201, "{v}");
     }
     let now = Utc::now();

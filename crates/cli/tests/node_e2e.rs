@@ -60,11 +60,11 @@ fn test_node_end_to_end() {
         ("harris-county-so", "officer@harris", "officer"),
         ("oak-park-pd", "auditor@oak", "auditor"),
     ] {
-        let (st, v) = s.call("POST", "/api/v1/users", Some(&op), Some(json!({"agency": agency, "username": user, "display_name": user, "role": role, "password": "a-long-password-1"})));
+        let (st, v) = s.call("POST", "/api/v1/users", Some(&op), Some(json!({"agency": agency, "username": user, "display_name": user, "role": role, "password": "a-long-password-1", "must_change_password": false})));
         assert_eq!(st, 201, "{v}");
     }
     // Repeated wrong passwords lock the username for a while (online guessing is slow).
-    s.call("POST", "/api/v1/users", Some(&op), Some(json!({"username": "lockme", "display_name": "l", "role": "officer", "password": "a-long-password-1"})));
+    s.call("POST", "/api/v1/users", Some(&op), Some(json!({"username": "lockme", "display_name": "l", "role": "officer", "password": "a-long-password-1", "must_change_password": false})));
     for _ in 0..5 {
         let (st, _) = s.call(
             "POST",

@@ -21,7 +21,7 @@ fn test_web_ui_in_chromium() {
         ("oak-park-pd", "officer", "Officer Dana Reyes"),
         ("harris-county-so", "deputy", "Deputy Sam Ortiz"),
     ] {
-        let (st, v) = s.call("POST", "/api/v1/users", Some(&op), Some(json!({"agency": agency, "username": user, "display_name": name, "role": "officer", "password": PW})));
+        let (st, v) = s.call("POST", "/api/v1/users", Some(&op), Some(json!({"agency": agency, "username": user, "display_name": name, "role": "officer", "password": PW, "must_change_password": false})));
         assert_eq!(st, 201, "{v}");
     }
     let mut keys = Vec::new();

@@ -155,12 +155,72 @@ impl Searcher {
             .map_err(Error::AuditUnavailable)
     }
 
+    /// Takes purpose, case number, reason and on-behalf-of from the user's own earlier search
+    /// `seq` (which must have reached at least one owner): a follow-up carries the original
+    /// context, never a new one.
+    fn inherit_context(
+        &self,
+        who: &Principal,
+        mut req: SearchRequest,
+        seq: u64,
+    ) -> std::result::Result<SearchRequest, String> {
+        let entry = self
+            .audit
+            .entries(&sightline_audit::EntryFilter {
+                agency: None,
+                action: Some(sightline_audit::Action::Search.code().into()),
+                after_seq: seq.saturating_sub(1),
+                limit: 1,
+            })
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .find(|e| e.seq == seq)
+            .ok_or_else(|| format!("audit entry {seq} is not a search"))?;
+        if entry.actor.id != who.user.id.0.to_string()
+            || entry.actor.agency.as_ref() != Some(&who.agency.id)
+        {
+            return Err(format!("audit entry {seq} is not one of your searches"));
+        }
+        if entry.outcome == "refused" {
+            return Err(format!(
+                "search {seq} was refused; a follow-up cannot run under it"
+            ));
+        }
+        let original = entry
+            .details
+            .get("request")
+            .cloned()
+            .and_then(|r| serde_json::from_value::<SearchRequest>(r).ok())
+            .ok_or_else(|| format!("audit entry {seq} holds no search request"))?;
+        req.purpose = original.purpose;
+        req.case_number = original.case_number;
+        req.reason = original.reason;
+        req.on_behalf_of = original.on_behalf_of;
+        Ok(req)
+    }
+
     /// Runs a search. Blocking (SQLite); call it off the async runtime.
     ///
     /// # Errors
     /// Invalid or forbidden requests (audited), audit or store failures.
     pub fn search(&self, who: &Principal, req: SearchRequest) -> Result<SearchResponse> {
-        let request_json = serde_json::to_value(&req).unwrap_or_default();
+        let request_json = serde_json::to_value(bounded(&req)).unwrap_or_default();
+        let req = match req.follows {
+            Some(seq) => match self.inherit_context(who, req.clone(), seq) {
+                Ok(r) => r,
+                Err(message) => {
+                    let audit_seq = self.append(
+                        who,
+                        "refused",
+                        Vec::new(),
+                        json!({ "request": request_json, "error": message }),
+                    )?;
+                    return Err(Error::Forbidden { message, audit_seq });
+                }
+            },
+            None => req,
+        };
+        let request_json = serde_json::to_value(bounded(&req)).unwrap_or_default();
         let now = self.clock.now();
         let parsed = match validate::parse(&req, now, |id| self.store.agency(id).ok()) {
             Ok(p) => p,
@@ -300,4 +360,26 @@ impl Searcher {
             owners: owner_decisions,
         })
     }
+}
+
+/// The request as the audit log keeps it: free text cut to a bounded excerpt, so an over-long
+/// (refused) request cannot fill the log.
+fn bounded(req: &SearchRequest) -> SearchRequest {
+    fn cut(s: &Option<String>) -> Option<String> {
+        s.as_ref().map(|s| {
+            if s.chars().count() > 1000 {
+                let mut t: String = s.chars().take(200).collect();
+                t.push_str("… (cut)");
+                t
+            } else {
+                s.clone()
+            }
+        })
+    }
+    let mut r = req.clone();
+    r.purpose = cut(&r.purpose);
+    r.case_number = cut(&r.case_number);
+    r.reason = cut(&r.reason);
+    r.on_behalf_of = cut(&r.on_behalf_of);
+    r
 }

@@ -203,6 +203,7 @@ mod tests {
             },
             limit: None,
             with_crops: false,
+            follows: None,
         }
     }
 

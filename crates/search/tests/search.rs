@@ -126,6 +126,7 @@ fn request(purpose: Option<&str>) -> SearchRequest {
         },
         limit: None,
         with_crops: false,
+        follows: None,
     }
 }
 

@@ -34,6 +34,11 @@ pub struct SearchRequest {
     /// limit's default and maximum become 200 rows).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub with_crops: bool,
+    /// The audit entry of an earlier search of the same user that this one follows up (e.g. the
+    /// vehicle page opened from a result): its purpose, case number, reason and on-behalf-of are
+    /// used instead of the fields above, so a follow-up can never be a fresh, weaker request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follows: Option<u64>,
 }
 
 /// The query part of a search.

@@ -35,6 +35,9 @@ impl Server {
                 r#"data_dir = "{}"
 listen = "{listen}"
 durability = "power"
+# The webhook test's receiver listens on loopback: allowed by the operator, as a deployment
+# would allow an internal receiver.
+webhook_allow_hosts = ["127.0.0.1"]
 [ingest]
 max_batch = 1000
 [bootstrap]

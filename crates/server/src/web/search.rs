@@ -200,6 +200,7 @@ pub async fn run(
         // Officers see the camera's picture of each plate beside the text, to check the reading
         // before acting on it (at most 200 rows then).
         with_crops: true,
+        follows: None,
     };
     let (n, who) = (node.clone(), user.who.clone());
     let result = tokio::task::spawn_blocking(move || n.searcher.search(&who, req)).await;
@@ -207,11 +208,7 @@ pub async fn run(
     let cameras = node.store.cameras();
     let body = match result {
         Ok(Ok(r)) => {
-            let shown = Shown {
-                resp: &r,
-                purpose_code: Some(f.purpose.clone()),
-                case: Some(f.case_number.clone()),
-            };
+            let shown = Shown { resp: &r };
             html! { h1 { (t(lang, "search")) } (form(lang, &user, &agencies, &f, &cameras)) (results(lang, &shown, &cameras)) }
         }
         Ok(Err(e)) => {
@@ -229,8 +226,6 @@ pub async fn run(
 /// A search's answer with the request facts the page links need.
 struct Shown<'a> {
     resp: &'a SearchResponse,
-    purpose_code: Option<String>,
-    case: Option<String>,
 }
 
 impl std::ops::Deref for Shown<'_> {
@@ -278,7 +273,7 @@ fn results(lang: Lang, r: &Shown<'_>, cameras: &[sightline_types::Camera]) -> Ma
                 @for s in &r.results {
                     tr.sighting {
                         td { (s.captured_at.format("%Y-%m-%d %H:%M:%S")) }
-                        td { a href=(format!("/ui/vehicle?plate={}&purpose={}&case_number={}", s.plate, r.purpose_code.as_deref().unwrap_or(""), urlencode(r.case.as_deref().unwrap_or("")))) { (s.plate) } }
+                        td { a href=(format!("/ui/vehicle?plate={}&follows={}", urlencode(&s.plate), r.audit_seq)) { (s.plate) } }
                         td { (s.camera_name) } td { (s.owner) }
                         td { (s.attributes.colour.clone().unwrap_or_default()) } td { (s.attributes.vehicle_type.clone().unwrap_or_default()) }
                         @if pictures { td { @if let Some(jpeg) = &s.crop { img.plate-picture src=(format!("data:image/jpeg;base64,{jpeg}")) alt=(s.plate); } } }
@@ -351,12 +346,12 @@ fn map(lang: Lang, sightings: &[StoredRead], cameras: &[sightline_types::Camera]
     }
 }
 
-/// Query of the vehicle page: the plate and the purpose and case the officer is working under.
+/// Query of the vehicle page: the plate and the audit entry of the search it was opened from,
+/// whose purpose, case, reason and on-behalf-of it carries (never fresh, weaker ones).
 #[derive(Debug, Deserialize)]
 pub struct VehicleQuery {
     plate: String,
-    purpose: String,
-    case_number: String,
+    follows: u64,
 }
 
 /// Every sighting of one plate the user may see over the last 30 days (a search, so it is
@@ -369,9 +364,9 @@ pub async fn vehicle(
     let lang = user.lang;
     let now = Utc::now();
     let req = SearchRequest {
-        purpose: Some(q.purpose.clone()),
-        case_number: Some(q.case_number.clone()),
-        reason: Some(format!("vehicle page for {}", q.plate)),
+        purpose: None,
+        case_number: None,
+        reason: None,
         on_behalf_of: None,
         query: SearchQuery {
             plate: Some(PlateQuery::Exact(q.plate.clone())),
@@ -385,6 +380,7 @@ pub async fn vehicle(
         },
         limit: Some(5000),
         with_crops: false,
+        follows: Some(q.follows),
     };
     let (n, who) = (node.clone(), user.who.clone());
     let result = tokio::task::spawn_blocking(move || n.searcher.search(&who, req)).await;
@@ -406,11 +402,7 @@ pub async fn vehicle(
     let cameras = node.store.cameras();
     let body = match result {
         Ok(Ok(r)) => {
-            let shown = Shown {
-                resp: &r,
-                purpose_code: Some(q.purpose.clone()),
-                case: Some(q.case_number.clone()),
-            };
+            let shown = Shown { resp: &r };
             html! {
                 h1 { (t(lang, "vehicle")) ": " (q.plate) }
                 p #hotlist-status { "Hot lists: " @if listed.is_empty() { "none" } @else { (listed.join(", ")) } }
