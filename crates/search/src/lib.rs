@@ -235,7 +235,11 @@ impl Searcher {
             }
         };
         if !who.user.role.may_search() {
-            let message = format!("role `{}` may not run plate searches", who.user.role);
+            let message = format!(
+                "role `{}` may not run plate searches (permission `{}`)",
+                who.user.role,
+                sightline_types::Permission::SearchPlates.code()
+            );
             let audit_seq = self.append(
                 who,
                 "refused",

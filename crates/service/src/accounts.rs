@@ -217,8 +217,8 @@ impl Node {
         let Some(who) = caller.principal() else {
             return Err(Error::bad_request("the system has no password"));
         };
-        self.check_password(&who.user.username, &req.current_password, None)?;
         secrets::check_password_policy(&req.new_password)?;
+        self.check_password(&who.user.username, &req.current_password, None)?;
         if req.new_password == req.current_password {
             return Err(Error::bad_request(
                 "the new password must differ from the current one",
