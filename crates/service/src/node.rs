@@ -126,6 +126,7 @@ impl Node {
         let searcher = Searcher::new(store.clone(), audit.clone(), policy.clone(), clock.clone());
         let ingest = Ingest::new(store.clone(), clock.clone(), config.ingest.clone());
         let config_dir = config.data_dir.clone();
+
         Ok(Node {
             config,
             store,
@@ -159,6 +160,10 @@ impl Node {
     /// As [`Node::open_with_clock`]; recovery failures.
     pub fn open_recovered(config: NodeConfig, clock: Arc<dyn Clock>) -> Result<Self, OpenError> {
         let node = Self::open_with_clock(config, clock)?;
+        restrict_permissions(&node.config.data_dir).map_err(|source| OpenError::Io {
+            path: node.config.data_dir.clone(),
+            source,
+        })?;
         node.recover_changes()
             .map_err(|e| OpenError::Recovery(e.to_string()))?;
         node.load_grant_decisions()
@@ -301,4 +306,27 @@ impl Node {
         );
         report
     }
+}
+
+/// Makes the data directory 0700 and the databases, WAL files and keys in it 0600: plate data,
+/// password hashes and signing keys are for the node's own user only.
+fn restrict_permissions(dir: &std::path::Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::create_dir_all(dir)?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+        for entry in std::fs::read_dir(dir)? {
+            let entry = entry?;
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            let sensitive = [".db", ".db-wal", ".db-shm", ".key", ".json"]
+                .iter()
+                .any(|ext| name.ends_with(ext));
+            if sensitive && entry.file_type()?.is_file() {
+                std::fs::set_permissions(entry.path(), std::fs::Permissions::from_mode(0o600))?;
+            }
+        }
+    }
+    Ok(())
 }

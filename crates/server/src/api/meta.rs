@@ -22,8 +22,12 @@ pub struct Health {
 /// Liveness and a few counts.
 #[utoipa::path(get, path = "/healthz", tag = "meta", responses((status = 200, body = Health)))]
 pub async fn healthz(State(node): State<AppState>) -> Json<Health> {
+    // A failing retention run means reads outlive the owner's law: say so.
+    let degraded = node
+        .retention_failing
+        .load(std::sync::atomic::Ordering::Relaxed);
     Json(Health {
-        status: "ok",
+        status: if degraded { "degraded" } else { "ok" },
         audit_entries: node.audit.len(),
         distinct_plates: node.store.distinct_plates(),
     })

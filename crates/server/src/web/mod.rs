@@ -176,20 +176,41 @@ pub fn layout(lang: Lang, title: &str, user: Option<&WebUser>, body: Markup) -> 
     }
 }
 
+/// The sign-in form's CSRF cookie (double submit: the form carries the same random value).
+const LOGIN_CSRF: &str = "sl_login_csrf";
+
 async fn login_page(uri: axum::http::Uri, headers: HeaderMap) -> Response {
     let lang = Lang::from_request(&uri, &headers);
-    with_lang(
-        lang,
-        layout(lang, t(lang, "signin"), None, login_form(lang, None)),
-    )
+    login_response(lang, None)
 }
 
-fn login_form(lang: Lang, error: Option<&str>) -> Markup {
+/// The sign-in page with a fresh CSRF value in the form and in a cookie.
+fn login_response(lang: Lang, error: Option<&str>) -> Response {
+    let token = sightline_service::secrets::new_secret("");
+    let mut resp = with_lang(
+        lang,
+        layout(
+            lang,
+            t(lang, "signin"),
+            None,
+            login_form(lang, error, &token),
+        ),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{LOGIN_CSRF}={token}; Path=/ui/login; HttpOnly; SameSite=Strict; Max-Age=3600"
+    )) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+fn login_form(lang: Lang, error: Option<&str>, csrf: &str) -> Markup {
     html! {
         h1 { (t(lang, "signin")) }
         p { (t(lang, "signin_help")) }
         @if let Some(e) = error { p.error role="alert" { (e) } }
         form method="post" action="/ui/login" {
+            input type="hidden" name="csrf" value=(csrf);
             label for="username" { (t(lang, "username")) }
             input #username name="username" autocomplete="username" required;
             label for="password" { (t(lang, "password")) }
@@ -215,6 +236,8 @@ fn with_lang(lang: Lang, page: Markup) -> Response {
 struct LoginForm {
     username: String,
     password: String,
+    #[serde(default)]
+    csrf: String,
 }
 
 async fn login(
@@ -224,6 +247,14 @@ async fn login(
     Form(f): Form<LoginForm>,
 ) -> Response {
     let lang = Lang::from_headers(&headers);
+    // Login CSRF: the form must come from our own page (its cookie and field agree).
+    if f.csrf.is_empty() || cookie(&headers, LOGIN_CSRF).as_deref() != Some(f.csrf.as_str()) {
+        return (
+            axum::http::StatusCode::FORBIDDEN,
+            login_response(lang, Some("the sign-in form expired; please try again")),
+        )
+            .into_response();
+    }
     let n = node.clone();
     let req = crate::admin::LoginRequest {
         username: f.username,
@@ -252,20 +283,10 @@ async fn login(
             }
             resp
         }
-        Ok(Err(e)) if e.code() == sightline_types::ErrorCode::TooManyRequests => layout(
-            lang,
-            t(lang, "signin"),
-            None,
-            login_form(lang, Some(&e.to_string())),
-        )
-        .into_response(),
-        _ => layout(
-            lang,
-            t(lang, "signin"),
-            None,
-            login_form(lang, Some(t(lang, "bad_login"))),
-        )
-        .into_response(),
+        Ok(Err(e)) if e.code() == sightline_types::ErrorCode::TooManyRequests => {
+            login_response(lang, Some(&e.to_string()))
+        }
+        _ => login_response(lang, Some(t(lang, "bad_login"))),
     }
 }
 
