@@ -127,3 +127,15 @@ mod tests {
         assert!(Permission::markdown_table().contains("| `manage_users` | | | yes | | yes |"));
     }
 }
+
+#[cfg(test)]
+mod readme {
+    #[test]
+    fn test_readme_lists_the_permission_table() {
+        let readme = include_str!("../../../README.md");
+        assert!(
+            readme.contains(&super::Permission::markdown_table()),
+            "README.md's permission table differs from the code; paste Permission::markdown_table()"
+        );
+    }
+}
