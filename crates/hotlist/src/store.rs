@@ -795,6 +795,23 @@ impl HotlistStore {
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+
+    /// Counts hits on an agency's cameras by lists of *other* agencies, by list owner: what the
+    /// camera owner's data told others (for its transparency report).
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn hits_for_others(
+        &self,
+        camera_owner: &AgencyId,
+    ) -> Result<std::collections::BTreeMap<String, u64>> {
+        let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        let mut stmt = conn.prepare("SELECT list_owner, count(*) FROM hits WHERE camera_owner = ?1 AND list_owner <> ?1 GROUP BY 1")?;
+        let rows = stmt.query_map([camera_owner.as_str()], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, u64>(1)?))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
 }
 
 #[cfg(test)]

@@ -37,6 +37,9 @@ pub struct AgencyReport {
     /// Hits on this agency's hot lists, by acknowledgement outcome (`confirmed`, `wrong_state`,
     /// `misread`, `dismissed`, `pending`).
     pub hotlist_hits: BTreeMap<String, u64>,
+    /// Hits on this agency's cameras by other agencies' lists, by list owner: which agencies
+    /// this agency's cameras reported vehicles to.
+    pub hits_for_others: BTreeMap<String, u64>,
     /// The latest signed checkpoint of the node's audit log.
     pub checkpoint: Option<Checkpoint>,
     /// The agency's own note (its words, not computed).
@@ -106,6 +109,7 @@ impl Node {
             denials_by_rule: BTreeMap::new(),
             sharing_partners: BTreeMap::new(),
             hotlist_hits: self.hotlists.outcome_counts(id)?,
+            hits_for_others: self.hotlists.hits_for_others(id)?,
             checkpoint: self.audit.latest_checkpoint()?,
             note: self.store.transparency_note(id)?,
         };

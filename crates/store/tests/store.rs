@@ -321,3 +321,52 @@ fn test_crops_live_and_die_with_their_reads() {
     let (reads, _) = store.query_reads(&q(true)).unwrap();
     assert_eq!(reads[0].crop.as_deref(), Some(b64.as_str()));
 }
+
+/// Issue 14: ~1,000 legal holds made the purge fail for every owner (one expression per hold
+/// exceeded SQLite's expression depth). Holds now go through a temporary table.
+#[test]
+fn test_purge_with_many_holds_keeps_held_reads_and_deletes_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), Durability::Process).unwrap();
+    let cam = setup(&store);
+    let old = t0() - Duration::days(5);
+    let reads: Vec<ReadRecord> = (0..1500)
+        .map(|i| read(&cam, &format!("r{i}"), &format!("H{i:04}"), old, "red"))
+        .collect();
+    store.append_reads_blocking(reads).unwrap();
+    let holds: Vec<sightline_store::LegalHold> = (0..1200)
+        .map(|i| sightline_store::LegalHold {
+            id: i + 1,
+            owner: cam.owner.clone(),
+            case_number: "26-1".into(),
+            plate: format!("H{i:04}"),
+            from: old - Duration::hours(1),
+            to: old + Duration::hours(1),
+            reason: "case".into(),
+            created_by: "s".into(),
+            created_at: t0(),
+            released_at: None,
+        })
+        .collect();
+    let report = store
+        .purge(
+            vec![sightline_store::PurgeRule {
+                owner: cam.owner.clone(),
+                cameras: vec![cam.id],
+                cutoff_us: (t0() - Duration::days(1)).timestamp_micros(),
+            }],
+            holds,
+            t0(),
+        )
+        .unwrap();
+    assert_eq!(
+        report.deleted.values().sum::<u64>(),
+        300,
+        "the 300 unheld reads go"
+    );
+    let conn = rusqlite::Connection::open(store.path()).unwrap();
+    let left: i64 = conn
+        .query_row("SELECT count(*) FROM reads_20261115", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(left, 1200, "every held read stays");
+}

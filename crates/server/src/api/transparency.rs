@@ -99,6 +99,7 @@ fn render(r: &AgencyReport) -> String {
         "<section><h2 id=\"{id}\">{name}</h2><p>{kind} · {j} · figures computed from the audit log at {at}</p>\
          <table><tr><th>Cameras</th><td>{cams}</td></tr><tr><th>Retention of non-hit reads</th><td>{retention} ({packs})</td></tr>\
          <tr><th>Reads in the last 30 days</th><td>{reads}</td></tr></table><h3>Hot-list hits by outcome (confirmed vs false matches)</h3>{hits}\
+         <h3>Hits on this agency's cameras reported to other agencies' lists, by list owner</h3>{others}\
          <h3>Searches by this agency's users, by purpose</h3>{purposes}<h3>… by outcome</h3>{outcomes}\
          <h3>Searches refused access to this agency's data, by rule</h3>{denials}\
          <h3>Agencies that received this agency's data, with number of searches</h3>{partners}\
@@ -116,6 +117,7 @@ fn render(r: &AgencyReport) -> String {
         denials = table(&r.denials_by_rule),
         partners = table(&r.sharing_partners),
         hits = table(&r.hotlist_hits),
+        others = table(&r.hits_for_others),
         note = r.note.as_ref().map_or(String::new(), |n| format!(
             "<h3>Note from the agency (its own words)</h3><blockquote>{}</blockquote>",
             esc(n)
