@@ -4,8 +4,9 @@ use sightline_service::Node;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Serves the router on a bound listener until `shutdown` resolves, then drains requests for up
-/// to ten seconds.
+/// Serves the router on a bound listener until `shutdown` resolves, then stops accepting,
+/// tells the node's long-lived streams and jobs to end (`Node::shutdown`), and drains in-flight
+/// requests for up to ten seconds.
 ///
 /// # Errors
 /// I/O errors from the listener.
@@ -14,11 +15,14 @@ pub async fn serve(
     node: Arc<Node>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let signal = node.shutdown.clone();
     let app = crate::router(node);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         shutdown.await;
+        tracing::info!("shutting down: draining requests");
+        signal.send_replace(true);
         let _ = tx.send(());
     });
     tokio::select! {

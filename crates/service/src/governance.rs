@@ -258,8 +258,12 @@ fn spawn_periodic<T: Send + 'static>(
     }
     Some(tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(secs));
+        let mut stop = node.shutdown.subscribe();
         loop {
-            tick.tick().await;
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = stop.wait_for(|s| *s) => return,
+            }
             let n = node.clone();
             match tokio::task::spawn_blocking(move || job(&n)).await {
                 Ok(Ok(_)) => {}

@@ -79,6 +79,9 @@ pub struct Node {
     pub fault_audit: std::sync::atomic::AtomicBool,
     /// Whether the last retention run failed (reported by `/healthz`).
     pub retention_failing: std::sync::atomic::AtomicBool,
+    /// The one shutdown signal: `true` once the node is stopping. Long-lived responses (alert
+    /// streams) and background jobs watch it and end, so a graceful shutdown never waits for them.
+    pub shutdown: tokio::sync::watch::Sender<bool>,
     /// Transparency reports by agency, with when they were computed.
     pub(crate) transparency_cache: std::sync::Mutex<
         std::collections::HashMap<
@@ -150,6 +153,7 @@ impl Node {
             grant_decisions: Default::default(),
             fault_audit: Default::default(),
             retention_failing: Default::default(),
+            shutdown: tokio::sync::watch::channel(false).0,
         })
     }
 

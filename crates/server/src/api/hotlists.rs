@@ -226,6 +226,10 @@ pub fn alert_events(
 ) -> ApiResult<Sse<impl tokio_stream::Stream<Item = Result<Event, Infallible>> + use<>>> {
     caller.require(sightline_service::Permission::ReceiveAlerts)?;
     let n = node.clone();
+    let mut stop = node.shutdown.subscribe();
+    let stopped = async move {
+        let _ = stop.wait_for(|s| *s).await;
+    };
     let events = BroadcastStream::new(node.alerts.subscribe()).filter_map(move |h| {
         let h = h.ok()?;
         n.may_see_hit(&caller, &h).then(|| {
@@ -235,7 +239,12 @@ pub fn alert_events(
                 .data(serde_json::to_string(&h).unwrap_or_default()))
         })
     });
-    Ok(Sse::new(events).keep_alive(KeepAlive::default()))
+    // The stream ends when the node shuts down, so graceful shutdown does not wait for clients.
+    Ok(Sse::new(futures_util::StreamExt::take_until(
+        events,
+        Box::pin(stopped),
+    ))
+    .keep_alive(KeepAlive::default()))
 }
 
 /// Body of an acknowledgement.
