@@ -161,11 +161,7 @@ impl Compiled {
                     .iter()
                     .map(|n| (phrase_keys(n.trim_end_matches('*')), n.ends_with('*')))
                     .collect(),
-                exempt: c
-                    .exempt
-                    .iter()
-                    .map(|e| norm_term(e).replace(' ', ""))
-                    .collect(),
+                exempt: c.exempt.iter().map(|e| e.to_lowercase()).collect(),
                 window: c.window.unwrap_or(4),
                 effect: c.effect,
             })
@@ -407,11 +403,20 @@ fn phrase_at(ts: &[Token], p: usize, phrase: &[String], last_star: bool) -> bool
         })
 }
 
+/// `word`: that word; `word*`: words starting with it; `*part*`: words containing it.
+fn is_exempt(plain: &str, pattern: &str) -> bool {
+    match (pattern.strip_prefix('*'), pattern.strip_suffix('*')) {
+        (Some(inner), Some(_)) => plain.contains(inner.trim_end_matches('*')),
+        (None, Some(stem)) => plain.starts_with(stem),
+        _ => plain == pattern,
+    }
+}
+
 fn context_applies(c: &CompiledContext, occ: &Occurrence, ts: &[Token]) -> bool {
     let span = &ts[occ.start..occ.end];
     if span
         .iter()
-        .any(|t| c.exempt.iter().any(|x| t.plain.contains(x.as_str())))
+        .any(|t| c.exempt.iter().any(|x| is_exempt(&t.plain, x)))
     {
         return true;
     }
