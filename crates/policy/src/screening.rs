@@ -375,6 +375,53 @@ impl ScreeningRules {
         Ok(rules)
     }
 
+    /// Returns these rules plus an agency's own additions (a file in the same format).
+    ///
+    /// Additions can only add: entries join the rule with the same id (or form a new rule), and
+    /// an added context may only name the additions' own entries, so an agency can widen what is
+    /// screened but never clear a published term, as its Cedar policy can only forbid.
+    ///
+    /// # Errors
+    /// The additions do not parse, or a context in them names a published entry.
+    pub fn with_additions(&self, src: &str) -> Result<Self> {
+        let add = Self::parse(src)?;
+        let published: Vec<String> = self
+            .compiled
+            .entries
+            .iter()
+            .map(|e| words(&e.term).join(" "))
+            .collect();
+        for c in &add.contexts {
+            if let Some(t) = c
+                .terms
+                .iter()
+                .find(|t| published.contains(&words(t).join(" ")))
+            {
+                return Err(Error::Parse {
+                    name: c.id.clone(),
+                    message: format!("an agency context may not clear the published entry `{t}`"),
+                });
+            }
+        }
+        let mut out = self.clone();
+        for r in add.rules {
+            match out.rules.iter_mut().find(|x| x.id == r.id) {
+                Some(x) => {
+                    x.words.extend(r.words);
+                    x.prefixes.extend(r.prefixes);
+                    x.masked.extend(r.masked);
+                    x.terms.extend(r.terms);
+                }
+                None => out.rules.push(r),
+            }
+        }
+        out.traps.extend(add.traps);
+        out.contexts.extend(add.contexts);
+        out.connectors.extend(add.connectors);
+        out.compiled = Compiled::new(&out.rules, &out.contexts, &out.connectors, &out.stopwords);
+        Ok(out)
+    }
+
     /// Returns the published source text (for reports that publish the rules they used).
     pub fn source() -> &'static str {
         RULES
@@ -699,6 +746,28 @@ mod tests {
         let rules = ScreeningRules::parse(extra).unwrap();
         let s = rules.screen_detailed("ProjectHomecoming list", None);
         assert_eq!(s.decisive().unwrap().level, Level::Review, "{s:?}");
+        // An agency adds a term to the published immigration rule; it may not clear ICE.
+        let published = ScreeningRules::published().unwrap();
+        let local = published
+            .with_additions(&extra.replace("screen.local", "screen.immigration"))
+            .unwrap();
+        assert_eq!(local.screen("ProjectHomecoming")[..], []);
+        assert!(
+            local
+                .screen_detailed("ProjectHomecoming", None)
+                .needs_review()
+        );
+        assert!(local.screen("ICE").len() == 1 && published.screen("ProjectHomecoming").is_empty());
+        let clearing = "[[rule]]\nid = \"screen.immigration\"\npurpose = \"civil_immigration\"\ndescription = \"x\"\n[[context]]\nid = \"local.ice\"\nterms = [\"ice\"]\nnear = [\"assist\"]\nwhy = \"evasion\"\n";
+        assert!(
+            ScreeningRules::parse(clearing).is_err(),
+            "names no entry of its own"
+        );
+        let clearing = clearing.replace(
+            "description = \"x\"",
+            "description = \"x\"\nwords = [\"ice\"]",
+        );
+        assert!(published.with_additions(&clearing).is_err());
         let bad = format!("{extra}\n[[context]]\nid = \"c\"\nterms = [\"nothing\"]\nwhy = \"x\"\n");
         assert!(ScreeningRules::parse(&bad).is_err());
     }
