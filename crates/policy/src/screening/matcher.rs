@@ -270,6 +270,10 @@ impl Compiled {
 
     fn split_matches(&self, e: &Entry, s: &Split, ts: &[Token], prefix: bool) -> bool {
         let j = e.joined.as_str();
+        // Cheap test first: most splits share nothing with the entry.
+        if !s.key.starts_with(j) || (!prefix && s.key.len() != j.len()) {
+            return false;
+        }
         let len = j.chars().count();
         let has_stopword = ts[s.start..s.end]
             .iter()
@@ -355,6 +359,14 @@ fn split_candidates(ts: &[Token]) -> Vec<Split> {
 }
 
 fn all_of(e: &Entry, ts: &[Token]) -> Option<(usize, usize)> {
+    // Cheap test first: the first word must occur at all.
+    if !ts.iter().any(|t| {
+        t.keys
+            .iter()
+            .any(|x| x == &e.keys[0] || (e.star[0] && x.starts_with(e.keys[0].as_str())))
+    }) {
+        return None;
+    }
     let positions: Vec<Vec<usize>> = e
         .keys
         .iter()
