@@ -709,6 +709,7 @@ mod tests {
             "a lien on the car",
             "erro na placa",
             "Icee machine",
+            "roma-pd Roma Police Department",
         ] {
             assert!(detailed(text).hits.is_empty(), "{text}");
         }
