@@ -710,6 +710,8 @@ mod tests {
             "erro na placa",
             "Icee machine",
             "roma-pd Roma Police Department",
+            "Columbia Icefield parking",
+            "se opero en el hospital",
         ] {
             assert!(detailed(text).hits.is_empty(), "{text}");
         }
@@ -771,6 +773,38 @@ mod tests {
         assert!(published.with_additions(&clearing).is_err());
         let bad = format!("{extra}\n[[context]]\nid = \"c\"\nterms = [\"nothing\"]\nwhy = \"x\"\n");
         assert!(ScreeningRules::parse(&bad).is_err());
+    }
+
+    #[test]
+    fn test_odd_input_never_panics_and_stays_quiet() {
+        let long = "ab ".repeat(2000);
+        for text in [
+            "",
+            " ",
+            "?",
+            "*",
+            "!!!",
+            "@",
+            "$$$",
+            "\u{301}\u{301}",
+            "\u{200B}",
+            "🚓🚓",
+            "1",
+            "0 0 0",
+            "a",
+            "I",
+            "l",
+            "***?***",
+            "e\u{301}",
+            long.as_str(),
+            "Ǝ",
+            "ß",
+            "İ",
+            "ﬁ",
+        ] {
+            let s = detailed(text);
+            assert!(s.hits.is_empty(), "{text:?}: {s:?}");
+        }
     }
 
     #[test]

@@ -257,6 +257,7 @@ impl Compiled {
                 return Some("run together");
             }
             if let Some(rest) = k.strip_suffix(j)
+                && rest.len() >= 3
                 && piece(rest)
             {
                 return Some("run together");
