@@ -129,8 +129,11 @@ impl Compiled {
         let mut entries = Vec::new();
         for (r, rule) in rules.iter().enumerate() {
             let mut add = |list: &[String], meaning: &str, level: Level, kind: Kind| {
-                for t in list {
-                    entries.push(entry(r, t, meaning, level, kind));
+                // An entry without letters or digits could match nothing; it is skipped.
+                for e in list.iter().map(|t| entry(r, t, meaning, level, kind)) {
+                    if !e.keys.is_empty() && e.keys.iter().all(|k| !k.is_empty()) {
+                        entries.push(e);
+                    }
                 }
             };
             add(&rule.words, "core", Level::Refuse, Kind::Words);
@@ -179,8 +182,12 @@ impl Compiled {
     /// Every occurrence of every entry in `ts`, with what the contexts made of it.
     pub fn occurrences(&self, ts: &[Token]) -> Vec<(Occurrence, Outcome)> {
         let splits = split_candidates(ts);
+        let grams = Grams::of(ts, &splits);
         let mut out = Vec::new();
         for (i, e) in self.entries.iter().enumerate() {
+            if e.kind != Kind::Masked && !grams.may_hold(&e.keys[0]) {
+                continue;
+            }
             for occ in self.find(i, e, ts, &splits) {
                 let outcome = self.judge(e, &occ, ts);
                 out.push((occ, outcome));
@@ -318,6 +325,43 @@ impl Compiled {
                 context: None,
             },
         }
+    }
+}
+
+/// Which three-byte sequences occur in the text's keys (a filter with false positives only):
+/// every way an entry can match needs its first key inside some word's or split's key, so an
+/// entry whose first three bytes never occur is skipped without looking.
+struct Grams(Vec<u64>);
+
+impl Grams {
+    const BITS: usize = 1 << 14;
+
+    fn hash(b: &[u8]) -> usize {
+        (usize::from(b[0]) * 961 + usize::from(b[1]) * 31 + usize::from(b[2])) % Self::BITS
+    }
+
+    fn of(ts: &[Token], splits: &[Split]) -> Self {
+        let mut bits = vec![0u64; Self::BITS / 64];
+        let keys = ts
+            .iter()
+            .flat_map(|t| t.keys.iter())
+            .chain(splits.iter().map(|s| &s.key));
+        for k in keys {
+            for w in k.as_bytes().windows(3) {
+                let h = Self::hash(w);
+                bits[h / 64] |= 1 << (h % 64);
+            }
+        }
+        Grams(bits)
+    }
+
+    fn may_hold(&self, key: &str) -> bool {
+        let b = key.as_bytes();
+        if b.len() < 3 {
+            return true;
+        }
+        let h = Self::hash(&b[..3]);
+        self.0[h / 64] & (1 << (h % 64)) != 0
     }
 }
 

@@ -112,7 +112,19 @@ fn letter_lookalike(c: char) -> char {
 }
 
 fn skeleton_key(word: &str) -> String {
-    let mut out = String::with_capacity(word.len());
+    let mut out = String::with_capacity(word.len() + 2);
+    if word.is_ascii() {
+        // Fast path, same result: on lower-case ASCII the UTS #39 skeleton only changes
+        // "m" -> "rn", "1" -> "l" and "0" -> "O" (checked by a test below).
+        for c in word.chars() {
+            match c {
+                'm' => out.push_str("rn"),
+                '1' => out.push('l'),
+                c => out.push(letter_lookalike(c)),
+            }
+        }
+        return collapse(&out);
+    }
     for c in skeleton(word) {
         for l in c.to_lowercase() {
             if !is_combining_mark(l) {
@@ -251,6 +263,23 @@ mod tests {
         }
         assert!(tokens("deport@tion")[0].has_key(&entry_key("deportation")));
         assert!(tokens("@lien")[0].has_key(&entry_key("alien")));
+    }
+
+    #[test]
+    fn test_ascii_fast_path_equals_the_skeleton() {
+        // Words hold letters, digits, "*" and "?" only (everything else splits them).
+        for b in 0x20u8..0x7f {
+            let ch = (b as char).to_ascii_lowercase();
+            if !(is_word_char(ch)) {
+                continue;
+            }
+            let c = ch.to_string();
+            let slow: String = skeleton(&c)
+                .flat_map(char::to_lowercase)
+                .map(letter_lookalike)
+                .collect();
+            assert_eq!(skeleton_key(&c), collapse(&slow), "{c:?}");
+        }
     }
 
     #[test]
