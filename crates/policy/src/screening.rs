@@ -3,10 +3,10 @@
 //!
 //! The rules are data, published in `screening/rules.toml` and compiled in; the oversight
 //! analyser reads other vendors' audit reasons with the same rules, so there is one rule set.
-//! Text is normalised before matching ([`normalise`]: confusable skeletons, digits and symbols
-//! for letters, spelled-out, split, run-together and repeated letters); entries are grouped by
-//! meaning, each signalling its rule's purpose at one of two [`Level`]s; [`Context`]s clear a
-//! match inside an innocent phrase ("black ice") or lower it to review. Matching works on words,
+//! Text is normalised before matching (`screening/normalise.rs`: confusable skeletons, digits
+//! and symbols for letters, spelled-out, split, run-together and repeated letters); entries are
+//! grouped by meaning, each signalling its rule's purpose at one of two [`Level`]s; [`Context`]s
+//! clear a match inside an innocent phrase ("black ice") or lower it to review. Matching works on words,
 //! not substrings (so "police" never matches "ice"), and "HSI" alone is no immigration term.
 //!
 //! Design choice: [`ScreeningRules::screen`] and [`infer_purposes`] keep their meaning (refusing
