@@ -447,4 +447,42 @@ mod tests {
             "cec66e55a7a5f630d6185cf10c549676e6b6d29423d54a160cf56efab3c2b85c"
         );
     }
+
+    fn rows(range: std::ops::Range<u64>) -> Vec<(u64, Vec<u8>, Option<Vec<u8>>, Option<Vec<u8>>)> {
+        range
+            .map(|seq| (seq, format!("{{\"seq\":{seq}}}").into_bytes(), None, None))
+            .collect()
+    }
+
+    proptest::proptest! {
+        /// Verifying up to k and then resuming gives the full verification's report.
+        #[test]
+        fn test_resumed_verification_equals_full(n in 0u64..40, k in 0u64..40, cps in proptest::collection::vec(0u64..45, 0..4)) {
+            let k = k.min(n);
+            let key = crate::checkpoint::NodeKey::from_secret_bytes(&[21; 32]);
+            let mut tree = crate::layout::Tree::new();
+            for (_, body, _, _) in rows(1..n + 1) {
+                tree.push(leaf_hash(&body));
+            }
+            let time = chrono::DateTime::UNIX_EPOCH;
+            // Checkpoints beyond the log carry a made-up root: they must fail either way.
+            let checkpoints: Vec<_> = cps
+                .iter()
+                .map(|&s| key.sign("o", s, &tree.root(s).unwrap_or([5; 32]), time).unwrap())
+                .collect();
+            let full = verify_rows(rows(1..n + 1).into_iter(), &checkpoints, Some(&key.public()));
+            let early: Vec<_> = checkpoints.iter().filter(|c| c.size <= k).cloned().collect();
+            let (first, prefix) = verify_rows_from(&VerifiedPrefix::empty(), rows(1..k + 1).into_iter(), &early, Some(&key.public()));
+            let (resumed, next) = verify_rows_from(&prefix, rows(k + 1..n + 1).into_iter(), &checkpoints, Some(&key.public()));
+            proptest::prop_assert_eq!(&resumed.root, &full.root);
+            proptest::prop_assert_eq!(&resumed.head, &full.head);
+            proptest::prop_assert_eq!(resumed.entries, full.entries);
+            proptest::prop_assert_eq!(resumed.is_ok(), full.is_ok());
+            if first.is_ok() && full.is_ok() {
+                proptest::prop_assert_eq!(resumed.unanchored_entries, full.unanchored_entries);
+                proptest::prop_assert_eq!(next.size(), n);
+                proptest::prop_assert_eq!(hex::encode(next.root()), full.root.clone());
+            }
+        }
+    }
 }

@@ -26,10 +26,11 @@ fn require_browser() {
     }
     assert!(
         missing.is_empty(),
-        "the browser test cannot run because {} is not installed; run `scripts/test` (it installs \
+        "the browser test cannot run because {} {} not installed; run `scripts/test` (it installs \
          the Debian packages chromium and chromium-driver) or `sudo apt-get install chromium \
          chromium-driver`",
-        missing.join(" and ")
+        missing.join(" and "),
+        if missing.len() > 1 { "are" } else { "is" }
     );
 }
 
