@@ -24,8 +24,8 @@ pub use entry::{Actor, ActorKind, AuditEntry, CSV_COLUMNS, EntryDraft, read_json
 pub use log::{AuditLog, EntryFilter, Proof, Receipt, export_dir, verify_dir};
 pub use note::{NoteVerifier, SignedNote};
 pub use verify::{
-    CheckpointCheck, Problem, VerifiedPrefix, VerifyReport, chain_hash, leaf_hash, verify_jsonl,
-    verify_rows, verify_rows_from,
+    CheckpointCheck, Problem, VerifiedPrefix, VerifyReport, VerifyRow, chain_hash, leaf_hash,
+    verify_jsonl, verify_rows, verify_rows_from,
 };
 
 use sightline_types::ErrorCode;

@@ -67,10 +67,14 @@ impl VerifyReport {
     }
 }
 
+/// One row to verify: `(seq, canonical body, stored leaf hash, stored chain hash)`; the stored
+/// hashes are absent for exported logs.
+pub type VerifyRow = (u64, Vec<u8>, Option<Vec<u8>>, Option<Vec<u8>>);
+
 /// Verifies rows `(seq, canonical body, stored leaf hash, stored chain hash)` in order — stored
 /// hashes are absent for exported logs — and then each checkpoint against the recomputed tree.
 pub fn verify_rows(
-    rows: impl Iterator<Item = (u64, Vec<u8>, Option<Vec<u8>>, Option<Vec<u8>>)>,
+    rows: impl Iterator<Item = VerifyRow>,
     checkpoints: &[crate::checkpoint::Checkpoint],
     key: Option<&ed25519_dalek::VerifyingKey>,
 ) -> VerifyReport {
@@ -206,7 +210,7 @@ impl VerifiedPrefix {
 /// run a full verification now and then.
 pub fn verify_rows_from(
     prefix: &VerifiedPrefix,
-    rows: impl Iterator<Item = (u64, Vec<u8>, Option<Vec<u8>>, Option<Vec<u8>>)>,
+    rows: impl Iterator<Item = VerifyRow>,
     checkpoints: &[crate::checkpoint::Checkpoint],
     key: Option<&ed25519_dalek::VerifyingKey>,
 ) -> (VerifyReport, VerifiedPrefix) {
@@ -448,7 +452,7 @@ mod tests {
         );
     }
 
-    fn rows(range: std::ops::Range<u64>) -> Vec<(u64, Vec<u8>, Option<Vec<u8>>, Option<Vec<u8>>)> {
+    fn rows(range: std::ops::Range<u64>) -> Vec<VerifyRow> {
         range
             .map(|seq| (seq, format!("{{\"seq\":{seq}}}").into_bytes(), None, None))
             .collect()
