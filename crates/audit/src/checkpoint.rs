@@ -1,6 +1,11 @@
-//! Signed checkpoints: (tree size, root hash, time) signed with the node's Ed25519 key.
+//! Signed checkpoints: (tree size, root hash) signed with the node's Ed25519 key, in two forms.
 //!
-//! The signed body is a small text, in the spirit of C2SP signed notes:
+//! - The **C2SP `tlog-checkpoint` note** ([`CheckpointNote`], <https://c2sp.org/tlog-checkpoint>):
+//!   origin, tree size and base64 root hash, signed as a C2SP signed note ([`crate::note`]) under
+//!   the key name = origin. Standard witnesses and verifiers can check and cosign it.
+//! - The **JSON view** ([`Checkpoint`]), kept because every stored log, golden file and API
+//!   client reads it. It carries the note (field `note`) and, as before, a signature over
+//!   the legacy body, which also commits to the signing time:
 //!
 //! ```text
 //! sightline-audit/<origin>
@@ -9,9 +14,11 @@
 //! <time, RFC 3339>
 //! ```
 //!
+//! Checkpoints written before the note existed have no `note` field and verify as before.
 //! Anyone holding a checkpoint and the node's public key can later check that the log still
 //! contains exactly the entries the checkpoint committed to.
 
+use crate::note::{NoteVerifier, SignedNote, sign_note};
 use crate::{Error, Result};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -36,6 +43,10 @@ pub struct Checkpoint {
     pub key_id: String,
     /// Ed25519 signature over [`Checkpoint::body`], base64.
     pub signature: String,
+    /// The same (origin, size, root) as a C2SP `tlog-checkpoint` signed note; absent in
+    /// checkpoints signed before the note form existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 impl Checkpoint {
@@ -54,7 +65,8 @@ impl Checkpoint {
         ))
     }
 
-    /// Checks the signature against a public key.
+    /// Checks the signature against a public key, and the note when there is one: it must
+    /// verify under the key named after the origin and commit to the same size and root.
     pub fn verify_signature(&self, key: &VerifyingKey) -> bool {
         let Ok(body) = self.body() else { return false };
         let Ok(sig) = B64.decode(&self.signature) else {
@@ -63,8 +75,101 @@ impl Checkpoint {
         let Ok(sig) = Signature::from_slice(&sig) else {
             return false;
         };
-        key.verify(body.as_bytes(), &sig).is_ok()
+        if key.verify(body.as_bytes(), &sig).is_err() {
+            return false;
+        }
+        let Some(note) = &self.note else { return true };
+        let Ok(verifier) = NoteVerifier::new(&self.origin, *key) else {
+            return false;
+        };
+        open_checkpoint(note, &verifier).is_ok_and(|cp| {
+            cp.origin == self.origin && cp.size == self.size && hex::encode(cp.root) == self.root
+        })
     }
+}
+
+/// A C2SP `tlog-checkpoint` body: origin, tree size, root hash, and (not recommended, never
+/// written by Sightline) extension lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckpointNote {
+    /// The log's identity; also the key name of its signature.
+    pub origin: String,
+    /// Entries committed to.
+    pub size: u64,
+    /// RFC 6962 root hash of the tree of those entries.
+    pub root: [u8; 32],
+    /// Opaque extension lines, each non-empty.
+    pub extensions: Vec<String>,
+}
+
+impl CheckpointNote {
+    /// Returns the note text: `<origin>\n<size>\n<base64 root>\n` and any extension lines.
+    pub fn text(&self) -> String {
+        let mut t = format!(
+            "{}\n{}\n{}\n",
+            self.origin,
+            self.size,
+            B64.encode(self.root)
+        );
+        for e in &self.extensions {
+            t.push_str(e);
+            t.push('\n');
+        }
+        t
+    }
+
+    /// Parses a checkpoint's note text (the part a signed note signs).
+    ///
+    /// # Errors
+    /// `Note` naming the line that is malformed.
+    pub fn parse_text(text: &str) -> Result<Self> {
+        let bad = |why: &str| Error::Note(format!("checkpoint {why}"));
+        let body = text
+            .strip_suffix('\n')
+            .ok_or_else(|| bad("text must end with a newline"))?;
+        let mut lines = body.split('\n');
+        let origin = lines.next().unwrap_or_default();
+        if origin.is_empty() {
+            return Err(bad("origin (line 1) is empty"));
+        }
+        let size = lines
+            .next()
+            .filter(|s| {
+                !s.is_empty()
+                    && s.bytes().all(|b| b.is_ascii_digit())
+                    && (*s == "0" || !s.starts_with('0'))
+            })
+            .and_then(|s| s.parse::<u64>().ok())
+            .ok_or_else(|| {
+                bad("tree size (line 2) must be a decimal number without leading zeros")
+            })?;
+        let root: [u8; 32] = lines
+            .next()
+            .and_then(|r| B64.decode(r).ok())
+            .and_then(|r| r.try_into().ok())
+            .ok_or_else(|| bad("root hash (line 3) must be 32 bytes of base64"))?;
+        let extensions: Vec<String> = lines.map(str::to_owned).collect();
+        if extensions.iter().any(String::is_empty) {
+            return Err(bad("extension lines must not be empty"));
+        }
+        Ok(CheckpointNote {
+            origin: origin.to_owned(),
+            size,
+            root,
+            extensions,
+        })
+    }
+}
+
+/// Parses a C2SP checkpoint note, verifies it with `verifier` and returns its body.
+///
+/// # Errors
+/// `Note` when the note is malformed, not signed by the verifier's key, its signature does not
+/// verify, or its body is not a checkpoint.
+pub fn open_checkpoint(note: &str, verifier: &NoteVerifier) -> Result<CheckpointNote> {
+    let n = SignedNote::parse(note)?;
+    n.verify(verifier)?;
+    CheckpointNote::parse_text(&n.text)
 }
 
 /// Returns the short id of a public key.
@@ -114,15 +219,45 @@ impl NodeKey {
         Ok(NodeKey { signing })
     }
 
+    /// Builds a key from its 32 secret bytes (test vectors, golden logs).
+    pub fn from_secret_bytes(secret: &[u8; 32]) -> Self {
+        NodeKey {
+            signing: SigningKey::from_bytes(secret),
+        }
+    }
+
     /// The public key.
     pub fn public(&self) -> VerifyingKey {
         self.signing.verifying_key()
     }
 
-    /// Signs a checkpoint for (size, root) at `time`.
+    /// Returns the C2SP note verifier of this key under `name` (the log's origin).
     ///
     /// # Errors
-    /// Never in practice (the body is built from valid parts).
+    /// `Note` when `name` is not a valid key name.
+    pub fn note_verifier(&self, name: &str) -> Result<NoteVerifier> {
+        NoteVerifier::new(name, self.public())
+    }
+
+    /// Signs a C2SP `tlog-checkpoint` note for (size, root) under the key name `origin`.
+    ///
+    /// # Errors
+    /// `Note` when `origin` is not a valid key name (empty, spaces, `+`, control characters).
+    pub fn sign_note(&self, origin: &str, size: u64, root: &[u8; 32]) -> Result<String> {
+        let body = CheckpointNote {
+            origin: origin.to_owned(),
+            size,
+            root: *root,
+            extensions: Vec::new(),
+        };
+        sign_note(&body.text(), origin, &self.signing)
+    }
+
+    /// Signs a checkpoint for (size, root) at `time`: the JSON view with its legacy signature
+    /// and the C2SP note.
+    ///
+    /// # Errors
+    /// `Note` when `origin` is not a valid key name.
     pub fn sign(
         &self,
         origin: &str,
@@ -137,6 +272,7 @@ impl NodeKey {
             time,
             key_id: key_id(&self.public()),
             signature: String::new(),
+            note: Some(self.sign_note(origin, size, root)?),
         };
         let sig = self.signing.sign(cp.body()?.as_bytes());
         cp.signature = B64.encode(sig.to_bytes());
@@ -184,4 +320,134 @@ mod tests {
             key.public()
         );
     }
+
+    fn fixed_time() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-01-02T03:04:05.678901Z")
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    /// Test vector: the note for a fixed key, origin, size and root. Ed25519 is deterministic,
+    /// so any change to the note's text or signature encoding breaks this pin.
+    #[test]
+    fn test_checkpoint_note_vector() {
+        let key = NodeKey::from_secret_bytes(&[1; 32]);
+        let note = key
+            .sign_note("sightline.example/node-1", 3, &[7; 32])
+            .unwrap();
+        assert_eq!(note, NOTE_VECTOR);
+        let v = key.note_verifier("sightline.example/node-1").unwrap();
+        assert_eq!(v.to_string(), VKEY_VECTOR);
+        let v = NoteVerifier::parse(VKEY_VECTOR).unwrap();
+        let cp = open_checkpoint(NOTE_VECTOR, &v).unwrap();
+        assert_eq!(
+            (cp.origin.as_str(), cp.size, cp.root, cp.extensions.len()),
+            ("sightline.example/node-1", 3, [7; 32], 0)
+        );
+    }
+
+    const NOTE_VECTOR: &str = "sightline.example/node-1\n3\nBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=\n\n\u{2014} sightline.example/node-1 TfALfdjc5LuJtXTc1ZftuwozHFTSf98pAnopjP7uktFFHHVZi0m78rydvxp6ZtagLhJxio2VfCCqG8xayEmbfTZgKwI=\n";
+    const VKEY_VECTOR: &str =
+        "sightline.example/node-1+4df00b7d+AYqI4910CfGV/VLbLTy6XXLKZwm/HZQSG/N0iAG0D29c";
+
+    #[test]
+    fn test_c2sp_spec_example_parses() {
+        // The example of c2sp.org/tlog-checkpoint (its key is not published: parse only).
+        let note = "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n\n\u{2014} example.com/behind-the-sofa Az3grlgtzPICa5OS8npVmf1Myq/5IZniMp+ZJurmRDeOoRDe4URYN7u5/Zhcyv2q1gGzGku9nTo+zyWE+xeMcTOAYQ8=\n";
+        let n = SignedNote::parse(note).unwrap();
+        assert_eq!(n.signatures[0].name, "example.com/behind-the-sofa");
+        assert_eq!(n.signatures[0].signature.len(), 64);
+        let cp = CheckpointNote::parse_text(&n.text).unwrap();
+        assert_eq!(
+            (cp.origin.as_str(), cp.size),
+            ("example.com/behind-the-sofa", 20852163)
+        );
+        assert_eq!(cp.text(), n.text, "text round-trips");
+        let other = NodeKey::from_secret_bytes(&[2; 32]);
+        let e = open_checkpoint(
+            note,
+            &other.note_verifier("example.com/behind-the-sofa").unwrap(),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("not signed by key"), "{e}");
+    }
+
+    #[test]
+    fn test_checkpoint_text_rejects_malformed_bodies() {
+        let root = B64.encode([0u8; 32]);
+        for (text, why) in [
+            ("o\n1\n".to_owned(), "root hash"),
+            (format!("\n1\n{root}\n"), "origin"),
+            (format!("o\n01\n{root}\n"), "leading zeros"),
+            (format!("o\n-1\n{root}\n"), "tree size"),
+            (format!("o\n99999999999999999999\n{root}\n"), "tree size"),
+            (format!("o\n1\n{root}"), "newline"),
+            ("o\n1\nAAAA\n".to_owned(), "32 bytes"),
+            (format!("o\n1\n{root}\n\nx\n"), "extension"),
+        ] {
+            let e = CheckpointNote::parse_text(&text).unwrap_err().to_string();
+            assert!(e.contains(why), "{text:?}: {e}");
+        }
+        let cp = CheckpointNote::parse_text(&format!("o\n0\n{root}\next 1\n")).unwrap();
+        assert_eq!((cp.size, cp.extensions), (0, vec!["ext 1".to_owned()]));
+    }
+
+    #[test]
+    fn test_new_checkpoints_carry_a_matching_note() {
+        let key = NodeKey::from_secret_bytes(&[3; 32]);
+        let cp = key
+            .sign("sightline-node-1", 5, &[9; 32], fixed_time())
+            .unwrap();
+        let note = cp.note.clone().unwrap();
+        let body = open_checkpoint(&note, &key.note_verifier("sightline-node-1").unwrap()).unwrap();
+        assert_eq!((body.size, hex::encode(body.root)), (5, cp.root.clone()));
+        assert!(cp.verify_signature(&key.public()));
+        // A note that commits to something else than the JSON view fails the checkpoint.
+        let mut swapped = cp.clone();
+        swapped.note = Some(key.sign_note("sightline-node-1", 6, &[9; 32]).unwrap());
+        assert!(!swapped.verify_signature(&key.public()));
+        let mut forged = cp.clone();
+        forged.note = Some(
+            NodeKey::from_secret_bytes(&[4; 32])
+                .sign_note("sightline-node-1", 5, &[9; 32])
+                .unwrap(),
+        );
+        assert!(!forged.verify_signature(&key.public()));
+        assert!(key.sign("bad origin", 1, &[0; 32], fixed_time()).is_err());
+        let json = serde_json::to_value(&cp).unwrap();
+        assert!(
+            json["note"]
+                .as_str()
+                .unwrap()
+                .contains("\n\n\u{2014} sightline-node-1 ")
+        );
+    }
+
+    /// A checkpoint in the JSON form written before the note existed (no `note` field) still
+    /// parses and verifies.
+    #[test]
+    fn test_old_format_checkpoint_still_verifies() {
+        let key = NodeKey::from_secret_bytes(&[5; 32]);
+        let cp: Checkpoint = serde_json::from_str(OLD_FORMAT).unwrap();
+        assert!(cp.note.is_none());
+        assert!(cp.verify_signature(&key.public()));
+        let mut altered = cp.clone();
+        altered.root = hex::encode([8u8; 32]);
+        assert!(!altered.verify_signature(&key.public()));
+        assert_eq!(
+            serde_json::to_value(&cp).unwrap(),
+            serde_json::from_str::<serde_json::Value>(OLD_FORMAT).unwrap(),
+            "an old checkpoint re-serialises unchanged"
+        );
+    }
+
+    /// Written by the JSON-only code (before the note): key `[5; 32]`, size 12, root `06…06`.
+    const OLD_FORMAT: &str = r#"{
+  "origin": "sightline-node-0a1b2c3d",
+  "size": 12,
+  "root": "0606060606060606060606060606060606060606060606060606060606060606",
+  "time": "2026-01-02T03:04:05.678901Z",
+  "key_id": "7599776c",
+  "signature": "grtejAwhq4c2edG27PsGYILQwcvonaeJZ+UqE/94rd37u/dGyd7BE+dW0ZJ/gwXZ0T89iSdDqk+M7+bTXWGCAw=="
+}"#;
 }

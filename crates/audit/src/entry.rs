@@ -112,6 +112,41 @@ impl AuditEntry {
     }
 }
 
+/// Reads a JSON Lines export (one entry's canonical JSON per line; blank lines skipped) back
+/// into entries. It reads, it does not verify: [`crate::verify_jsonl`] checks the hashes.
+///
+/// # Errors
+/// `Export` naming the first line that is not an audit entry; `Io` when reading fails.
+pub fn read_jsonl(input: impl std::io::BufRead) -> crate::Result<Vec<AuditEntry>> {
+    let mut out = Vec::new();
+    for (i, line) in input.lines().enumerate() {
+        let line = match line {
+            Ok(l) => l,
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                return Err(crate::Error::Export {
+                    line: i as u64 + 1,
+                    why: "not UTF-8 text".into(),
+                });
+            }
+            Err(source) => {
+                return Err(crate::Error::Io {
+                    path: "export".into(),
+                    source,
+                });
+            }
+        };
+        if line.trim().is_empty() {
+            continue;
+        }
+        let entry = serde_json::from_str(&line).map_err(|e| crate::Error::Export {
+            line: i as u64 + 1,
+            why: format!("not an audit entry: {e}"),
+        })?;
+        out.push(entry);
+    }
+    Ok(out)
+}
+
 /// Column names of the CSV export, in order (documented in `FORMAT.md`).
 pub const CSV_COLUMNS: &[&str] = &[
     "seq",

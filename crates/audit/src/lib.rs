@@ -17,14 +17,17 @@ pub mod checkpoint;
 mod entry;
 pub mod layout;
 mod log;
+pub mod note;
 mod verify;
 
 pub use action::Action;
-pub use checkpoint::{Checkpoint, NodeKey, parse_public_key};
-pub use entry::{Actor, ActorKind, AuditEntry, CSV_COLUMNS, EntryDraft, write_csv};
+pub use checkpoint::{Checkpoint, CheckpointNote, NodeKey, open_checkpoint, parse_public_key};
+pub use entry::{Actor, ActorKind, AuditEntry, CSV_COLUMNS, EntryDraft, read_jsonl, write_csv};
 pub use log::{AuditLog, EntryFilter, Proof, Receipt, export_dir, verify_dir};
+pub use note::{NoteVerifier, SignedNote};
 pub use verify::{
-    CheckpointCheck, Problem, VerifyReport, chain_hash, leaf_hash, verify_jsonl, verify_rows,
+    CheckpointCheck, Problem, VerifiedPrefix, VerifyReport, VerifyRow, chain_hash, leaf_hash,
+    verify_jsonl, verify_rows, verify_rows_from,
 };
 
 use sightline_types::ErrorCode;
@@ -54,6 +57,17 @@ pub enum Error {
     /// A proof was asked for entries or sizes the log does not have.
     #[error("{0}")]
     OutOfRange(String),
+    /// A signed note or checkpoint note is malformed or does not verify.
+    #[error("{0}")]
+    Note(String),
+    /// A line of a JSON Lines export is not an audit entry.
+    #[error("export line {line}: {why}")]
+    Export {
+        /// Line number, from 1.
+        line: u64,
+        /// What is wrong.
+        why: String,
+    },
     /// A stored entry is unreadable.
     #[error("audit entry {seq} is corrupt: {why}")]
     Corrupt {
@@ -69,7 +83,7 @@ impl Error {
     pub fn code(&self) -> ErrorCode {
         match self {
             Error::Corrupt { .. } => ErrorCode::Internal,
-            Error::OutOfRange(_) => ErrorCode::BadRequest,
+            Error::OutOfRange(_) | Error::Note(_) | Error::Export { .. } => ErrorCode::BadRequest,
             _ => ErrorCode::Unavailable,
         }
     }

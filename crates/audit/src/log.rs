@@ -9,7 +9,10 @@
 use crate::checkpoint::{Checkpoint, NodeKey};
 use crate::entry::{AuditEntry, EntryDraft};
 use crate::layout::{Hash, Tree};
-use crate::verify::{VerifyReport, chain_hash, leaf_hash, verify_rows};
+use crate::note::NoteVerifier;
+use crate::verify::{
+    Problem, VerifiedPrefix, VerifyReport, chain_hash, leaf_hash, verify_rows, verify_rows_from,
+};
 use crate::{Error, Result};
 use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
@@ -291,6 +294,15 @@ impl AuditLog {
         hex::encode(self.key.public().as_bytes())
     }
 
+    /// Returns the C2SP note verifier of this log's checkpoints (key name = origin); its
+    /// `Display` form `<origin>+<key id>+<base64 key>` is what witnesses are configured with.
+    ///
+    /// # Errors
+    /// `Note` when the origin is not a valid key name (not the case for generated origins).
+    pub fn note_verifier(&self) -> Result<NoteVerifier> {
+        self.key.note_verifier(&self.origin)
+    }
+
     /// Appends entries and returns once they are committed to disk. Concurrent callers share a
     /// transaction (group commit).
     ///
@@ -365,8 +377,9 @@ impl AuditLog {
         export_jsonl(&conn, out)
     }
 
-    /// Signs and stores a checkpoint over every committed entry; also writes
-    /// `checkpoint.json` in the data directory (temp file, then rename).
+    /// Signs and stores a checkpoint over every committed entry; also writes `checkpoint.json`
+    /// (the JSON view) and `checkpoint` (the C2SP `tlog-checkpoint` note) in the data
+    /// directory (each to a temp file, then renamed).
     ///
     /// # Errors
     /// Database or I/O failures.
@@ -387,15 +400,22 @@ impl AuditLog {
                 "INSERT OR REPLACE INTO checkpoints(size, time_us, body) VALUES (?1, ?2, ?3)",
                 (size, now.timestamp_micros(), &json),
             )?;
-        let path = self.dir.join("checkpoint.json");
-        let tmp = self.dir.join("checkpoint.json.tmp");
+        self.write_atomically("checkpoint.json", &json)?;
+        if let Some(note) = &cp.note {
+            self.write_atomically("checkpoint", note)?;
+        }
+        Ok(cp)
+    }
+
+    fn write_atomically(&self, name: &str, text: &str) -> Result<()> {
+        let path = self.dir.join(name);
+        let tmp = self.dir.join(format!("{name}.tmp"));
         let io = |source| Error::Io {
             path: path.clone(),
             source,
         };
-        std::fs::write(&tmp, &json).map_err(io)?;
-        std::fs::rename(&tmp, &path).map_err(io)?;
-        Ok(cp)
+        std::fs::write(&tmp, text).map_err(io)?;
+        std::fs::rename(&tmp, &path).map_err(io)
     }
 
     /// Returns the most recent checkpoint.
@@ -458,6 +478,76 @@ impl AuditLog {
             root: hex::encode(t.root(new).ok_or_else(bad)?),
             hashes: hashes.iter().map(hex::encode).collect(),
         })
+    }
+
+    /// Verifies the entries appended since `prefix` ("verified up to N"): entries `N + 1..`
+    /// fully (sequence, leaf, chain, the checkpoints signed since), and for `1..=N` only that
+    /// the stored chain hash of entry N and the Merkle root over `1..=N` still equal the
+    /// prefix's, which catches a rewrite of earlier entries that recomputed their hashes. A
+    /// body edited without updating its stored hashes inside `1..=N` is found by [`verify`]
+    /// (the full check), which should still run now and then.
+    ///
+    /// Returns the report over the whole log and the prefix to pass next time (unchanged when
+    /// the report has problems). Cost is proportional to the new entries, not the log.
+    ///
+    /// [`verify`]: AuditLog::verify
+    ///
+    /// # Errors
+    /// Database failures (a tampered log is reported in the report, not as an error).
+    pub fn verify_since(&self, prefix: &VerifiedPrefix) -> Result<(VerifyReport, VerifiedPrefix)> {
+        let conn = self.reader.lock().unwrap_or_else(|e| e.into_inner());
+        let mut problems = Vec::new();
+        let n = prefix.size();
+        if n > 0 {
+            let head: Option<Vec<u8>> = conn
+                .query_row("SELECT chain_hash FROM entries WHERE seq = ?1", [n], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            if head.as_deref() != Some(prefix.head().as_slice()) {
+                problems.push(Problem {
+                    seq: n,
+                    what: format!(
+                        "entry {n} is missing or its chain hash changed since entries 1 to {n} were verified: the log was rewritten"
+                    ),
+                });
+            }
+            let root = self.tree.read().unwrap_or_else(|e| e.into_inner()).root(n);
+            if root != Some(prefix.root()) {
+                problems.push(Problem {
+                    seq: n,
+                    what: format!(
+                        "the Merkle root over entries 1 to {n} changed since they were verified: the log was rewritten"
+                    ),
+                });
+            }
+        }
+        let checkpoints = stored_checkpoints(&conn)?;
+        let mut stmt = conn.prepare(
+            "SELECT seq, body, leaf_hash, chain_hash FROM entries WHERE seq > ?1 ORDER BY seq",
+        )?;
+        let rows = stmt
+            .query_map([n], |r| {
+                Ok((
+                    r.get::<_, u64>(0)?,
+                    r.get::<_, Vec<u8>>(1)?,
+                    Some(r.get::<_, Vec<u8>>(2)?),
+                    Some(r.get::<_, Vec<u8>>(3)?),
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        let (mut report, next) = verify_rows_from(
+            prefix,
+            rows.into_iter(),
+            &checkpoints,
+            Some(&self.key.public()),
+        );
+        if problems.is_empty() {
+            Ok((report, next))
+        } else {
+            report.problems.splice(0..0, problems);
+            Ok((report, prefix.clone()))
+        }
     }
 
     /// Recomputes every hash of this log and checks its stored checkpoints.
@@ -566,6 +656,7 @@ pub fn export_dir(dir: &Path, out: &mut dyn std::io::Write) -> Result<u64> {
 mod tests {
     use super::*;
     use crate::entry::Actor;
+    use crate::note::NoteVerifier;
     use sightline_types::ManualClock;
 
     fn draft(n: u64) -> EntryDraft {
@@ -644,5 +735,91 @@ mod tests {
             serde_json::from_slice(&std::fs::read(dir.path().join("checkpoint.json")).unwrap())
                 .unwrap();
         assert_eq!(on_disk, new);
+    }
+
+    #[test]
+    fn test_checkpoint_writes_the_c2sp_note() {
+        let dir = tempfile::tempdir().unwrap();
+        let l = log(dir.path());
+        l.append_batch((0..3).map(draft).collect()).unwrap();
+        let cp = l.checkpoint(chrono::Utc::now()).unwrap();
+        let note = std::fs::read_to_string(dir.path().join("checkpoint")).unwrap();
+        assert_eq!(Some(&note), cp.note.as_ref());
+        let v = l.note_verifier().unwrap();
+        assert_eq!(v.name(), l.origin());
+        let body = crate::checkpoint::open_checkpoint(&note, &v).unwrap();
+        assert_eq!((body.size, hex::encode(body.root)), (3, cp.root.clone()));
+        let parsed = NoteVerifier::parse(&v.to_string()).unwrap();
+        assert_eq!(parsed, v);
+    }
+
+    /// "Verified up to N": each call checks only the entries since the last one, and ends with
+    /// the same report a full verification gives.
+    #[test]
+    fn test_incremental_verification_matches_full() {
+        let dir = tempfile::tempdir().unwrap();
+        let l = log(dir.path());
+        let mut prefix = VerifiedPrefix::empty();
+        let mut seen = 0;
+        for (round, n) in [3u64, 1, 0, 8, 5].into_iter().enumerate() {
+            l.append_batch((seen..seen + n).map(draft).collect())
+                .unwrap();
+            seen += n;
+            if round % 2 == 1 {
+                l.checkpoint(chrono::Utc::now()).unwrap();
+            }
+            let (r, next) = l.verify_since(&prefix).unwrap();
+            assert!(r.is_ok(), "{r:?}");
+            let full = l.verify().unwrap();
+            assert_eq!(
+                (r.entries, &r.root, &r.head),
+                (full.entries, &full.root, &full.head)
+            );
+            assert_eq!(r.unanchored_entries, full.unanchored_entries);
+            assert_eq!(next.size(), seen);
+            assert_eq!(hex::encode(next.root()), full.root);
+            // The prefix survives a round trip through its JSON form.
+            let json = serde_json::to_string(&next).unwrap();
+            prefix = serde_json::from_str(&json).unwrap();
+            assert_eq!(prefix, next);
+        }
+        assert_eq!(prefix.anchored(), 12);
+    }
+
+    #[test]
+    fn test_incremental_verification_catches_new_and_old_tampering() {
+        let dir = tempfile::tempdir().unwrap();
+        let l = log(dir.path());
+        l.append_batch((0..6).map(draft).collect()).unwrap();
+        let (_, prefix) = l.verify_since(&VerifiedPrefix::empty()).unwrap();
+        l.append_batch((6..10).map(draft).collect()).unwrap();
+        let conn = Connection::open(dir.path().join("audit.db")).unwrap();
+        // An entry after the prefix altered in place: its leaf hash no longer matches.
+        conn.execute(
+            "UPDATE entries SET body = CAST(REPLACE(CAST(body AS TEXT), '\"n\":8', '\"n\":9') AS BLOB) WHERE seq = 9",
+            [],
+        )
+        .unwrap();
+        let (r, next) = l.verify_since(&prefix).unwrap();
+        assert!(!r.is_ok());
+        assert!(r.problems.iter().any(|p| p.seq == 9), "{:?}", r.problems);
+        assert_eq!(next, prefix, "a failed check does not advance the prefix");
+        // A rewrite inside the verified prefix with recomputed hashes: caught at the prefix end.
+        conn.execute(
+            "UPDATE entries SET chain_hash = zeroblob(32) WHERE seq = 6",
+            [],
+        )
+        .unwrap();
+        let (r, _) = l.verify_since(&prefix).unwrap();
+        assert!(
+            r.problems
+                .iter()
+                .any(|p| p.seq == 6 && p.what.contains("rewritten")),
+            "{:?}",
+            r.problems
+        );
+        let bad: Result<VerifiedPrefix, _> =
+            serde_json::from_str(r#"{"size":3,"head":"00","frontier":[],"anchored":0}"#);
+        assert!(bad.is_err());
     }
 }

@@ -1,5 +1,6 @@
 //! Hashing and chain verification. Pure functions over entries; the log feeds them rows.
 
+use crate::layout::Hash;
 use sha2::{Digest, Sha256};
 
 /// RFC 6962 leaf hash: `SHA-256(0x00 || bytes)`.
@@ -66,38 +67,188 @@ impl VerifyReport {
     }
 }
 
+/// One row to verify: `(seq, canonical body, stored leaf hash, stored chain hash)`; the stored
+/// hashes are absent for exported logs.
+pub type VerifyRow = (u64, Vec<u8>, Option<Vec<u8>>, Option<Vec<u8>>);
+
 /// Verifies rows `(seq, canonical body, stored leaf hash, stored chain hash)` in order — stored
 /// hashes are absent for exported logs — and then each checkpoint against the recomputed tree.
 pub fn verify_rows(
-    rows: impl Iterator<Item = (u64, Vec<u8>, Option<Vec<u8>>, Option<Vec<u8>>)>,
+    rows: impl Iterator<Item = VerifyRow>,
     checkpoints: &[crate::checkpoint::Checkpoint],
     key: Option<&ed25519_dalek::VerifyingKey>,
 ) -> VerifyReport {
-    let mut v = ChainVerifier::new();
-    let mut tree = crate::layout::Tree::new();
-    for (seq, body, leaf, chain) in rows {
-        tree.push(v.check(seq, &body, leaf.as_deref(), chain.as_deref()));
+    verify_rows_from(&VerifiedPrefix::empty(), rows, checkpoints, key).0
+}
+
+/// What is known after verifying entries `1..=size`: enough to verify entries `size + 1..`
+/// later without reading the earlier ones again ("verified up to `size`").
+///
+/// It holds the chain hash of entry `size`, the RFC 6962 compact range of the first `size`
+/// leaves (one subtree root per set bit of `size`, largest first; its fold is the tree root) and
+/// the largest size a valid checkpoint committed to. Its serde form is JSON with hex hashes, so
+/// a caller can keep it between runs.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "PrefixForm", into = "PrefixForm")]
+pub struct VerifiedPrefix {
+    size: u64,
+    head: Hash,
+    frontier: Vec<Hash>,
+    anchored: u64,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct PrefixForm {
+    size: u64,
+    head: String,
+    frontier: Vec<String>,
+    anchored: u64,
+}
+
+impl From<VerifiedPrefix> for PrefixForm {
+    fn from(p: VerifiedPrefix) -> Self {
+        PrefixForm {
+            size: p.size,
+            head: hex::encode(p.head),
+            frontier: p.frontier.iter().map(hex::encode).collect(),
+            anchored: p.anchored,
+        }
     }
-    let mut report = v.report;
-    report.root = hex::encode(
-        tree.root(tree.size())
-            .unwrap_or_else(crate::layout::empty_root),
-    );
-    let mut sorted: Vec<&crate::checkpoint::Checkpoint> = checkpoints.iter().collect();
+}
+
+impl TryFrom<PrefixForm> for VerifiedPrefix {
+    type Error = String;
+    fn try_from(f: PrefixForm) -> Result<Self, String> {
+        let hash = |s: &str| -> Result<Hash, String> {
+            hex::decode(s)
+                .ok()
+                .and_then(|b| b.try_into().ok())
+                .ok_or_else(|| format!("`{s}` is not a 32-byte hex hash"))
+        };
+        let frontier = f
+            .frontier
+            .iter()
+            .map(|h| hash(h))
+            .collect::<Result<Vec<_>, _>>()?;
+        if frontier.len() != f.size.count_ones() as usize || f.anchored > f.size {
+            return Err(format!(
+                "a verified prefix of size {} needs {} frontier hashes and at most {} anchored entries",
+                f.size,
+                f.size.count_ones(),
+                f.size
+            ));
+        }
+        Ok(VerifiedPrefix {
+            size: f.size,
+            head: hash(&f.head)?,
+            frontier,
+            anchored: f.anchored,
+        })
+    }
+}
+
+impl VerifiedPrefix {
+    /// The state before the first entry: nothing verified.
+    pub fn empty() -> Self {
+        VerifiedPrefix {
+            size: 0,
+            head: [0; 32],
+            frontier: Vec::new(),
+            anchored: 0,
+        }
+    }
+
+    /// Returns how many entries (from 1) are verified.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Returns the chain hash of entry `size` (32 zero bytes when empty).
+    pub fn head(&self) -> Hash {
+        self.head
+    }
+
+    /// Returns the largest size a verified checkpoint committed to.
+    pub fn anchored(&self) -> u64 {
+        self.anchored
+    }
+
+    /// Returns the Merkle root over entries `1..=size`.
+    pub fn root(&self) -> Hash {
+        let mut it = self.frontier.iter().rev();
+        let Some(last) = it.next() else {
+            return crate::layout::empty_root();
+        };
+        it.fold(*last, |acc, left| crate::layout::node_hash(left, &acc))
+    }
+
+    fn push(&mut self, leaf: Hash) {
+        let mut h = leaf;
+        let mut n = self.size;
+        while n & 1 == 1 {
+            // Each set low bit is a complete subtree of the same height to merge with.
+            let left = self.frontier.pop().unwrap_or_default();
+            h = crate::layout::node_hash(&left, &h);
+            n >>= 1;
+        }
+        self.frontier.push(h);
+        self.size += 1;
+        debug_assert_eq!(self.frontier.len(), self.size.count_ones() as usize);
+    }
+}
+
+/// Verifies entries after a verified prefix: rows `(seq, body, stored leaf, stored chain)` must
+/// continue it (first `seq` = `prefix.size() + 1`, chain from `prefix.head()`), and every
+/// checkpoint of size `>= prefix.size()` is checked against the roots recomputed on the way
+/// (smaller ones were checked when the prefix was built and are skipped). Returns the report
+/// over the whole log so far (`entries`, `root` and `head` cover `1..=M`) and the prefix to
+/// resume from next time: the advanced one when the report is clean, else `prefix` unchanged.
+///
+/// With [`VerifiedPrefix::empty`] this is the full verification [`verify_rows`] does. It trusts
+/// that entries `1..=prefix.size()` are unchanged since they were verified: callers re-check
+/// that the stored state at `prefix.size()` still matches (see `AuditLog::verify_since`) and
+/// run a full verification now and then.
+pub fn verify_rows_from(
+    prefix: &VerifiedPrefix,
+    rows: impl Iterator<Item = VerifyRow>,
+    checkpoints: &[crate::checkpoint::Checkpoint],
+    key: Option<&ed25519_dalek::VerifyingKey>,
+) -> (VerifyReport, VerifiedPrefix) {
+    let mut sorted: Vec<&crate::checkpoint::Checkpoint> = checkpoints
+        .iter()
+        .filter(|c| c.size >= prefix.size)
+        .collect();
     sorted.sort_by_key(|c| (c.size, c.time));
-    let mut last_good: Option<u64> = None;
+    let wanted: std::collections::BTreeSet<u64> = sorted.iter().map(|c| c.size).collect();
+    let mut roots = std::collections::BTreeMap::new();
+    let mut state = prefix.clone();
+    if wanted.contains(&state.size) {
+        roots.insert(state.size, state.root());
+    }
+    let mut v = ChainVerifier::resume(prefix);
+    for (seq, body, leaf, chain) in rows {
+        state.push(v.check(seq, &body, leaf.as_deref(), chain.as_deref()));
+        if wanted.contains(&state.size) {
+            roots.insert(state.size, state.root());
+        }
+    }
+    state.head = v.prev;
+    let mut report = v.report;
+    report.entries = state.size;
+    report.root = hex::encode(state.root());
+    let mut last_good: Option<u64> = (prefix.anchored > 0).then_some(prefix.anchored);
     for cp in sorted {
         let what = if key.is_some_and(|k| !cp.verify_signature(k)) {
             Some("signature does not verify with the node's public key (checkpoint forged or altered)".to_owned())
-        } else if cp.size > tree.size() {
+        } else if cp.size > state.size {
             Some(format!(
                 "commits to {} entries but the log holds {}: entries {} to {} were removed",
                 cp.size,
-                tree.size(),
-                tree.size() + 1,
+                state.size,
+                state.size + 1,
                 cp.size
             ))
-        } else if tree.root(cp.size).map(hex::encode).as_deref() != Some(cp.root.as_str()) {
+        } else if roots.get(&cp.size).map(hex::encode).as_deref() != Some(cp.root.as_str()) {
             let since = last_good.map_or("1".to_owned(), |g| (g + 1).to_string());
             Some(format!(
                 "root does not match entries 1 to {}: an entry between {since} and {} was altered, removed, reordered or inserted after this checkpoint was signed",
@@ -131,8 +282,14 @@ pub fn verify_rows(
             what: "no public key given: checkpoint signatures were not checked".into(),
         });
     }
-    report.unanchored_entries = tree.size() - last_good.unwrap_or(0);
-    report
+    state.anchored = last_good.unwrap_or(0);
+    report.unanchored_entries = state.size - state.anchored;
+    let next = if report.is_ok() {
+        state
+    } else {
+        prefix.clone()
+    };
+    (report, next)
 }
 
 /// Verifies an exported JSON Lines log against checkpoints.
@@ -147,10 +304,24 @@ pub fn verify_jsonl(
     let mut rows = Vec::new();
     let mut bad = Vec::new();
     for (i, line) in input.lines().enumerate() {
-        let line = line.map_err(|source| crate::Error::Io {
-            path: "export".into(),
-            source,
-        })?;
+        let line = match line {
+            Ok(l) => l,
+            // A line that is not UTF-8 is bad input, not an unusable directory (found by the
+            // audit_jsonl fuzz harness; regression test in tests/fuzz_audit.rs).
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                bad.push(Problem {
+                    seq: 0,
+                    what: format!("line {} is not UTF-8 text", i + 1),
+                });
+                continue;
+            }
+            Err(source) => {
+                return Err(crate::Error::Io {
+                    path: "export".into(),
+                    source,
+                });
+            }
+        };
         if line.trim().is_empty() {
             continue;
         }
@@ -183,13 +354,13 @@ pub(crate) struct ChainVerifier {
 }
 
 impl ChainVerifier {
-    pub(crate) fn new() -> Self {
+    pub(crate) fn resume(prefix: &VerifiedPrefix) -> Self {
         ChainVerifier {
-            expected_seq: 1,
-            prev: [0; 32],
+            expected_seq: prefix.size + 1,
+            prev: prefix.head,
             report: VerifyReport {
                 entries: 0,
-                head: hex::encode([0u8; 32]),
+                head: hex::encode(prefix.head),
                 root: String::new(),
                 checkpoints: Vec::new(),
                 unanchored_entries: 0,
@@ -249,7 +420,9 @@ impl ChainVerifier {
             self.problem(seq, "chain hash does not follow from the previous entry (entry altered, removed or reordered)".into());
         }
         self.prev = computed_chain;
-        self.expected_seq = self.expected_seq.max(seq) + 1;
+        // Saturating: an export line may claim `seq` = u64::MAX (found by the audit_jsonl fuzz
+        // harness, issue 15; regression test in tests/fuzz_audit.rs).
+        self.expected_seq = self.expected_seq.max(seq).saturating_add(1);
         self.report.entries += 1;
         self.report.head = hex::encode(computed_chain);
         computed_leaf
@@ -277,5 +450,43 @@ mod tests {
             hex::encode(c),
             "cec66e55a7a5f630d6185cf10c549676e6b6d29423d54a160cf56efab3c2b85c"
         );
+    }
+
+    fn rows(range: std::ops::Range<u64>) -> Vec<VerifyRow> {
+        range
+            .map(|seq| (seq, format!("{{\"seq\":{seq}}}").into_bytes(), None, None))
+            .collect()
+    }
+
+    proptest::proptest! {
+        /// Verifying up to k and then resuming gives the full verification's report.
+        #[test]
+        fn test_resumed_verification_equals_full(n in 0u64..40, k in 0u64..40, cps in proptest::collection::vec(0u64..45, 0..4)) {
+            let k = k.min(n);
+            let key = crate::checkpoint::NodeKey::from_secret_bytes(&[21; 32]);
+            let mut tree = crate::layout::Tree::new();
+            for (_, body, _, _) in rows(1..n + 1) {
+                tree.push(leaf_hash(&body));
+            }
+            let time = chrono::DateTime::UNIX_EPOCH;
+            // Checkpoints beyond the log carry a made-up root: they must fail either way.
+            let checkpoints: Vec<_> = cps
+                .iter()
+                .map(|&s| key.sign("o", s, &tree.root(s).unwrap_or([5; 32]), time).unwrap())
+                .collect();
+            let full = verify_rows(rows(1..n + 1).into_iter(), &checkpoints, Some(&key.public()));
+            let early: Vec<_> = checkpoints.iter().filter(|c| c.size <= k).cloned().collect();
+            let (first, prefix) = verify_rows_from(&VerifiedPrefix::empty(), rows(1..k + 1).into_iter(), &early, Some(&key.public()));
+            let (resumed, next) = verify_rows_from(&prefix, rows(k + 1..n + 1).into_iter(), &checkpoints, Some(&key.public()));
+            proptest::prop_assert_eq!(&resumed.root, &full.root);
+            proptest::prop_assert_eq!(&resumed.head, &full.head);
+            proptest::prop_assert_eq!(resumed.entries, full.entries);
+            proptest::prop_assert_eq!(resumed.is_ok(), full.is_ok());
+            if first.is_ok() && full.is_ok() {
+                proptest::prop_assert_eq!(resumed.unanchored_entries, full.unanchored_entries);
+                proptest::prop_assert_eq!(next.size(), n);
+                proptest::prop_assert_eq!(hex::encode(next.root()), full.root.clone());
+            }
+        }
     }
 }

@@ -11,8 +11,32 @@ use support::{ADMIN_PASSWORD, Server};
 
 const PW: &str = "a-long-password-1";
 
+/// Fails (never skips) with a sentence when the browser is missing (issue 15): `scripts/test`
+/// installs it on a fresh machine.
+fn require_browser() {
+    let mut missing = Vec::new();
+    if !std::path::Path::new("/usr/bin/chromium").exists() {
+        missing.push("Chromium (/usr/bin/chromium)");
+    }
+    let driver = std::process::Command::new("chromedriver")
+        .arg("--version")
+        .output();
+    if !driver.is_ok_and(|o| o.status.success()) {
+        missing.push("chromedriver (on PATH)");
+    }
+    assert!(
+        missing.is_empty(),
+        "the browser test cannot run because {} {} not installed; run `scripts/test` (it installs \
+         the Debian packages chromium and chromium-driver) or `sudo apt-get install chromium \
+         chromium-driver`",
+        missing.join(" and "),
+        if missing.len() > 1 { "are" } else { "is" }
+    );
+}
+
 #[test]
 fn test_web_ui_in_chromium() {
+    require_browser();
     let tmp = tempfile::tempdir().unwrap();
     let s = Server::start(&tmp.path().join("node"));
     let op = s.login("operator", ADMIN_PASSWORD);

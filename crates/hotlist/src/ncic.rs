@@ -1,7 +1,9 @@
 //! An NCIC-style fixed-width hot-list extract.
 //!
-//! Layout supported (1-based columns; lines shorter than 21 characters are refused with their
-//! line number; blank lines and lines starting with `#` are skipped):
+//! Layout supported (1-based columns; lines shorter than 20 characters are refused with their
+//! line number; blank lines and lines starting with `#` are skipped). The reason is optional: a
+//! record may end after its expiry (issue 15: such records were refused for being shorter than
+//! 21 characters although the reason has a default).
 //!
 //! | columns | field | notes |
 //! |---|---|---|
@@ -25,9 +27,9 @@ pub fn parse(text: &str, by: &str, now: DateTime<Utc>) -> Result<Vec<HotEntry>> 
             continue;
         }
         let chars: Vec<char> = line.chars().collect();
-        if chars.len() < 21 {
+        if chars.len() < 20 {
             return Err(Error::Invalid(format!(
-                "line {n}: shorter than 21 characters; see the documented layout"
+                "line {n}: shorter than 20 characters (plate, state and expiry columns); see the documented layout"
             )));
         }
         let field = |a: usize, b: usize| chars[a..b].iter().collect::<String>().trim().to_owned();

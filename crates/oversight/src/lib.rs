@@ -13,7 +13,7 @@ pub mod html;
 pub mod read;
 
 pub use analyze::{Report, analyze};
-pub use read::{FileSummary, SearchRecord, read_file, read_sightline_entries};
+pub use read::{FileSummary, SearchRecord, read_file, read_sightline_entries, read_text};
 
 use sightline_types::ErrorCode;
 

@@ -150,11 +150,16 @@ pub fn read_file(path: &Path) -> Result<(Vec<SearchRecord>, FileSummary)> {
         path: path.display().to_string(),
         why: e.to_string(),
     })?;
-    let name = path.display().to_string();
+    Ok(read_text(&text, &path.display().to_string()))
+}
+
+/// Reads a file's text, detecting its format as [`read_file`] does; `name` labels the records.
+/// Never fails: what cannot be read is listed in the summary's problems.
+pub fn read_text(text: &str, name: &str) -> (Vec<SearchRecord>, FileSummary) {
     if text.trim_start().starts_with('{') {
-        Ok(read_sightline_jsonl(&text, &name))
+        read_sightline_jsonl(text, name)
     } else {
-        Ok(read_csv(&text, &name))
+        read_csv(text, name)
     }
 }
 
