@@ -82,6 +82,24 @@ impl Node {
         Ok(self.audit.verify()?)
     }
 
+    /// Verifies the entries appended since the last verification (the first call verifies the
+    /// whole log); the report covers the log up to its size now. A prefix that no longer matches
+    /// (an entry rewritten in place) is reported as a problem and verification starts again.
+    ///
+    /// # Errors
+    /// 403 without `read_audit`; audit failures.
+    pub fn verify_audit_incremental(&self, caller: &Caller) -> Result<VerifyReport> {
+        caller.require(Permission::ReadAudit)?;
+        let mut prefix = self.verified.lock().unwrap_or_else(|e| e.into_inner());
+        let (report, next) = self.audit.verify_since(&prefix)?;
+        *prefix = if report.problems.is_empty() {
+            next
+        } else {
+            sightline_audit::VerifiedPrefix::empty()
+        };
+        Ok(report)
+    }
+
     /// Signs a checkpoint over the log now (auditors and admins).
     ///
     /// # Errors

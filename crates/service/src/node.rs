@@ -82,6 +82,9 @@ pub struct Node {
     /// The one shutdown signal: `true` once the node is stopping. Long-lived responses (alert
     /// streams) and background jobs watch it and end, so a graceful shutdown never waits for them.
     pub shutdown: tokio::sync::watch::Sender<bool>,
+    /// How far the audit log has been verified ("verified up to N"), so a page view checks only
+    /// the entries appended since.
+    pub(crate) verified: std::sync::Mutex<sightline_audit::VerifiedPrefix>,
     /// Transparency reports by agency, with when they were computed.
     pub(crate) transparency_cache: std::sync::Mutex<
         std::collections::HashMap<
@@ -154,6 +157,7 @@ impl Node {
             fault_audit: Default::default(),
             retention_failing: Default::default(),
             shutdown: tokio::sync::watch::channel(false).0,
+            verified: std::sync::Mutex::new(sightline_audit::VerifiedPrefix::empty()),
         })
     }
 

@@ -46,10 +46,11 @@ pub async fn page(
             .into_response();
     }
     let (n, f) = (node.clone(), filter(&user, q.action.clone(), q.after, 200));
+    let caller = user.caller();
     let data = tokio::task::spawn_blocking(move || {
         (
             n.audit.entries(&f),
-            n.audit.verify(),
+            n.verify_audit_incremental(&caller),
             n.audit.latest_checkpoint(),
         )
     })
