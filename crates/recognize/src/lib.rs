@@ -19,6 +19,7 @@
 //! Inference is [tract](https://github.com/sonos/tract) (pure Rust), one thread per call; callers
 //! that live on an async runtime run it on a blocking thread.
 
+pub mod boxes;
 pub mod colour;
 pub mod eval;
 pub mod formats;
