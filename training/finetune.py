@@ -258,7 +258,7 @@ def cmd_rec(a):
     per_epoch = len(r_y) + n_syn
     steps = a.epochs * (per_epoch // a.batch)
     model = train.Recogniser()
-    model.load_state_dict(torch.load(os.path.join(FT, "rec0.pt")))
+    model.load_state_dict(torch.load(os.path.join(FT, a.init or "rec0.pt")))
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=a.lr, total_steps=steps, pct_start=0.1)
     ckpt = os.path.join(FT, f"rec_{a.tag}.ckpt")
@@ -415,7 +415,7 @@ def cmd_det(a):
     val = read_openimages("valid")
     dash = [(img, [tuple(b) for b in boxes]) for img, boxes in train.load_dashcam("valid", scale=1.0)]
     model = train.Detector()
-    model.load_state_dict(torch.load(os.path.join(FT, "det0.pt")))
+    model.load_state_dict(torch.load(os.path.join(FT, a.init or "det0.pt")))
     n = len(imgs)
     steps = a.epochs * (n // a.batch)
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=1e-4)
@@ -488,6 +488,7 @@ def main():
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--lr", type=float, default=5e-4)
     p.add_argument("--tag", default="a", help="names this run's checkpoints")
+    p.add_argument("--init", help="rec/det: start from this weights file in cache/ft (default: the committed model)")
     p.add_argument("--rec-weights", help="export: recogniser weights file in cache/ft")
     p.add_argument("--det-weights", help="export: detector weights file in cache/ft")
     p.add_argument("--out", help="export: folder (default crates/recognize/models)")
