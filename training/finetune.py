@@ -416,18 +416,20 @@ def cmd_det(a):
     dash = [(img, [tuple(b) for b in boxes]) for img, boxes in train.load_dashcam("valid", scale=1.0)]
     model = train.Detector()
     model.load_state_dict(torch.load(os.path.join(FT, a.init or "det0.pt")))
-    n = len(imgs)
+    n = min(len(imgs), a.limit or len(imgs))
     steps = a.epochs * (n // a.batch)
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=a.lr, total_steps=steps, pct_start=0.1)
     ckpt = os.path.join(FT, f"det_{a.tag}.ckpt")
-    start = 0
+    if a.no_val:  # no Python validation (slow on a busy machine): measure the export with `sightline eval`
+        val = dash = []
+    start, best = 0, (-1.0, 0)
     if os.path.exists(ckpt):
         c = torch.load(ckpt)
         model.load_state_dict(c["model"]); opt.load_state_dict(c["opt"]); sched.load_state_dict(c["sched"])
         start, best = c["epoch"], tuple(c["best"])
         print(f"resuming after epoch {start}", flush=True)
-    else:
+    elif val:
         h, t = det_recall(model, val)
         dh, dt = det_recall(model, dash, size=320)
         print(f"start: openimages valid {_fmt_recall(h, t)}; dash-cam valid {sum(dh) / sum(dt):.3f}", flush=True)
@@ -450,6 +452,11 @@ def cmd_det(a):
             if b % 50 == 0:
                 print(f"det ep {ep + 1} batch {b}/{n // a.batch} heat {l_heat.item():.3f} off {l_off.item():.4f} "
                       f"{time.time() - t0:.0f}s", flush=True)
+        if not val:
+            best = (-1.0, ep + 1)
+            torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
+                        "epoch": ep + 1, "best": list(best)}, ckpt)
+            continue
         h, t = det_recall(model, val)
         dh, dt = det_recall(model, dash, size=320)
         big = sum(h[2:]) / max(1, sum(t[2:]))
@@ -469,7 +476,8 @@ def cmd_export(a):
         if not flag:
             continue
         model = cls()
-        model.load_state_dict(torch.load(os.path.join(FT, flag)))
+        state = torch.load(os.path.join(FT, flag))
+        model.load_state_dict(state["model"] if flag.endswith(".ckpt") else state)  # a checkpoint: its last epoch
         path = os.path.join(a.out or train.MODELS, f"{kind}.onnx")
         os.makedirs(os.path.dirname(path), exist_ok=True)
         _export(kind, model, path)
@@ -488,6 +496,8 @@ def main():
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--lr", type=float, default=5e-4)
     p.add_argument("--tag", default="a", help="names this run's checkpoints")
+    p.add_argument("--limit", type=int, help="det: train on the first N scenes only")
+    p.add_argument("--no-val", action="store_true", help="det: skip the Python validation")
     p.add_argument("--init", help="rec/det: start from this weights file in cache/ft (default: the committed model)")
     p.add_argument("--rec-weights", help="export: recogniser weights file in cache/ft")
     p.add_argument("--det-weights", help="export: detector weights file in cache/ft")
