@@ -15,4 +15,15 @@ fi
 # DIN-like plate fonts from the npm registry (versions pinned in package-lock.json).
 (cd training && npm ci --silent --no-audit --no-fund)
 # Debian's interpreter, which the python3-* packages above belong to.
-exec /usr/bin/python3 training/train.py all "$@"
+/usr/bin/python3 training/train.py all "$@"
+# Fine-tune on real plates (openimages-plates with training/labels/; issue 16, training/README.md),
+# starting from the models just exported. The committed models came from these steps.
+F="/usr/bin/python3 training/finetune.py"
+$F init
+$F data-real
+$F data-syn --syn 30000
+$F rec --epochs 2 --syn-ratio 0.5 --lr 5e-4 --tag b
+$F rec --init rec_b_best.pt --epochs 2 --syn-ratio 1.0 --lr 3e-4 --tag c
+$F data-det --det 6000 --share-oi 0.5
+$F det --epochs 1 --lr 5e-4 --batch 16 --limit 3600 --no-val --tag d
+$F export --rec-weights rec_c_best.pt --det-weights det_d.ckpt

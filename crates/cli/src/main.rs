@@ -94,10 +94,18 @@ enum Command {
 #[derive(Subcommand)]
 enum EvalCommand {
     /// Detection recall, exact-plate accuracy and speed on a folder in the OpenALPR benchmark
-    /// layout (NAME.jpg beside NAME.txt: `NAME.jpg<TAB>x<TAB>y<TAB>w<TAB>h<TAB>PLATE`).
+    /// layout (NAME.jpg beside NAME.txt: `NAME.jpg<TAB>x<TAB>y<TAB>w<TAB>h<TAB>PLATE`), or on a
+    /// folder with a `boxes.csv` (`split,image,xmin,ymin,xmax,ymax`): recall by plate width and,
+    /// with --labels, exact-plate accuracy and calibration on the hand-labelled plates.
     Recognition {
         /// The folder.
         dir: PathBuf,
+        /// With a boxes.csv folder: the split to evaluate.
+        #[arg(long, default_value = "valid")]
+        split: String,
+        /// With a boxes.csv folder: plate text labels (training/labels/*.tsv).
+        #[arg(long)]
+        labels: Option<PathBuf>,
         /// Print the report as JSON instead of a table.
         #[arg(long)]
         json: bool,
@@ -381,11 +389,19 @@ fn main() -> std::process::ExitCode {
                 command:
                     EvalCommand::Recognition {
                         dir,
+                        split,
+                        labels,
                         json,
                         out,
                         recognizer,
                     },
-            } => recognize_cmd::eval(&dir, &recognizer, out.as_deref(), json),
+            } => recognize_cmd::eval(
+                &dir,
+                &recognize_cmd::BoxesArgs { split, labels },
+                &recognizer,
+                out.as_deref(),
+                json,
+            ),
             Command::Camera(args) => camera_cmd::run(args),
         }
     })();

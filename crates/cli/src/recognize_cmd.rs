@@ -170,13 +170,44 @@ pub fn recognize(
     Ok(ok)
 }
 
+/// What `eval recognition` needs for a folder in the `boxes.csv` layout.
+pub struct BoxesArgs {
+    pub split: String,
+    pub labels: Option<PathBuf>,
+}
+
 pub fn eval(
     dir: &Path,
+    boxes: &BoxesArgs,
     args: &RecognizerArgs,
     json_out: Option<&Path>,
     as_json: bool,
 ) -> Result<bool> {
     let r = args.build()?;
+    if dir.join("boxes.csv").exists() {
+        let labels = match &boxes.labels {
+            Some(p) => {
+                let text = std::fs::read_to_string(p)
+                    .with_context(|| format!("cannot read {}", p.display()))?;
+                sightline_recognize::boxes::parse_labels(&text, p)?
+            }
+            None => Vec::new(),
+        };
+        let report = sightline_recognize::boxes::evaluate(&r, dir, &boxes.split, &labels)?;
+        if let Some(p) = json_out {
+            std::fs::write(p, serde_json::to_vec_pretty(&report)?)
+                .with_context(|| format!("cannot write {}", p.display()))?;
+        }
+        if as_json {
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        } else {
+            print!("{}", sightline_recognize::boxes::table(&report));
+        }
+        return Ok(true);
+    }
+    if boxes.labels.is_some() {
+        bail!("--labels needs a folder with a boxes.csv");
+    }
     let report = sightline_recognize::eval::evaluate(&r, dir)?;
     if let Some(p) = json_out {
         std::fs::write(p, serde_json::to_vec_pretty(&report)?)

@@ -19,6 +19,7 @@
 //! Inference is [tract](https://github.com/sonos/tract) (pure Rust), one thread per call; callers
 //! that live on an async runtime run it on a blocking thread.
 
+pub mod boxes;
 pub mod colour;
 pub mod eval;
 pub mod formats;
@@ -37,6 +38,27 @@ pub const ALPHABET: &[u8; 36] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
 const DETECTOR_ONNX: &[u8] = include_bytes!("../models/detector.onnx");
 const RECOGNIZER_ONNX: &[u8] = include_bytes!("../models/recognizer.onnx");
+
+/// Environment variables naming ONNX files that replace the embedded models, so that candidate
+/// models can be evaluated (`sightline eval recognition`) without rebuilding; unset in production.
+pub const DETECTOR_ENV: &str = "SIGHTLINE_DETECTOR_ONNX";
+/// See [`DETECTOR_ENV`].
+pub const RECOGNIZER_ENV: &str = "SIGHTLINE_RECOGNIZER_ONNX";
+
+/// The embedded model, or the file the environment variable `var` names.
+fn model_bytes(
+    var: &str,
+    embedded: &'static [u8],
+) -> Result<std::borrow::Cow<'static, [u8]>, RecognizeError> {
+    match std::env::var_os(var) {
+        Some(path) if !path.is_empty() => std::fs::read(&path)
+            .map(std::borrow::Cow::Owned)
+            .map_err(|e| {
+                RecognizeError::Config(format!("{var}={}: {e}", Path::new(&path).display()))
+            }),
+        _ => Ok(std::borrow::Cow::Borrowed(embedded)),
+    }
+}
 
 /// Corner offsets are predicted in units of this many detector pixels (see training/train.py).
 const OFFSET_SCALE: f32 = 64.0;
@@ -211,11 +233,13 @@ impl Recognizer {
             )));
         }
         let formats = formats::for_regions(&options.regions).map_err(RecognizeError::Config)?;
+        let detector_onnx = model_bytes(DETECTOR_ENV, DETECTOR_ONNX)?;
+        let recognizer_onnx = model_bytes(RECOGNIZER_ENV, RECOGNIZER_ONNX)?;
         let detector = tract_onnx::onnx()
-            .model_for_read(&mut std::io::Cursor::new(DETECTOR_ONNX))
+            .model_for_read(&mut std::io::Cursor::new(&detector_onnx[..]))
             .map_err(model_err)?;
         let recognizer = tract_onnx::onnx()
-            .model_for_read(&mut std::io::Cursor::new(RECOGNIZER_ONNX))
+            .model_for_read(&mut std::io::Cursor::new(&recognizer_onnx[..]))
             .map_err(model_err)?
             .with_input_fact(0, f32::fact([1, 1, CROP_H, CROP_W]).into())
             .map_err(model_err)?
