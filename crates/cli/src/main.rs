@@ -138,6 +138,15 @@ enum OversightCommand {
 
 #[derive(Subcommand)]
 enum PolicyCommand {
+    /// Measure purpose screening on labelled reason corpora (TSV, see
+    /// crates/policy/screening/eval/README.md): catch rate of evasive reasons, false refusals and
+    /// flags of ordinary ones. Exit 1 when a corpus misses the targets (>= 95% caught, <= 2%
+    /// refused, <= 5% flagged).
+    ScreenEval {
+        /// Corpus files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
     /// Evaluate a hypothetical search (JSON, see docs/policy.md) against the packs, touching no data.
     Explain {
         /// The request as JSON (`-` for standard input).
@@ -152,6 +161,23 @@ enum PolicyCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// `sightline policy screen-eval`: prints each corpus's figures; false when one misses a target.
+fn screen_eval(files: &[PathBuf]) -> Result<bool> {
+    let mut ok = true;
+    for f in files {
+        let src = std::fs::read_to_string(f)
+            .map_err(|e| anyhow::anyhow!("reading the corpus {}: {e}", f.display()))?;
+        let report =
+            sightline_policy::screening::eval::evaluate_text(&f.display().to_string(), &src)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+        print!("{report}");
+        ok &= report.catch_rate() >= 0.95
+            && report.false_refusal_rate() <= 0.02
+            && report.false_flag_rate() <= 0.05;
+    }
+    Ok(ok)
 }
 
 /// Resolves on Ctrl-C or SIGTERM: the one shutdown signal.
@@ -369,6 +395,9 @@ fn main() -> std::process::ExitCode {
                 agency_policy.as_deref(),
                 json,
             ),
+            Command::Policy {
+                command: PolicyCommand::ScreenEval { files },
+            } => screen_eval(&files),
             Command::Oversight {
                 command:
                     OversightCommand::Analyze {

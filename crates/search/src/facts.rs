@@ -4,7 +4,7 @@
 use crate::validate::ParsedSearch;
 use crate::{Principal, Result};
 use chrono::{DateTime, Utc};
-use sightline_policy::screening::{ScreenHit, infer_purposes};
+use sightline_policy::screening::{Field, ScreenHit, infer_purposes};
 use sightline_policy::{PartyFacts, PolicyEngine, PolicyRequest, case_number_shape};
 use sightline_store::{AgreementScope, Declaration, SharingAgreement, Store};
 use sightline_types::{Agency, AgencyId, Purpose};
@@ -20,6 +20,8 @@ pub(crate) struct Facts<'a> {
     purposes: Vec<Purpose>,
     /// What the screening rules found in the reason and on-behalf-of text.
     pub(crate) hits: Vec<ScreenHit>,
+    /// A weak or ambiguous match that lets the search run but flags it for supervisor review.
+    pub(crate) review: Option<ScreenHit>,
 }
 
 impl<'a> Facts<'a> {
@@ -50,9 +52,23 @@ impl<'a> Facts<'a> {
         // The requester's own agency name is screened too: a search by an immigration agency is an
         // immigration search, whatever reason is typed.
         let own = format!("{} {}", who.agency.id, who.agency.name);
-        let (purposes, hits) =
-            infer_purposes(search.purpose, &[&search.reason, &behalf_texts, &own])
-                .unwrap_or_else(|_| (vec![search.purpose], Vec::new()));
+        // Strong matches add the purpose they signal (the law then decides); weak or ambiguous
+        // ones let the search run but are flagged for review in its audit entry.
+        let screening = sightline_policy::screening::screen_fields(&[
+            (Field::Reason, &search.reason),
+            (Field::OnBehalfOf, &behalf_texts),
+            (Field::Requester, &own),
+        ]);
+        let (purposes, hits, review) = match screening {
+            Ok(s) => (
+                s.purposes(search.purpose),
+                s.hits.clone(),
+                s.needs_review().then(|| s.decisive().cloned()).flatten(),
+            ),
+            Err(_) => infer_purposes(search.purpose, &[&search.reason, &behalf_texts, &own])
+                .map(|(p, h)| (p, h, None))
+                .unwrap_or_else(|_| (vec![search.purpose], Vec::new(), None)),
+        };
         Ok(Facts {
             who,
             search,
@@ -62,6 +78,7 @@ impl<'a> Facts<'a> {
             locations,
             purposes,
             hits,
+            review,
         })
     }
 

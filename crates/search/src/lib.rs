@@ -348,6 +348,7 @@ impl Searcher {
             "request": request_json,
             "on_behalf_of_kind": parsed.on_behalf_of.as_ref().map(|a| a.kind.code()),
             "screening": facts.hits,
+            "review": facts.review,
             "decisions": owner_decisions,
             "result_count": results.len(),
             "truncated": truncated,
