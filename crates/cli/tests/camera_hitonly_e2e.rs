@@ -42,7 +42,15 @@ fn read_frames(dir: &Path) -> std::collections::BTreeMap<String, Option<String>>
 /// Runs the agent once over `frames` (one scan, until its queue is empty); returns its stderr.
 fn run_agent(node: &str, key: &str, frames: &Path, queue: &Path) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_sightline"))
-        .args(["camera", "--node", node, "--region", "BR", "--poll-ms", "100"])
+        .args([
+            "camera",
+            "--node",
+            node,
+            "--region",
+            "BR",
+            "--poll-ms",
+            "100",
+        ])
         .args(["--max-backoff", "1", "--exit-when-done"])
         .arg("--watch")
         .arg(frames)
@@ -106,8 +114,10 @@ fn test_hit_only_camera_sends_only_the_hit() {
         "POST",
         "/api/v1/cameras",
         Some(&op),
-        Some(json!({"agency": "pp-muenchen", "name": "Leopoldstraße", "lat": 48.16, "lon": 11.58,
-            "hit_only": true, "check_purposes": ["missing_person"]})),
+        Some(
+            json!({"agency": "pp-muenchen", "name": "Leopoldstraße", "lat": 48.16, "lon": 11.58,
+            "hit_only": true, "check_purposes": ["missing_person"]}),
+        ),
     );
     assert_eq!(st, 201, "{v}");
     let key = v["device_key"].as_str().unwrap().to_owned();
@@ -115,8 +125,10 @@ fn test_hit_only_camera_sends_only_the_hit() {
         "POST",
         "/api/v1/users",
         Some(&op),
-        Some(json!({"agency": "pp-muenchen", "username": "sup@muc", "display_name": "Supervisor",
-            "role": "supervisor", "password": "a-long-password-1", "must_change_password": false})),
+        Some(
+            json!({"agency": "pp-muenchen", "username": "sup@muc", "display_name": "Supervisor",
+            "role": "supervisor", "password": "a-long-password-1", "must_change_password": false}),
+        ),
     );
     assert_eq!(st, 201, "{v}");
     let sup = node.login("sup@muc", "a-long-password-1");
@@ -191,7 +203,10 @@ fn test_hit_only_camera_sends_only_the_hit() {
         "{stderr}"
     );
     for p in &plates_read {
-        assert!(!stderr.contains(p.as_str()), "no plate in the log: {stderr}");
+        assert!(
+            !stderr.contains(p.as_str()),
+            "no plate in the log: {stderr}"
+        );
     }
     assert_eq!(sql_count(&db, "SELECT COUNT(*) FROM sources"), 6);
     assert_eq!(sql_count(&db, "SELECT COUNT(*) FROM outbox"), 0);

@@ -162,11 +162,11 @@ impl Sender {
             }
             // Checked again before sending: reads queued before the camera became hit-only, or
             // whose entry has left the list, stay here.
-            let (keep, drop): (Vec<_>, Vec<_>) = items
+            let (keep, non_hits): (Vec<_>, Vec<_>) = items
                 .into_iter()
                 .partition(|i| gate.verdict_for_body(&i.body) == Verdict::Send);
-            if !drop.is_empty() {
-                let seqs: Vec<i64> = drop.iter().map(|i| i.seq).collect();
+            if !non_hits.is_empty() {
+                let seqs: Vec<i64> = non_hits.iter().map(|i| i.seq).collect();
                 q.drop_non_hits(&seqs)?;
                 gate.count_dropped_at_send(seqs.len() as u64);
                 tracing::info!(
@@ -175,7 +175,7 @@ impl Sender {
                 );
             }
             if keep.is_empty() {
-                return Ok(Attempt::Delivered(drop.len()));
+                return Ok(Attempt::Delivered(non_hits.len()));
             }
             items = keep;
         }
@@ -559,4 +559,134 @@ fn produce(
         "input finished"
     );
     Ok(totals)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hitonly::Fetched;
+    use sightline_hotlist::edge::{EdgeList, camera_key, canonical_hash, plate_hash};
+    use std::io::{BufRead, BufReader, Read, Write};
+
+    fn pending(id: &str, plate: &str) -> Pending {
+        Pending {
+            id: id.into(),
+            plate: plate.into(),
+            captured_us: 0,
+            body: serde_json::json!({"id": id, "plate": plate}).to_string(),
+        }
+    }
+
+    /// Today's list for camera 7 with `plates`.
+    fn list(plates: &[&str]) -> EdgeList {
+        let day = Utc::now().timestamp().div_euclid(86_400);
+        let k = camera_key(b"node secret", 7, day);
+        EdgeList {
+            camera_id: 7,
+            day,
+            key: hex::encode(k),
+            plates: plates.iter().map(|p| plate_hash(&k, p)).collect(),
+            canonical: plates.iter().map(|p| canonical_hash(&k, p)).collect(),
+        }
+    }
+
+    /// A node that takes one ingest request, accepts every read in it and returns the body.
+    fn fake_node() -> (String, std::thread::JoinHandle<String>) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let handle = std::thread::spawn(move || {
+            let (s, _) = listener.accept().unwrap();
+            let mut r = BufReader::new(s.try_clone().unwrap());
+            let mut len = 0;
+            loop {
+                let mut line = String::new();
+                r.read_line(&mut line).unwrap();
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    len = v.trim().parse().unwrap();
+                }
+                if line == "\r\n" {
+                    break;
+                }
+            }
+            let mut body = vec![0; len];
+            r.read_exact(&mut body).unwrap();
+            let body = String::from_utf8(body).unwrap();
+            let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+            let results: Vec<_> = v["reads"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| serde_json::json!({"id": r["id"], "status": "accepted"}))
+                .collect();
+            let answer = serde_json::json!({ "results": results }).to_string();
+            write!(
+                &s,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+                answer.len()
+            )
+            .unwrap();
+            body
+        });
+        (url, handle)
+    }
+
+    #[test]
+    fn sender_holds_until_the_mode_is_known_then_sends_only_hits() {
+        let dir = tempfile::tempdir().unwrap();
+        let q = Queue::open(dir.path(), 10, queue::FullPolicy::DropOldest).unwrap();
+        // Queued while the camera was not hit-only (or by an older agent).
+        q.commit_frame(
+            "f1",
+            0,
+            &[pending("1", "ABC1234"), pending("2", "XYZ9876")],
+            1,
+        )
+        .unwrap();
+
+        // The node cannot be reached: the mode is unknown and nothing is sent.
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let nowhere = format!("http://{}", closed.local_addr().unwrap());
+        drop(closed);
+        let gate = Arc::new(Gate::new(&nowhere, "slc_k", Duration::from_secs(300)));
+        let mut s = Sender::new(&nowhere, "slc_k", 10, Duration::from_secs(1)).with_gate(gate);
+        assert!(matches!(s.attempt(&q).unwrap(), Attempt::RetryLater(_)));
+        assert_eq!(q.len().unwrap(), 2);
+
+        // Hit-only with today's list: the queued non-hit is dropped, only the hit is sent.
+        let (url, node) = fake_node();
+        let gate = Arc::new(Gate::new(&url, "slc_k", Duration::from_secs(300)));
+        gate.apply(Fetched::List(list(&["ABC1234"])), Instant::now());
+        let mut s = Sender::new(&url, "slc_k", 10, Duration::from_secs(1)).with_gate(gate.clone());
+        assert_eq!(s.attempt(&q).unwrap(), Attempt::Delivered(1));
+        let sent = node.join().unwrap();
+        assert!(
+            sent.contains("ABC1234") && !sent.contains("XYZ9876"),
+            "{sent}"
+        );
+        assert!(q.is_empty().unwrap());
+        assert_eq!(q.counter("non_hits_dropped").unwrap(), 1);
+        assert_eq!(q.counter("delivered").unwrap(), 1);
+        assert_eq!(gate.dropped_at_send(), 1);
+    }
+
+    #[test]
+    fn reads_of_a_frame_are_checked_before_queueing() {
+        let gate = Gate::new("http://127.0.0.1:9", "slc_k", Duration::from_secs(300));
+        gate.apply(Fetched::List(list(&["ABC1234"])), Instant::now());
+        let (keep, non_hits) = check_reads(
+            &gate,
+            vec![
+                pending("1", "XYZ9876"),
+                pending("2", "abc 1234"),
+                pending("3", "QRS5678"),
+            ],
+        );
+        assert_eq!(non_hits, 2);
+        assert_eq!(keep.len(), 1);
+        assert_eq!(keep[0].id, "2");
+        // Not hit-only: everything is kept.
+        gate.apply(Fetched::NotHitOnly, Instant::now());
+        let (keep, non_hits) = check_reads(&gate, vec![pending("1", "XYZ9876")]);
+        assert_eq!((keep.len(), non_hits), (1, 0));
+    }
 }
