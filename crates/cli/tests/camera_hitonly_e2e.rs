@@ -224,25 +224,32 @@ fn test_hit_only_camera_sends_only_the_hit() {
         dropped as i64
     );
 
-    // The node holds exactly the hit (a supervisor's audited search), and refused nothing.
-    let search = |plate: &str| {
-        let (st, v) = node.call(
-            "POST",
-            "/api/v1/searches",
-            Some(&sup),
-            Some(json!({
-                "purpose": "missing_person", "case_number": "26-4711", "reason": "hit-only edge test",
-                "query": { "plate": { "exact": plate }, "window": {
-                    "from": (Utc::now() - CDuration::days(1)).to_rfc3339(),
-                    "to": (Utc::now() + CDuration::minutes(5)).to_rfc3339() } }
-            })),
-        );
+    // The node took exactly the hit (accepted, so it is stored) and raised its alert, and refused
+    // nothing.
+    assert_eq!(
+        sql_count(&db, "SELECT value FROM counters WHERE name = 'delivered'"),
+        1,
+        "exactly one read left the camera"
+    );
+    let until = Instant::now() + Duration::from_secs(20);
+    let alerts = loop {
+        let (st, v) = node.call("GET", "/api/v1/alerts", Some(&sup), None);
         assert_eq!(st, 200, "{v}");
-        v["results"].as_array().unwrap().len()
+        let text = v.to_string();
+        if text.contains(listed.as_str()) || Instant::now() > until {
+            break text;
+        }
+        std::thread::sleep(Duration::from_millis(200));
     };
-    assert_eq!(search(&listed), 1, "the hit reached the node");
+    assert!(
+        alerts.contains(listed.as_str()),
+        "the hit's alert: {alerts}"
+    );
     for p in &others {
-        assert_eq!(search(p), 0, "a non-hit reached the node");
+        assert!(
+            !alerts.contains(p.as_str()),
+            "a non-hit reached the node: {alerts}"
+        );
     }
     let (st, v) = node.call(
         "GET",
