@@ -66,6 +66,10 @@ pub struct CameraArgs {
     /// per read (median 9.5 KB on openalpr-br's photos), in the queue too.
     #[arg(long)]
     pub attach_crops: bool,
+    /// How often a hit-only camera fetches its hot list again, seconds (also at each new UTC
+    /// day, and at once when the node refuses the camera's key or a non-hit).
+    #[arg(long, default_value_t = 300.0)]
+    pub list_refresh: f64,
     #[command(flatten)]
     pub recognizer: RecognizerArgs,
 }
@@ -88,6 +92,9 @@ pub fn run(a: CameraArgs) -> Result<bool> {
     }
     if !(a.max_backoff > 0.0 && a.max_backoff.is_finite()) {
         bail!("--max-backoff must be a positive number of seconds");
+    }
+    if !(a.list_refresh >= 1.0 && a.list_refresh.is_finite()) {
+        bail!("--list-refresh must be at least one second");
     }
     let input = match (&a.watch, &a.video) {
         (Some(dir), None) => Input::Folder(dir.clone()),
@@ -117,6 +124,7 @@ pub fn run(a: CameraArgs) -> Result<bool> {
         default_region,
         exit_when_done: a.exit_when_done,
         attach_crops: a.attach_crops,
+        list_refresh: Duration::from_secs_f64(a.list_refresh),
     };
     let recognizer = a.recognizer.build()?;
     let stop = Arc::new(AtomicBool::new(false));
@@ -146,5 +154,11 @@ pub fn run(a: CameraArgs) -> Result<bool> {
         "sightline camera: {} frames, {} reads queued, {} repeats suppressed, {} dropped, {} unreadable",
         totals.frames, totals.queued, totals.suppressed, totals.dropped, totals.unreadable
     );
+    if totals.non_hits > 0 {
+        eprintln!(
+            "sightline camera: non-hits dropped at the camera: {}",
+            totals.non_hits
+        );
+    }
     Ok(true)
 }

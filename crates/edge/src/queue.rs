@@ -6,7 +6,8 @@
 //!   "done" mark commit in one transaction, so a killed agent neither loses nor re-reads a frame;
 //! * `last_seen` — per plate, when it was last queued, for repeat suppression across restarts;
 //! * `dead_letters` — reads the node refused for good, with its reason;
-//! * `counters` — reads dropped because the queue was full, and the like.
+//! * `counters` — reads dropped because the queue was full, non-hits a hit-only camera dropped
+//!   (`non_hits_dropped`), and the like.
 
 use crate::EdgeError;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -120,9 +121,26 @@ impl Queue {
         reads: &[Pending],
         window_us: i64,
     ) -> Result<FrameOutcome, EdgeError> {
+        self.commit_checked_frame(source, position, reads, window_us, 0)
+    }
+
+    /// [`Queue::commit_frame`] for a hit-only camera: `reads` are the frame's hits, and
+    /// `non_hits` (dropped before they reached the queue, never stored) is counted in the same
+    /// transaction.
+    pub fn commit_checked_frame(
+        &self,
+        source: &str,
+        position: i64,
+        reads: &[Pending],
+        window_us: i64,
+        non_hits: usize,
+    ) -> Result<FrameOutcome, EdgeError> {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(db)?;
         let mut out = FrameOutcome::default();
+        if non_hits > 0 {
+            bump(&tx, "non_hits_dropped", non_hits as i64)?;
+        }
         for r in reads {
             let last: Option<i64> = tx
                 .query_row(
@@ -235,6 +253,19 @@ impl Queue {
         tx.commit().map_err(db)
     }
 
+    /// Removes queued reads that a hit-only camera must not send (queued before the camera
+    /// became hit-only, or no longer listed), counting them as `non_hits_dropped`.
+    pub fn drop_non_hits(&self, seqs: &[i64]) -> Result<(), EdgeError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(db)?;
+        for s in seqs {
+            tx.execute("DELETE FROM outbox WHERE seq = ?1", [s])
+                .map_err(db)?;
+        }
+        bump(&tx, "non_hits_dropped", seqs.len() as i64)?;
+        tx.commit().map_err(db)
+    }
+
     /// Reads waiting.
     pub fn len(&self) -> Result<usize, EdgeError> {
         self.conn()
@@ -247,7 +278,8 @@ impl Queue {
         Ok(self.len()? == 0)
     }
 
-    /// A named counter (`delivered`, `refused`, `dropped_oldest`, `dropped_newest`).
+    /// A named counter (`delivered`, `refused`, `dropped_oldest`, `dropped_newest`,
+    /// `non_hits_dropped`).
     pub fn counter(&self, name: &str) -> Result<i64, EdgeError> {
         Ok(self
             .conn()
@@ -338,6 +370,30 @@ mod tests {
             .commit_frame("f3", 0, &[read("3", "QQQ1111", 500)], 10_000_000)
             .unwrap();
         assert_eq!(o.queued, 0);
+    }
+
+    #[test]
+    fn non_hits_are_counted_never_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let q = Queue::open(dir.path(), 10, FullPolicy::DropOldest).unwrap();
+        let o = q
+            .commit_checked_frame("f1", 0, &[read("1", "ABC1234", 100)], 10_000_000, 2)
+            .unwrap();
+        assert_eq!(o.queued, 1);
+        q.commit_checked_frame("f2", 0, &[], 10_000_000, 1).unwrap();
+        assert_eq!(q.counter("non_hits_dropped").unwrap(), 3);
+        assert_eq!(q.position("f2").unwrap(), Some(0), "the frame is done");
+        // Only the hit's plate is remembered for repeat suppression.
+        let plates: i64 = q
+            .conn()
+            .query_row("SELECT COUNT(*) FROM last_seen", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(plates, 1);
+        let items = q.peek(10).unwrap();
+        q.drop_non_hits(&[items[0].seq]).unwrap();
+        assert!(q.is_empty().unwrap());
+        assert_eq!(q.counter("non_hits_dropped").unwrap(), 4);
+        assert_eq!(q.counter("delivered").unwrap(), 0);
     }
 
     #[test]
