@@ -199,6 +199,16 @@ impl Searcher {
         Ok(req)
     }
 
+    /// Audits a search refused before any owner was asked; returns the entry's number.
+    fn refuse(&self, who: &Principal, request: &serde_json::Value, message: &str) -> Result<u64> {
+        self.append(
+            who,
+            "refused",
+            Vec::new(),
+            json!({ "request": request, "error": message }),
+        )
+    }
+
     /// Runs a search. Blocking (SQLite); call it off the async runtime.
     ///
     /// # Errors
@@ -209,12 +219,7 @@ impl Searcher {
             Some(seq) => match self.inherit_context(who, req.clone(), seq) {
                 Ok(r) => r,
                 Err(message) => {
-                    let audit_seq = self.append(
-                        who,
-                        "refused",
-                        Vec::new(),
-                        json!({ "request": request_json, "error": message }),
-                    )?;
+                    let audit_seq = self.refuse(who, &request_json, &message)?;
                     return Err(Error::Forbidden { message, audit_seq });
                 }
             },
@@ -225,12 +230,7 @@ impl Searcher {
         let parsed = match validate::parse(&req, now, |id| self.store.agency(id).ok()) {
             Ok(p) => p,
             Err(message) => {
-                let audit_seq = self.append(
-                    who,
-                    "refused",
-                    Vec::new(),
-                    json!({ "request": request_json, "error": message }),
-                )?;
+                let audit_seq = self.refuse(who, &request_json, &message)?;
                 return Err(Error::Invalid { message, audit_seq });
             }
         };
@@ -240,12 +240,7 @@ impl Searcher {
                 who.user.role,
                 sightline_types::Permission::SearchPlates.code()
             );
-            let audit_seq = self.append(
-                who,
-                "refused",
-                Vec::new(),
-                json!({ "request": request_json, "error": message }),
-            )?;
+            let audit_seq = self.refuse(who, &request_json, &message)?;
             return Err(Error::Forbidden { message, audit_seq });
         }
         let cameras: Vec<_> = self
