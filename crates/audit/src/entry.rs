@@ -168,7 +168,18 @@ pub const CSV_COLUMNS: &[&str] = &[
     "details",
 ];
 
+/// Escapes a CSV cell that a spreadsheet would run as a formula (`= + - @`, tab, CR) by
+/// prefixing `'`.
+pub fn csv_safe(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_owned()
+    }
+}
+
 /// Writes entries as CSV with [`CSV_COLUMNS`]; `details` holds the full JSON so nothing is lost.
+/// Cells a spreadsheet would run as formulas are escaped ([`csv_safe`]).
 ///
 /// # Errors
 /// I/O failures.
@@ -202,7 +213,7 @@ pub fn write_csv<'a>(
             .ok()
             .and_then(|v| v.as_str().map(str::to_owned))
             .unwrap_or_default();
-        w.write_record([
+        let cells = [
             e.seq.to_string(),
             e.time.to_rfc3339(),
             kind,
@@ -224,9 +235,24 @@ pub fn write_csv<'a>(
             s(d.get("result_count")),
             excluded.join(";"),
             d.to_string(),
-        ])?;
+        ];
+        w.write_record(cells.iter().map(|c| csv_safe(c)))?;
         n += 1;
     }
     w.flush()?;
     Ok(n)
+}
+
+#[cfg(test)]
+mod csv_tests {
+    use super::csv_safe;
+
+    #[test]
+    fn test_formula_cells_are_escaped() {
+        assert_eq!(csv_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(csv_safe("+1"), "'+1");
+        assert_eq!(csv_safe("@SUM"), "'@SUM");
+        assert_eq!(csv_safe("-2"), "'-2");
+        assert_eq!(csv_safe("stolen vehicle"), "stolen vehicle");
+    }
 }

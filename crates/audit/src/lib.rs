@@ -22,7 +22,9 @@ mod verify;
 
 pub use action::Action;
 pub use checkpoint::{Checkpoint, CheckpointNote, NodeKey, open_checkpoint, parse_public_key};
-pub use entry::{Actor, ActorKind, AuditEntry, CSV_COLUMNS, EntryDraft, read_jsonl, write_csv};
+pub use entry::{
+    Actor, ActorKind, AuditEntry, CSV_COLUMNS, EntryDraft, csv_safe, read_jsonl, write_csv,
+};
 pub use log::{AuditLog, EntryFilter, Proof, Receipt, export_dir, verify_dir};
 pub use note::{NoteVerifier, SignedNote};
 pub use verify::{

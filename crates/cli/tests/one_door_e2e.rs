@@ -243,6 +243,33 @@ fn test_the_side_doors_are_closed() {
         "the reason is exported, escaped"
     );
 
+    // An admin-set password must be changed before anything else, at every door.
+    let (st, v) = s.call(
+        "POST",
+        "/api/v1/users",
+        Some(&admin),
+        Some(json!({"username": "fresh@oak", "display_name": "f",
+        "role": "officer", "password": "a-long-password-1"})),
+    );
+    ok(st, &v);
+    let fresh = s.login("fresh@oak", "a-long-password-1");
+    assert_eq!(
+        s.call("GET", "/api/v1/me", Some(&fresh), None).0,
+        200,
+        "who am I still answers"
+    );
+    assert_eq!(s.call("GET", "/api/v1/agencies", Some(&fresh), None).0, 403);
+    let (st, v) = s.call(
+        "POST",
+        "/api/v1/me/password",
+        Some(&fresh),
+        Some(json!({"current_password": "a-long-password-1",
+        "new_password": "a-brand-new-password"})),
+    );
+    ok(st, &v);
+    let fresh = s.login("fresh@oak", "a-brand-new-password");
+    assert_eq!(s.call("GET", "/api/v1/agencies", Some(&fresh), None).0, 200);
+
     // Revocation is immediate.
     let officer = tok("officer@oak-park-pd");
     let (_, users) = s.call(

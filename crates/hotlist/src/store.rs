@@ -788,12 +788,7 @@ impl HotlistStore {
         &self,
         agency: &AgencyId,
     ) -> Result<std::collections::BTreeMap<String, u64>> {
-        let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
-        let mut stmt = conn.prepare("SELECT coalesce(outcome, 'pending'), count(*) FROM hits WHERE list_owner = ?1 GROUP BY 1")?;
-        let rows = stmt.query_map([agency.as_str()], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, u64>(1)?))
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        self.grouped_counts("SELECT coalesce(outcome, 'pending'), count(*) FROM hits WHERE list_owner = ?1 GROUP BY 1", agency)
     }
 
     /// Counts hits on an agency's cameras by lists of *other* agencies, by list owner: what the
@@ -805,9 +800,18 @@ impl HotlistStore {
         &self,
         camera_owner: &AgencyId,
     ) -> Result<std::collections::BTreeMap<String, u64>> {
+        self.grouped_counts("SELECT list_owner, count(*) FROM hits WHERE camera_owner = ?1 AND list_owner <> ?1 GROUP BY 1", camera_owner)
+    }
+
+    /// Runs a `SELECT key, count(*) … GROUP BY 1` over the hits of one agency.
+    fn grouped_counts(
+        &self,
+        sql: &str,
+        agency: &AgencyId,
+    ) -> Result<std::collections::BTreeMap<String, u64>> {
         let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
-        let mut stmt = conn.prepare("SELECT list_owner, count(*) FROM hits WHERE camera_owner = ?1 AND list_owner <> ?1 GROUP BY 1")?;
-        let rows = stmt.query_map([camera_owner.as_str()], |r| {
+        let mut stmt = conn.prepare(sql)?;
+        let rows = stmt.query_map([agency.as_str()], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, u64>(1)?))
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

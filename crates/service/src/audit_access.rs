@@ -11,15 +11,6 @@ use sightline_types::ErrorCode;
 /// Most entries one listing returns.
 pub const MAX_LISTED: usize = 1000;
 
-/// Escapes a CSV cell that a spreadsheet would run as a formula (`= + - @`, tab, CR).
-pub fn csv_safe(cell: &str) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{cell}")
-    } else {
-        cell.to_owned()
-    }
-}
-
 impl Node {
     /// The filter a caller may read the log with (their agency's entries; operators: all).
     ///
@@ -130,21 +121,7 @@ impl Node {
             ..filter
         })?;
         if format == "csv" {
-            let mut w = csv::Writer::from_writer(&mut out);
-            w.write_record(sightline_audit::CSV_COLUMNS)
-                .map_err(|e| Error::new(ErrorCode::Internal, e.to_string()))?;
-            let mut raw = Vec::new();
-            sightline_audit::write_csv(entries.iter(), &mut raw).map_err(internal)?;
-            let mut r = csv::ReaderBuilder::new()
-                .has_headers(true)
-                .from_reader(raw.as_slice());
-            for rec in r.records() {
-                let rec = rec.map_err(|e| Error::new(ErrorCode::Internal, e.to_string()))?;
-                w.write_record(rec.iter().map(csv_safe))
-                    .map_err(|e| Error::new(ErrorCode::Internal, e.to_string()))?;
-            }
-            w.flush().map_err(internal)?;
-            drop(w);
+            sightline_audit::write_csv(entries.iter(), &mut out).map_err(internal)?;
             Ok((out, "text/csv; charset=utf-8"))
         } else {
             for e in &entries {
@@ -175,19 +152,5 @@ impl Node {
             vec![summary],
             retention_days,
         ))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn test_formula_cells_are_escaped() {
-        assert_eq!(csv_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(csv_safe("+1"), "'+1");
-        assert_eq!(csv_safe("@SUM"), "'@SUM");
-        assert_eq!(csv_safe("-2"), "'-2");
-        assert_eq!(csv_safe("stolen vehicle"), "stolen vehicle");
     }
 }

@@ -46,7 +46,7 @@ pub async fn login(
     responses((status = 204, description = "revoked")))]
 pub async fn logout(
     State(node): State<AppState>,
-    who: UserAuth,
+    who: crate::auth::AnyUser,
     headers: HeaderMap,
 ) -> ApiResult<StatusCode> {
     let token = headers
@@ -72,7 +72,7 @@ pub struct Me {
 
 /// Returns the signed-in user and agency.
 #[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("user_token" = [])), responses((status = 200, body = Me)))]
-pub async fn me(UserAuth(who): UserAuth) -> Json<Me> {
+pub async fn me(crate::auth::AnyUser(who): crate::auth::AnyUser) -> Json<Me> {
     Json(Me {
         user: UserView::from(&who.user),
         agency: who.agency,

@@ -42,7 +42,8 @@ fn page_body(node: &AppState, user: &WebUser, message: Option<Result<String, Str
         .into_iter()
         .filter(|c| c.owner == *agency)
         .collect();
-    let users = node.store.users_of(agency).unwrap_or_default();
+    // Through the service: empty unless the caller holds `manage_users`.
+    let users = node.list_users(&user.caller(), None).unwrap_or_default();
     let agreements: Vec<_> = node
         .store
         .agreements()
@@ -111,12 +112,13 @@ fn page_body(node: &AppState, user: &WebUser, message: Option<Result<String, Str
             m.addEventListener('click',function(e){var r=m.getBoundingClientRect();var x=(e.clientX-r.left)/r.width,y=(e.clientY-r.top)/r.height;
             var lat=b[1]-y*(b[1]-b[0]),lon=b[2]+x*(b[3]-b[2]);document.getElementById('cam-lat').value=lat.toFixed(5);document.getElementById('cam-lon').value=lon.toFixed(5);
             var p=document.getElementById('new-pin');p.setAttribute('cx',x*480);p.setAttribute('cy',y*300);});})();"#)) }
+        @if can(user, Permission::ManageUsers) {
         h2 { (t(lang, "users_roles")) }
         table #users { thead { tr { th { (t(lang, "x_username")) } th { (t(lang, "name")) } th { (t(lang, "x_role")) } th { "" } } } tbody { @for u in &users { tr { td { (u.username) } td { (u.display_name) } td { (u.role) @if u.disabled { " (disabled)" } }
-            td { @if can(user, Permission::ManageUsers) && u.id != user.who.user.id {
-                @if u.disabled { (action_button(user, "user.enable", u.id.0, "Enable")) } @else { (action_button(user, "user.disable", u.id.0, "Disable")) }
-                (action_button(user, "user.revoke_tokens", u.id.0, "Sign out everywhere"))
-                form.inline method="post" action="/ui/admin/lifecycle" { input type="hidden" name="csrf" value=(user.csrf); input type="hidden" name="action" value="user.role"; input type="hidden" name="id" value=(u.id.0);
+            td { @if can(user, Permission::ManageUsers) && u.id != user.who.user.id.0 {
+                @if u.disabled { (action_button(user, "user.enable", u.id, "Enable")) } @else { (action_button(user, "user.disable", u.id, "Disable")) }
+                (action_button(user, "user.revoke_tokens", u.id, "Sign out everywhere"))
+                form.inline method="post" action="/ui/admin/lifecycle" { input type="hidden" name="csrf" value=(user.csrf); input type="hidden" name="action" value="user.role"; input type="hidden" name="id" value=(u.id);
                     select name="value" aria-label="new role" { @for r in Role::ALL { option value=(r.code()) selected[*r == u.role] { (r.code()) } } } button type="submit" { "Set role" } } } } } } } }
         form method="post" action="/ui/admin/user" {
             input type="hidden" name="csrf" value=(user.csrf);
@@ -127,6 +129,7 @@ fn page_body(node: &AppState, user: &WebUser, message: Option<Result<String, Str
                 div { label for="u-pw" { (t(lang, "x_init_pw")) } input #u-pw name="password" type="password" required; }
             }
             button type="submit" { (t(lang, "add_user")) }
+        }
         }
         h2 { (t(lang, "agreements_h")) }
         table #agreements { thead { tr { th { (t(lang, "x_grantee")) } th { "Scope" } th { (t(lang, "x_purposes")) } th { (t(lang, "x_expires")) } th { "" } } }

@@ -9,21 +9,6 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use maud::html;
 use serde::Deserialize;
-use sightline_audit::EntryFilter;
-use sightline_types::Role;
-
-fn allowed(user: &WebUser) -> bool {
-    user.who.user.node_operator || matches!(user.who.user.role, Role::Auditor | Role::Admin)
-}
-
-fn filter(user: &WebUser, action: Option<String>, after: u64, limit: usize) -> EntryFilter {
-    EntryFilter {
-        agency: (!user.who.user.node_operator).then(|| user.who.agency.id.clone()),
-        action: action.filter(|a| !a.is_empty()),
-        after_seq: after,
-        limit,
-    }
-}
 
 /// Filters of the log page.
 #[derive(Debug, Default, Deserialize)]
@@ -41,26 +26,27 @@ pub async fn page(
     Query(q): Query<LogQuery>,
 ) -> Response {
     let lang = user.lang;
-    if !allowed(&user) {
-        return crate::error::ApiError::forbidden("the audit pages need the auditor or admin role")
-            .into_response();
-    }
-    let (n, f) = (node.clone(), filter(&user, q.action.clone(), q.after, 200));
-    let caller = user.caller();
+    let (n, caller, action) = (node.clone(), user.caller(), q.action.clone());
     let data = tokio::task::spawn_blocking(move || {
-        (
-            n.audit.entries(&f),
+        // The service checks `read_audit` and scopes the entries to the caller's agency.
+        let entries = n.audit_entries(&caller, action.as_deref(), q.after, 200)?;
+        Ok::<_, sightline_service::Error>((
+            entries,
             n.verify_audit_incremental(&caller),
             n.audit.latest_checkpoint(),
-        )
+        ))
     })
     .await;
-    let Ok((Ok(entries), Ok(report), Ok(checkpoint))) = data else {
-        return crate::error::ApiError::new(
-            sightline_types::ErrorCode::Unavailable,
-            "audit log unavailable",
-        )
-        .into_response();
+    let (entries, report, checkpoint) = match data {
+        Ok(Ok((e, Ok(r), Ok(c)))) => (e, r, c),
+        Ok(Err(e)) => return crate::error::ApiError::from(e).into_response(),
+        _ => {
+            return crate::error::ApiError::new(
+                sightline_types::ErrorCode::Unavailable,
+                "audit log unavailable",
+            )
+            .into_response();
+        }
     };
     let actions = [
         "",
@@ -118,27 +104,15 @@ pub async fn page(
 
 /// The oversight report over the entries the user may see.
 pub async fn oversight(State(node): State<AppState>, user: WebUser) -> Response {
-    if !allowed(&user) {
-        return crate::error::ApiError::forbidden("the audit pages need the auditor or admin role")
-            .into_response();
-    }
-    let f = filter(&user, Some("search".into()), 0, 1_000_000);
-    let n = node.clone();
-    match tokio::task::spawn_blocking(move || n.audit.entries(&f)).await {
-        Ok(Ok(entries)) => {
-            let (records, summary) = sightline_oversight::read_sightline_entries(&entries);
-            let report = sightline_oversight::analyze(&records, vec![summary], 30.0);
-            Html(sightline_oversight::html::render(
-                &report,
-                &format!("Oversight: {}", user.who.agency.name),
-            ))
-            .into_response()
-        }
-        _ => crate::error::ApiError::new(
-            sightline_types::ErrorCode::Unavailable,
-            "audit log unavailable",
-        )
+    let (n, caller) = (node.clone(), user.caller());
+    match tokio::task::spawn_blocking(move || n.oversight_report(&caller, 30.0)).await {
+        Ok(Ok(report)) => Html(sightline_oversight::html::render(
+            &report,
+            &format!("Oversight: {}", user.who.agency.name),
+        ))
         .into_response(),
+        Ok(Err(e)) => crate::error::ApiError::from(e).into_response(),
+        Err(e) => crate::error::ApiError::from(e).into_response(),
     }
 }
 
@@ -155,29 +129,15 @@ pub async fn export(
     user: WebUser,
     Query(q): Query<ExportQuery>,
 ) -> Response {
-    if !allowed(&user) {
-        return crate::error::ApiError::forbidden("the audit pages need the auditor or admin role")
-            .into_response();
-    }
     let csv = q.format.as_deref() == Some("csv");
-    let f = filter(&user, None, 0, 1_000_000);
-    let n = node.clone();
-    let out = tokio::task::spawn_blocking(move || -> Option<Vec<u8>> {
-        let entries = n.audit.entries(&f).ok()?;
-        let mut out = Vec::new();
-        if csv {
-            sightline_audit::write_csv(entries.iter(), &mut out).ok()?;
-        } else {
-            for e in &entries {
-                out.extend(e.canonical_bytes().ok()?);
-                out.push(b'\n');
-            }
-        }
-        Some(out)
+    let (n, caller) = (node.clone(), user.caller());
+    // The same export as the API's: scoped, and CSV cells escaped.
+    let out = tokio::task::spawn_blocking(move || {
+        n.export_audit(&caller, if csv { "csv" } else { "jsonl" })
     })
     .await;
     match out {
-        Ok(Some(body)) => {
+        Ok(Ok((body, _))) => {
             let (ctype, name) = if csv {
                 ("text/csv; charset=utf-8", "audit.csv")
             } else {
@@ -195,10 +155,7 @@ pub async fn export(
             )
                 .into_response()
         }
-        _ => crate::error::ApiError::new(
-            sightline_types::ErrorCode::Unavailable,
-            "audit log unavailable",
-        )
-        .into_response(),
+        Ok(Err(e)) => crate::error::ApiError::from(e).into_response(),
+        Err(e) => crate::error::ApiError::from(e).into_response(),
     }
 }

@@ -124,6 +124,13 @@ impl FromRequestParts<AppState> for WebUser {
         let Some(TokenKind::User(user)) = kind else {
             return Err(to_login());
         };
+        if user.must_change_password {
+            // The same rule as the API's: nothing else until the password is changed.
+            return Err(crate::error::ApiError::forbidden(
+                "choose a new password first (POST /api/v1/me/password)",
+            )
+            .into_response());
+        }
         let agency = node.store.agency(&user.agency).map_err(|_| to_login())?;
         Ok(WebUser {
             who: Principal { user, agency },
@@ -151,10 +158,10 @@ pub fn layout(lang: Lang, title: &str, user: Option<&WebUser>, body: Markup) -> 
                         nav aria-label=(t(lang, "nav")) {
                             a href="/ui/search" { (t(lang, "search")) }
                             a href="/ui/alerts" { (t(lang, "alerts")) }
-                            @if u.who.user.node_operator || matches!(u.who.user.role, sightline_types::Role::Admin | sightline_types::Role::Supervisor) {
+                            @if u.caller().require(sightline_types::Permission::ManageHotlists).is_ok() || u.caller().require(sightline_types::Permission::ManageUsers).is_ok() {
                                 a href="/ui/admin" { "Admin" }
                             }
-                            @if u.who.user.node_operator || matches!(u.who.user.role, sightline_types::Role::Admin | sightline_types::Role::Auditor) {
+                            @if u.caller().require(sightline_types::Permission::ReadAudit).is_ok() {
                                 a href="/ui/audit" { (t(lang, "audit")) }
                             }
                             a href="/transparency" { (t(lang, "transparency")) }
