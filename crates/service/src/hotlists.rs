@@ -453,6 +453,30 @@ impl Node {
         Ok(self.hotlists.entries(list_id))
     }
 
+    /// The lists the caller's agency owns or is shared that hold a plate (the vehicle page's
+    /// hot-list status).
+    ///
+    /// # Errors
+    /// 403 without `receive_alerts`.
+    pub fn lists_holding(&self, caller: &Caller, plate: &str) -> Result<Vec<HotList>> {
+        caller.require(Permission::ReceiveAlerts)?;
+        let who = caller
+            .principal()
+            .ok_or_else(|| Error::bad_request("hot lists belong to a user's agency"))?;
+        let plate = sightline_types::PlateText::normalise(plate)?;
+        Ok(self
+            .hotlists
+            .lists_for(&who.agency.id)
+            .into_iter()
+            .filter(|l| {
+                self.hotlists
+                    .entries(l.id)
+                    .iter()
+                    .any(|e| e.plate == plate.as_str())
+            })
+            .collect())
+    }
+
     /// Recent hits the caller's agency may see: on its lists and on its cameras.
     ///
     /// # Errors

@@ -384,21 +384,12 @@ pub async fn vehicle(
     };
     let (n, who) = (node.clone(), user.who.clone());
     let result = tokio::task::spawn_blocking(move || n.searcher.search(&who, req)).await;
-    let listed: Vec<String> = sightline_types::PlateText::normalise(&q.plate)
-        .map(|p| {
-            node.hotlists
-                .lists_for(&user.who.agency.id)
-                .into_iter()
-                .filter(|l| {
-                    node.hotlists
-                        .entries(l.id)
-                        .iter()
-                        .any(|e| e.plate == p.as_str())
-                })
-                .map(|l| format!("{} ({})", l.name, l.category.code()))
-                .collect()
-        })
-        .unwrap_or_default();
+    let listed: Vec<String> = node
+        .lists_holding(&user.caller(), &q.plate)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|l| format!("{} ({})", l.name, l.category.code()))
+        .collect();
     let cameras = node.store.cameras();
     let body = match result {
         Ok(Ok(r)) => {
