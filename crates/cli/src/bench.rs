@@ -73,6 +73,9 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 0.001)]
         hit_rate: f64,
     },
+    /// Hold HTTP ingest at a target rate with searches, an alert stream and retention running;
+    /// sample memory and open files every second (see `soak.rs`).
+    Soak(crate::soak::SoakArgs),
     /// Run searches against a benchmark data directory and report latency percentiles.
     Search {
         /// Data directory made by `bench ingest`.
@@ -137,7 +140,7 @@ fn day_hours() -> u32 {
     24
 }
 
-fn durability(s: &str) -> Result<Durability> {
+pub(crate) fn durability(s: &str) -> Result<Durability> {
     match s {
         "power" => Ok(Durability::Power),
         "process" => Ok(Durability::Process),
@@ -157,7 +160,7 @@ fn dir_size(p: &Path) -> u64 {
         .unwrap_or(0)
 }
 
-fn prepare_dir(data: &Path) -> Result<()> {
+pub(crate) fn prepare_dir(data: &Path) -> Result<()> {
     if data.exists() {
         let empty = std::fs::read_dir(data)?.next().is_none();
         if !empty && !data.join(META).exists() && !data.join("store.db").exists() {
@@ -362,7 +365,7 @@ async fn ingest(args: IngestArgs) -> Result<()> {
     Ok(())
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
     }
@@ -901,6 +904,7 @@ pub async fn run(cmd: BenchCommand) -> Result<()> {
         BenchCommand::Ingest(args) => ingest(args).await,
         BenchCommand::Search { data, queries } => search(data, queries).await,
         BenchCommand::Policy { owners } => policy(owners),
+        BenchCommand::Soak(args) => crate::soak::run(args).await,
         BenchCommand::Alerts {
             data,
             entries,

@@ -9,6 +9,7 @@ mod demo;
 mod fleet;
 mod recognize_cmd;
 mod serve;
+mod soak;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};

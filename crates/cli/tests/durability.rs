@@ -1,19 +1,14 @@
 //! Acknowledged reads survive `kill -9` of a real server process in the middle of ingest.
-#![allow(clippy::disallowed_methods)] // checks the store directly after the process is gone
 
 mod support;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use serde_json::json;
-use sightline_store::{Durability, Store};
-use sightline_types::CameraId;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use support::crash::{self, Acked};
 use support::{ADMIN_PASSWORD, Server, call};
-
-/// Acknowledged read ids with their capture time.
-type Acked = Vec<(String, DateTime<Utc>)>;
 
 #[test]
 fn test_acknowledged_reads_survive_kill_9() {
@@ -21,39 +16,13 @@ fn test_acknowledged_reads_survive_kill_9() {
     let data = tmp.path().join("node");
     let mut s = Server::start(&data);
     let op = s.login("operator", ADMIN_PASSWORD);
-    let (st, v) = s.call(
-        "POST",
-        "/api/v1/cameras",
-        Some(&op),
-        Some(json!({"name": "cam", "lat": 41.9, "lon": -87.8})),
-    );
-    assert_eq!(st, 201);
-    let camera = CameraId(v["camera"]["id"].as_i64().unwrap());
-    let key = v["device_key"].as_str().unwrap().to_owned();
+    let (camera, key) = crash::camera(&s, &op, "cam");
 
     let acked: Arc<Mutex<Acked>> = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
-    let mut workers = Vec::new();
-    for w in 0..4 {
-        let (url, key, acked, stop) = (s.url.clone(), key.clone(), acked.clone(), stop.clone());
-        workers.push(std::thread::spawn(move || {
-            let mut n = 0;
-            while !stop.load(Ordering::Relaxed) {
-                let at = Utc::now();
-                let reads: Vec<_> = (0..50).map(|i| json!({"id": format!("w{w}-{n}-{i}"), "captured_at": at.to_rfc3339(), "plate": format!("K{w}{i:02}{}", n % 100)})).collect();
-                n += 1;
-                let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(5)).build();
-                let resp = agent.post(&format!("{url}/api/v1/reads")).set("Authorization", &format!("Bearer {key}")).send_json(json!({"reads": reads.clone()}));
-                // Only a complete 200 answer is an acknowledgement; anything else (the kill) ends the worker.
-                let Ok(r) = resp else { break };
-                let Ok(body) = r.into_json::<serde_json::Value>() else { break };
-                if body["accepted"].as_u64() == Some(50) {
-                    let mut a = acked.lock().unwrap();
-                    a.extend(reads.iter().map(|r| (r["id"].as_str().unwrap().to_owned(), at)));
-                }
-            }
-        }));
-    }
+    let workers: Vec<_> = (0..4)
+        .map(|w| crash::ingest_worker(&s.url, &key, format!("w{w}"), 50, acked.clone(), stop.clone()))
+        .collect();
     let start = Instant::now();
     while acked.lock().unwrap().len() < 5000 && start.elapsed() < Duration::from_secs(60) {
         std::thread::sleep(Duration::from_millis(50));
@@ -71,22 +40,7 @@ fn test_acknowledged_reads_survive_kill_9() {
         "too few acknowledged reads before the kill: {}",
         acked.len()
     );
-
-    let store = Store::open(&data, Durability::Power).unwrap();
-    assert!(
-        !store
-            .contains_read(camera, "never-sent", acked[0].1.timestamp_micros())
-            .unwrap()
-    );
-    let missing: Vec<&String> = acked
-        .iter()
-        .filter(|(id, at)| {
-            !store
-                .contains_read(camera, id, at.timestamp_micros())
-                .unwrap()
-        })
-        .map(|(id, _)| id)
-        .collect();
+    let missing = crash::missing_reads(&data, camera, &acked);
     assert!(
         missing.is_empty(),
         "{} of {} acknowledged reads lost, e.g. {:?}",
@@ -94,7 +48,6 @@ fn test_acknowledged_reads_survive_kill_9() {
         acked.len(),
         &missing[..missing.len().min(5)]
     );
-    drop(store);
 
     // The node restarts on the same data, its audit log verifies, and it keeps ingesting.
     let s2 = Server::start(&data);
@@ -109,6 +62,5 @@ fn test_acknowledged_reads_survive_kill_9() {
     );
     assert_eq!((st, v["accepted"].as_u64()), (200, Some(1)), "{v}");
     let op = s2.login("operator", ADMIN_PASSWORD);
-    let (_, report) = s2.call("GET", "/api/v1/audit/verify", Some(&op), None);
-    assert_eq!(report["problems"], json!([]), "{report}");
+    crash::assert_audit_verifies(&s2, &op);
 }

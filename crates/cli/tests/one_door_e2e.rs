@@ -356,63 +356,18 @@ fn test_kill_9_during_admin_changes_leaves_no_change_without_its_entry() {
     for round in 0..3 {
         let mut s = Server::start(&data);
         let op = s.login("operator", ADMIN_PASSWORD);
-        let url = s.url.clone();
-        let writer = std::thread::spawn(move || {
-            for i in 0.. {
-                let name = format!("crash-{round}-{i}");
-                let r = std::panic::catch_unwind(|| {
-                    call(
-                        &url,
-                        "POST",
-                        "/api/v1/users",
-                        Some(&op),
-                        Some(json!({"username": name,
-                    "display_name": "c", "role": "officer", "password": "a-long-password-1"})),
-                    )
-                });
-                if r.is_err() {
-                    break;
-                }
-            }
-        });
+        let writer = support::crash::admin_worker(&s.url, &op, format!("crash-{round}-"));
         std::thread::sleep(std::time::Duration::from_millis(400 + 300 * round));
         s.kill();
         let _ = writer.join();
         let s = Server::start(&data);
         let op = s.login("operator", ADMIN_PASSWORD);
-        let (_, users) = s.call("GET", "/api/v1/users", Some(&op), None);
-        let names: Vec<String> = users
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter_map(|u| u["username"].as_str())
-            .filter(|n| n.starts_with("crash-"))
-            .map(str::to_owned)
-            .collect();
-        let (_, entries) = s.call(
-            "GET",
-            "/api/v1/audit/entries?action=user.create&limit=1000",
-            Some(&op),
-            None,
-        );
-        let audited: std::collections::HashSet<String> = entries
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter_map(|e| e["details"]["user"]["username"].as_str().map(str::to_owned))
-            .collect();
-        for n in &names {
-            assert!(
-                audited.contains(n),
-                "user {n} exists without its audit entry (round {round})"
-            );
-        }
-        let (st, v) = s.call("GET", "/api/v1/audit/verify", Some(&op), None);
-        assert_eq!(st, 200, "{v}");
+        let (names, unaudited) = support::crash::users_and_unaudited(&s, &op, "crash-");
         assert!(
-            v["problems"].as_array().is_some_and(|p| p.is_empty()),
-            "{v}"
+            unaudited.is_empty(),
+            "users exist without their audit entry (round {round}): {unaudited:?}"
         );
+        support::crash::assert_audit_verifies(&s, &op);
         assert!(
             names.len() >= created,
             "changes acknowledged before are still there"

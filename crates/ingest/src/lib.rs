@@ -33,8 +33,9 @@ pub enum Error {
     /// A vendor payload could not be mapped onto reads.
     #[error("{0}")]
     Compat(String),
-    /// The store failed; nothing in the batch was stored.
-    #[error("store unavailable")]
+    /// The store failed; nothing in the batch was stored. The store's sentence says why (the
+    /// disk is full, the database is locked) without SQL or data.
+    #[error("store unavailable: {0}")]
     Store(#[from] sightline_store::Error),
 }
 

@@ -69,6 +69,10 @@ pub enum Error {
     /// The writer thread has stopped; nothing more can be stored.
     #[error("store writer is not running")]
     WriterGone,
+    /// A write could not be committed (disk full, database locked, I/O error): nothing of it
+    /// was stored, and the writer goes on with the next one.
+    #[error("the store could not commit the write ({0}); nothing of it was stored: send it again")]
+    WriteFailed(String),
     /// Stored data failed validation (corruption or a bug).
     #[error("stored value invalid: {0}")]
     Corrupt(String),
@@ -80,7 +84,9 @@ impl Error {
         match self {
             Error::NotFound(_) => ErrorCode::NotFound,
             Error::Conflict(_) => ErrorCode::Conflict,
-            Error::Sqlite(_) | Error::Io { .. } | Error::WriterGone => ErrorCode::Unavailable,
+            Error::Sqlite(_) | Error::Io { .. } | Error::WriterGone | Error::WriteFailed(_) => {
+                ErrorCode::Unavailable
+            }
             Error::Corrupt(_) => ErrorCode::Internal,
         }
     }

@@ -249,10 +249,13 @@ impl Writer {
                 }
             }
             Err(e) => {
+                // Nothing was committed: the transaction rolled back, the dictionary and the
+                // partition set were not touched, so the next group starts from a clean state.
                 self.next_seq = start_seq;
-                tracing::error!(error = %e, "read batch transaction failed");
+                tracing::error!(error = ?e, "read batch transaction failed");
+                let why = failure_reason(&e);
                 for (_, reply) in group {
-                    let _ = reply.send(Err(Error::Corrupt(format!("transaction failed: {e}"))));
+                    let _ = reply.send(Err(Error::WriteFailed(why.to_owned())));
                 }
             }
         }
@@ -396,5 +399,46 @@ impl Writer {
             parts.remove(d);
         }
         Ok(days)
+    }
+}
+
+/// A short cause for the caller, without SQL or data: what the operator has to fix.
+fn failure_reason(e: &Error) -> &'static str {
+    use rusqlite::ErrorCode as C;
+    match e {
+        Error::Sqlite(rusqlite::Error::SqliteFailure(f, _)) => match f.code {
+            C::DiskFull => "the disk is full",
+            C::DatabaseBusy | C::DatabaseLocked => "the database is locked by another writer",
+            C::ReadOnly | C::PermissionDenied | C::CannotOpen => {
+                "the data directory is not writable"
+            }
+            _ => "a storage error",
+        },
+        _ => "a storage error",
+    }
+}
+
+#[cfg(test)]
+mod failure_tests {
+    use super::*;
+
+    #[test]
+    fn test_failure_reason_names_full_and_locked() {
+        let err = |code| {
+            Error::Sqlite(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(code),
+                None,
+            ))
+        };
+        assert_eq!(failure_reason(&err(13)), "the disk is full");
+        assert_eq!(
+            failure_reason(&err(5)),
+            "the database is locked by another writer"
+        );
+        assert_eq!(failure_reason(&err(10)), "a storage error");
+        assert_eq!(
+            Error::WriteFailed("the disk is full".into()).code(),
+            sightline_types::ErrorCode::Unavailable
+        );
     }
 }

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod crash;
 pub mod plates;
 pub mod webdriver;
 
@@ -28,6 +29,11 @@ impl Server {
 
     /// Starts a node on `data` listening on `listen` (to restart one on the port it had).
     pub fn start_at(data: &Path, listen: &str) -> Server {
+        Server::start_with(data, listen, "")
+    }
+
+    /// Starts a node with `extra` appended to its configuration file (more TOML tables).
+    pub fn start_with(data: &Path, listen: &str, extra: &str) -> Server {
         let config = data.with_extension("toml");
         std::fs::write(
             &config,
@@ -47,9 +53,11 @@ agency_kind = "municipal"
 jurisdiction = "US-IL"
 admin_username = "operator"
 admin_password_env = "SIGHTLINE_TEST_ADMIN_PASSWORD"
+{extra}
 "#,
                 data.display(),
                 listen = listen,
+                extra = extra,
             ),
         )
         .unwrap();
