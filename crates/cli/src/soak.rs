@@ -461,7 +461,11 @@ pub async fn run(args: SoakArgs) -> Result<()> {
                     // Which rule decided for the one owner, to show the searches did real work.
                     let v: serde_json::Value = serde_json::from_slice(&b).unwrap_or_default();
                     let o = &v["owners"][0];
-                    format!("{} by {}", o["outcome"].as_str().unwrap_or("?"), o["rule"].as_str().unwrap_or("?"))
+                    format!(
+                        "{} by {}",
+                        o["outcome"].as_str().unwrap_or("?"),
+                        o["rule"].as_str().unwrap_or("?")
+                    )
                 });
                 let ms = t.elapsed().as_secs_f64() * 1000.0;
                 let mut st = lock(&stats);

@@ -21,7 +21,16 @@ fn test_acknowledged_reads_survive_kill_9() {
     let acked: Arc<Mutex<Acked>> = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
     let workers: Vec<_> = (0..4)
-        .map(|w| crash::ingest_worker(&s.url, &key, format!("w{w}"), 50, acked.clone(), stop.clone()))
+        .map(|w| {
+            crash::ingest_worker(
+                &s.url,
+                &key,
+                format!("w{w}"),
+                50,
+                acked.clone(),
+                stop.clone(),
+            )
+        })
         .collect();
     let start = Instant::now();
     while acked.lock().unwrap().len() < 5000 && start.elapsed() < Duration::from_secs(60) {

@@ -25,7 +25,13 @@ impl Tmpfs {
         );
         std::fs::create_dir_all(dir).unwrap();
         let out = std::process::Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size},mode=0700"), "sightline-fault"])
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={size},mode=0700"),
+                "sightline-fault",
+            ])
             .arg(dir)
             .output()
             .unwrap();
@@ -121,8 +127,10 @@ fn test_disk_full_answers_503_loses_nothing_and_recovers() {
         "POST",
         "/api/v1/users",
         Some(&op),
-        Some(json!({"username": "fault-while-full", "display_name": "f", "role": "officer",
-                    "password": "a-long-password-1"})),
+        Some(
+            json!({"username": "fault-while-full", "display_name": "f", "role": "officer",
+                    "password": "a-long-password-1"}),
+        ),
     );
     assert!(st == 201 || st == 503, "{st} {v}");
     // Still full: refused again, and the node is still up.
@@ -141,8 +149,10 @@ fn test_disk_full_answers_503_loses_nothing_and_recovers() {
         "POST",
         "/api/v1/users",
         Some(&op),
-        Some(json!({"username": "fault-after-full", "display_name": "f", "role": "officer",
-                    "password": "a-long-password-1"})),
+        Some(
+            json!({"username": "fault-after-full", "display_name": "f", "role": "officer",
+                    "password": "a-long-password-1"}),
+        ),
     );
     assert_eq!(st, 201, "{v}");
     crash::assert_audit_verifies(&s, &op);
@@ -212,8 +222,13 @@ fn test_sqlite_locked_waits_then_answers_503_and_recovers() {
                     "from": (now - chrono::Duration::hours(1)).to_rfc3339(), "to": now.to_rfc3339()}}})))
         });
         let admin = sc.spawn(|| {
-            s.call("POST", "/api/v1/users", Some(&op), Some(json!({"username": "fault-while-locked",
-                "display_name": "l", "role": "officer", "password": "a-long-password-1"})))
+            s.call(
+                "POST",
+                "/api/v1/users",
+                Some(&op),
+                Some(json!({"username": "fault-while-locked",
+                "display_name": "l", "role": "officer", "password": "a-long-password-1"})),
+            )
         });
         (
             ing.join().unwrap(),
@@ -233,7 +248,11 @@ fn test_sqlite_locked_waits_then_answers_503_and_recovers() {
         "{}",
         ing.1
     );
-    assert_eq!(search.0, 503, "a search that cannot be audited is not run: {}", search.1);
+    assert_eq!(
+        search.0, 503,
+        "a search that cannot be audited is not run: {}",
+        search.1
+    );
     assert_eq!(admin.0, 503, "{}", admin.1);
     drop(store_lock);
     drop(audit_lock);
@@ -241,8 +260,14 @@ fn test_sqlite_locked_waits_then_answers_503_and_recovers() {
     // The lock is gone: everything works again, without a restart.
     let (st, v) = ingest(&s.url, &key, "after", 100, &acked);
     assert_eq!(st, 200, "{v}");
-    let (st, v) = call(&s.url, "POST", "/api/v1/users", Some(&op), Some(json!({"username": "fault-after-lock",
-        "display_name": "a", "role": "officer", "password": "a-long-password-1"})));
+    let (st, v) = call(
+        &s.url,
+        "POST",
+        "/api/v1/users",
+        Some(&op),
+        Some(json!({"username": "fault-after-lock",
+        "display_name": "a", "role": "officer", "password": "a-long-password-1"})),
+    );
     assert_eq!(st, 201, "{v}");
     let (users, unaudited) = crash::users_and_unaudited(&s, &op, "fault-");
     assert!(unaudited.is_empty(), "{unaudited:?}");
@@ -254,5 +279,8 @@ fn test_sqlite_locked_waits_then_answers_503_and_recovers() {
     s.kill();
     let acked = acked.into_inner().unwrap();
     assert_eq!(acked.len(), 300);
-    assert_eq!(crash::missing_reads(&data, camera, &acked), Vec::<String>::new());
+    assert_eq!(
+        crash::missing_reads(&data, camera, &acked),
+        Vec::<String>::new()
+    );
 }

@@ -2,7 +2,7 @@
 //! checks made after a `kill -9` or a fault (acknowledged reads present, the audit log verifies,
 //! no change without its audit entry).
 
-use super::{Server, call};
+use super::{Server, try_call};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use sightline_store::{Durability, Store};
@@ -90,7 +90,11 @@ pub fn ingest_worker(
 /// The acknowledged reads that the store does not hold (read from the data directory directly,
 /// with the node stopped).
 #[allow(clippy::disallowed_methods)] // checks the store itself, after the process is gone
-pub fn missing_reads(data: &Path, camera: CameraId, acked: &[(String, DateTime<Utc>)]) -> Vec<String> {
+pub fn missing_reads(
+    data: &Path,
+    camera: CameraId,
+    acked: &[(String, DateTime<Utc>)],
+) -> Vec<String> {
     let store = Store::open(data, Durability::Power).unwrap();
     // The check can fail: an id never sent is not found.
     assert!(
@@ -163,7 +167,10 @@ pub fn users_and_unaudited(s: &Server, op: &str, prefix: &str) -> (Vec<String>, 
 pub fn has_entry(s: &Server, op: &str, seq: u64, action: &str) -> bool {
     let (st, v) = s.call(
         "GET",
-        &format!("/api/v1/audit/entries?after={}&limit=1", seq.saturating_sub(1)),
+        &format!(
+            "/api/v1/audit/entries?after={}&limit=1",
+            seq.saturating_sub(1)
+        ),
         Some(op),
         None,
     );
@@ -179,16 +186,16 @@ pub fn admin_worker(url: &str, op: &str, prefix: String) -> std::thread::JoinHan
     std::thread::spawn(move || {
         for i in 0.. {
             let name = format!("{prefix}{i}");
-            let r = std::panic::catch_unwind(|| {
-                call(
-                    &url,
-                    "POST",
-                    "/api/v1/users",
-                    Some(&op),
-                    Some(json!({"username": name, "display_name": "c", "role": "officer",
-                                "password": "a-long-password-1"})),
-                )
-            });
+            let r = try_call(
+                &url,
+                "POST",
+                "/api/v1/users",
+                Some(&op),
+                Some(
+                    json!({"username": name, "display_name": "c", "role": "officer",
+                            "password": "a-long-password-1"}),
+                ),
+            );
             if r.is_err() {
                 break;
             }

@@ -130,6 +130,17 @@ pub fn call(
     token: Option<&str>,
     body: Option<Value>,
 ) -> (u16, Value) {
+    try_call(base, method, path, token, body).unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+}
+
+/// Like [`call`], but a transport failure (the server was killed) is an `Err`, not a panic.
+pub fn try_call(
+    base: &str,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> Result<(u16, Value), String> {
     let agent = ureq::AgentBuilder::new()
         .timeout(Duration::from_secs(30))
         .build();
@@ -144,14 +155,14 @@ pub fn call(
     let resp = match result {
         Ok(r) => r,
         Err(ureq::Error::Status(_, r)) => r,
-        Err(e) => panic!("{method} {path}: {e}"),
+        Err(e) => return Err(e.to_string()),
     };
     let status = resp.status();
-    let text = resp.into_string().unwrap_or_default();
-    (
+    let text = resp.into_string().map_err(|e| e.to_string())?;
+    Ok((
         status,
         serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
+    ))
 }
 
 pub fn raw_post(base: &str, path: &str, token: &str, body: &str) -> (u16, Value) {
