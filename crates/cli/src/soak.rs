@@ -56,6 +56,10 @@ pub struct SoakArgs {
     /// `power` (fsync each commit) or `process`.
     #[arg(long, default_value = "power")]
     pub durability: String,
+    /// Partition length in hours (divides 24). Short partitions keep the single writer fast
+    /// while retention deletes behind it.
+    #[arg(long, default_value_t = 1)]
+    pub partition_hours: u32,
 }
 
 /// Latencies and failures of one endpoint.
@@ -84,29 +88,40 @@ fn lock(s: &Stats) -> std::sync::MutexGuard<'_, Endpoint> {
     s.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// One sample of the process: seconds since start, resident KiB, open descriptors.
+/// One sample of the process: seconds since start, resident KiB (all, and anonymous: heap
+/// without the memory-mapped database pages), open descriptors.
 #[derive(Clone, Copy)]
 struct Sample {
     at: f64,
     rss_kib: u64,
+    anon_kib: u64,
     fds: usize,
 }
 
 fn sample(start: Instant) -> Sample {
-    let rss_kib = std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmRSS:"))
-                .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        })
-        .unwrap_or(0);
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .unwrap_or(0)
+    };
     let fds = std::fs::read_dir("/proc/self/fd").map_or(0, Iterator::count);
     Sample {
         at: start.elapsed().as_secs_f64(),
-        rss_kib,
+        rss_kib: field("VmRSS:"),
+        anon_kib: field("RssAnon:"),
         fds,
     }
+}
+
+fn mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
+
+fn growth(from: u64, to: u64) -> f64 {
+    (to as f64 / from.max(1) as f64 - 1.0) * 100.0
 }
 
 type HttpClient = Client<HttpConnector, Full<Bytes>>;
@@ -153,6 +168,7 @@ fn setup(args: &SoakArgs) -> Result<Setup> {
     let mut config = NodeConfig::for_data_dir(args.data.clone());
     config.durability = crate::bench::durability(&args.durability)?;
     config.ingest.max_batch = args.batch.max(1);
+    config.partition_hours = args.partition_hours;
     // The benchmark runs retention itself, to time it.
     config.policy.retention_interval_s = 0;
     config.policy.checkpoint_interval_s = 60;
@@ -280,7 +296,7 @@ pub async fn run(args: SoakArgs) -> Result<()> {
         traffic,
     } = tokio::task::block_in_place(|| setup(&args))?;
     println!(
-        "bench soak: {} s, target {} reads/s in batches of {} over {} connections, {:.1} searches/s, {} hot-list entries (hit rate {}), retention every {} s, durability {}; set up in {:.1} s",
+        "bench soak: {} s, target {} reads/s in batches of {} over {} connections, {:.1} searches/s, {} hot-list entries (hit rate {}), retention every {} s, durability {}, {}-hour partitions; set up in {:.1} s",
         args.duration,
         if args.rate == 0 {
             "max".to_owned()
@@ -294,6 +310,7 @@ pub async fn run(args: SoakArgs) -> Result<()> {
         args.hit_rate,
         args.retention_every,
         args.durability,
+        args.partition_hours,
         t.elapsed().as_secs_f64()
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -509,10 +526,11 @@ pub async fn run(args: SoakArgs) -> Result<()> {
         if samples.len() % 10 == 1 {
             let a = acked.load(Ordering::Relaxed);
             println!(
-                "  t={:>4.0} s  reads acked {a:>10}  last 10 s {:>7.0} reads/s  RSS {:>7.1} MiB  fds {}  alerts {}",
+                "  t={:>4.0} s  reads acked {a:>10}  last 10 s {:>7.0} reads/s  RSS {:>7.1} MiB (anonymous {:>7.1})  fds {}  alerts {}",
                 s.at,
                 (a - last_acked) as f64 / 10.0,
-                s.rss_kib as f64 / 1024.0,
+                mib(s.rss_kib),
+                mib(s.anon_kib),
                 s.fds,
                 alerts_seen.load(Ordering::Relaxed)
             );
@@ -569,12 +587,16 @@ pub async fn run(args: SoakArgs) -> Result<()> {
     let peak = samples.iter().map(|s| s.rss_kib).max().unwrap_or(0);
     let max_fds = samples.iter().map(|s| s.fds).max().unwrap_or(0);
     println!(
-        "  memory (node and load generator in one process): RSS {:.1} MiB at {:.0} s, {:.1} MiB at the end ({:+.1}%), peak {:.1} MiB",
-        baseline.rss_kib as f64 / 1024.0,
+        "  memory (node and load generator in one process): RSS {:.1} MiB at {:.0} s, {:.1} MiB at the end ({:+.1}%), peak {:.1} MiB; anonymous (heap, SQLite page caches) {:.1} MiB at {:.0} s, {:.1} MiB at the end ({:+.1}%)",
+        mib(baseline.rss_kib),
         baseline.at,
-        last.rss_kib as f64 / 1024.0,
-        (last.rss_kib as f64 / baseline.rss_kib.max(1) as f64 - 1.0) * 100.0,
-        peak as f64 / 1024.0
+        mib(last.rss_kib),
+        growth(baseline.rss_kib, last.rss_kib),
+        mib(peak),
+        mib(baseline.anon_kib),
+        baseline.at,
+        mib(last.anon_kib),
+        growth(baseline.anon_kib, last.anon_kib),
     );
     println!(
         "  open file descriptors: {} at {:.0} s, {} at the end, at most {}",
