@@ -276,7 +276,7 @@ pub fn is_case_number(reason: &str) -> bool {
         && digits * 2 >= t.chars().count()
 }
 
-fn has_term(text: &str, terms: &[&str]) -> bool {
+pub(crate) fn has_term(text: &str, terms: &[&str]) -> bool {
     let joined = format!(" {} ", words(text).join(" "));
     terms.iter().any(|t| joined.contains(&format!(" {t} ")))
 }
