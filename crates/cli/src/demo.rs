@@ -774,11 +774,13 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
     });
     let retention = sightline_server::spawn_retention(node.clone());
     let checkpoints = sightline_server::spawn_checkpoints(node.clone());
+    let watch = sightline_server::spawn_watch(node.clone());
     sightline_server::serve(listener, node, crate::shutdown_signal()).await?;
     sim.abort();
     for task in [retention, checkpoints].into_iter().flatten() {
         task.abort();
     }
+    watch.abort();
     Ok(())
 }
 

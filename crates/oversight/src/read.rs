@@ -106,8 +106,9 @@ fn field_of(header: &str) -> Option<(Field, &'static str)> {
             (Field::Case, "case_number")
         }
         "licenseplate" | "plate" | "platenumber" => (Field::Plate, "plate"),
-        "moderation" | "offensetype" | "offense" | "filters"
-        | "vehicle" => (Field::Known, "kept, not analysed"),
+        "moderation" | "offensetype" | "offense" | "filters" | "vehicle" => {
+            (Field::Known, "kept, not analysed")
+        }
         _ => return None,
     })
 }

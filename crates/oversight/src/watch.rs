@@ -58,7 +58,17 @@ pub struct WatchEvent {
 
 /// The kinds of finding.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum FindingKind {
@@ -168,10 +178,13 @@ pub struct WatchFinding {
     pub time: DateTime<Utc>,
 }
 
+/// One plate search remembered for `stalking`: (time, plate, case, seq, owners).
+type PlateSearch = (DateTime<Utc>, String, Option<String>, u64, Vec<String>);
+
 #[derive(Debug, Default)]
 struct UserState {
     /// Plate searches within the longest stalking window: (time, plate, case, seq).
-    plates: VecDeque<(DateTime<Utc>, String, Option<String>, u64, Vec<String>)>,
+    plates: VecDeque<PlateSearch>,
     /// (user, plate) pairs raised, until when they stay quiet.
     quiet: HashMap<String, DateTime<Utc>>,
     /// Search times within the last week (burst baseline).
@@ -219,7 +232,11 @@ impl Watch {
             .entry((ev.agency.clone(), ev.user.clone()))
             .or_default();
         let mut out = Vec::new();
-        let mut raise = |kind: FindingKind, key: String, entries: Vec<u64>, owners: Vec<String>, summary: String| {
+        let mut raise = |kind: FindingKind,
+                         key: String,
+                         entries: Vec<u64>,
+                         owners: Vec<String>,
+                         summary: String| {
             if th.disabled.contains(&kind) {
                 return;
             }
@@ -467,7 +484,9 @@ pub fn event_from_entry(e: &AuditEntry) -> Option<WatchEvent> {
             .unwrap_or(false),
         window_days,
         owners: e.owners.iter().map(|o| o.to_string()).collect(),
-        follow_up: req.and_then(|r| r.get("follows")).is_some_and(|f| !f.is_null()),
+        follow_up: req
+            .and_then(|r| r.get("follows"))
+            .is_some_and(|f| !f.is_null()),
     })
 }
 
@@ -486,11 +505,11 @@ pub fn event_from_record(r: &crate::SearchRecord) -> Option<WatchEvent> {
         .filter(|p| p.chars().any(char::is_alphanumeric));
     let wildcard = plate.as_ref().is_some_and(|p| p.contains(['*', '?']));
     let federal = r.on_behalf_of.as_deref().is_some_and(|b| {
-        b.contains("(federal)") || crate::analyze::has_term(&b.to_lowercase(), crate::analyze::FEDERAL_TERMS)
-    }) || r
-        .reason
-        .as_deref()
-        .is_some_and(|t| crate::analyze::has_term(&t.to_lowercase(), crate::analyze::FEDERAL_TERMS));
+        b.contains("(federal)")
+            || crate::analyze::has_term(&b.to_lowercase(), crate::analyze::FEDERAL_TERMS)
+    }) || r.reason.as_deref().is_some_and(|t| {
+        crate::analyze::has_term(&t.to_lowercase(), crate::analyze::FEDERAL_TERMS)
+    });
     let window_days = match (r.window_start, r.window_end) {
         (Some(a), Some(b)) => Some((b - a).num_seconds() as f64 / 86_400.0),
         _ => None,
@@ -503,10 +522,7 @@ pub fn event_from_record(r: &crate::SearchRecord) -> Option<WatchEvent> {
         user: r.officer.clone().unwrap_or_default(),
         plate,
         wildcard,
-        case_number: r
-            .case_number
-            .clone()
-            .filter(|c| !c.trim().is_empty()),
+        case_number: r.case_number.clone().filter(|c| !c.trim().is_empty()),
         refused: false,
         federal,
         screening_review: false,
@@ -517,7 +533,10 @@ pub fn event_from_record(r: &crate::SearchRecord) -> Option<WatchEvent> {
 }
 
 /// Runs the detectors over imported records (sorted by time) and returns every finding.
-pub fn watch_records(records: &[crate::SearchRecord], thresholds: &Thresholds) -> Vec<WatchFinding> {
+pub fn watch_records(
+    records: &[crate::SearchRecord],
+    thresholds: &Thresholds,
+) -> Vec<WatchFinding> {
     let mut events: Vec<WatchEvent> = records.iter().filter_map(event_from_record).collect();
     events.sort_by(|a, b| a.time.cmp(&b.time).then(a.seq.cmp(&b.seq)));
     let mut w = Watch::new(thresholds.clone(), BTreeMap::new());
@@ -577,7 +596,10 @@ mod tests {
             found.extend(w.observe(&e));
         }
         // 10 first searches over 19 days: never 10 within 7 days.
-        assert!(found.iter().all(|f| f.kind != FindingKind::Stalking), "{found:?}");
+        assert!(
+            found.iter().all(|f| f.kind != FindingKind::Stalking),
+            "{found:?}"
+        );
     }
 
     #[test]
@@ -618,7 +640,10 @@ mod tests {
             found.extend(w.observe(&e));
         }
         assert_eq!(
-            found.iter().filter(|f| f.kind == FindingKind::Burst).count(),
+            found
+                .iter()
+                .filter(|f| f.kind == FindingKind::Burst)
+                .count(),
             1,
             "{found:?}"
         );

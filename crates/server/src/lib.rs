@@ -20,7 +20,7 @@ pub use serve::serve;
 pub use sightline_service::Error as ServiceError;
 pub use sightline_service::{
     Caller, Node, NodeConfig, OpenError, Permission, admin, config, governance, hotlists, metrics,
-    spawn_checkpoints, spawn_retention, transparency, webhooks,
+    spawn_checkpoints, spawn_retention, spawn_watch, transparency, webhooks,
 };
 
 use axum::Router;

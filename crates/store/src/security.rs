@@ -240,14 +240,14 @@ impl Store {
         &self,
         id: i64,
         key: &str,
-        agency: &AgencyId,
+        agency: &str,
         body: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
         self.with_directory(|c| {
             c.execute(
                 "INSERT OR IGNORE INTO findings(id, key, body, raised_us, agency_id) VALUES (?1, ?2, ?3, ?4, ?5)",
-                rusqlite::params![id, key, body, now.timestamp_micros(), agency.as_str()],
+                rusqlite::params![id, key, body, now.timestamp_micros(), agency],
             )?;
             Ok(())
         })
@@ -273,9 +273,11 @@ impl Store {
     /// Database failures.
     pub fn next_finding_id(&self) -> Result<i64> {
         self.with_directory(|c| {
-            Ok(c.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM findings", [], |r| {
-                r.get(0)
-            })?)
+            Ok(
+                c.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM findings", [], |r| {
+                    r.get(0)
+                })?,
+            )
         })
     }
 
@@ -285,7 +287,8 @@ impl Store {
     /// Database failures.
     pub fn findings(&self, limit: usize) -> Result<Vec<FindingRow>> {
         self.with_directory(|c| {
-            let mut s = c.prepare("SELECT id, body, review FROM findings ORDER BY id DESC LIMIT ?1")?;
+            let mut s =
+                c.prepare("SELECT id, body, review FROM findings ORDER BY id DESC LIMIT ?1")?;
             let v = s
                 .query_map([limit as i64], |r| {
                     Ok(FindingRow {
