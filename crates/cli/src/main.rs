@@ -296,6 +296,28 @@ fn oversight(
         "{} searches, {:.1} days, {} agencies, {} officers",
         t.searches, t.span_days, t.agencies, t.officers
     );
+    println!(
+        "usage watch: {} finding(s) (the live node's detectors, default thresholds)",
+        report.watch.len()
+    );
+    for f in &report.watch {
+        println!(
+            "  {:<18} {} / {}: {} (rows {})",
+            f.kind.code(),
+            f.agency,
+            if f.user.is_empty() {
+                "(no officer)"
+            } else {
+                &f.user
+            },
+            f.summary,
+            f.entries
+                .iter()
+                .map(|e| format!("{}:{e}", f.source))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     for f in &report.files {
         println!(
             "  {} ({}): {} rows, {} problems, columns not understood: [{}]",
