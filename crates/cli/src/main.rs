@@ -48,6 +48,11 @@ enum Command {
         #[arg(long, default_value_t = 10.0)]
         rate: f64,
     },
+    /// Prints the current TOTP code of a base32 secret (for the demo's accounts).
+    Totp {
+        /// The secret (`totp_secret` in demo-credentials.json).
+        secret: String,
+    },
     /// Audit log tools.
     Audit {
         #[command(subcommand)]
@@ -403,6 +408,17 @@ fn main() -> std::process::ExitCode {
                 rt.block_on(demo::run(opts)).map(|()| true)
             }
             Command::Audit { command } => audit_cmd::run(command),
+            Command::Totp { secret } => {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)?
+                    .as_secs();
+                println!(
+                    "{}",
+                    sightline_server::mfa::totp_code(secret.trim(), now)
+                        .map_err(|e| anyhow::anyhow!("{e}"))?
+                );
+                Ok(true)
+            }
             Command::Policy {
                 command:
                     PolicyCommand::Explain {

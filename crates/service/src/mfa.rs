@@ -470,6 +470,40 @@ impl Node {
         Ok(seq)
     }
 
+    /// Enrols a user with a fresh TOTP secret, already confirmed, and returns the secret. Only
+    /// the node itself may (the demo's seeding): a person's secret should be known to that person
+    /// alone, so admins reset and users enrol themselves.
+    ///
+    /// # Errors
+    /// 403 for any user caller; 404 for an unknown user.
+    pub fn provision_mfa(&self, caller: &Caller, user_id: i64) -> Result<String> {
+        if caller.principal().is_some() {
+            return Err(Error::forbidden(
+                "only the node itself provisions second factors; users enrol at sign-in",
+            ));
+        }
+        let user = self
+            .store
+            .user_by_id(UserId(user_id))?
+            .ok_or_else(|| Error::not_found(format!("user {user_id} not found")))?;
+        let secret = new_totp_secret();
+        self.commit(caller, |_| {
+            Ok(Change::MfaEnrol {
+                user_id,
+                agency: user.agency.clone(),
+                secret: secret.clone(),
+                recovery: Vec::new(),
+            })
+        })?;
+        self.commit(caller, |_| {
+            Ok(Change::MfaConfirm {
+                user_id,
+                agency: user.agency.clone(),
+            })
+        })?;
+        Ok(secret)
+    }
+
     /// Sets the caller's agency's sign-in settings (admins).
     ///
     /// # Errors
