@@ -277,7 +277,7 @@ impl Watch {
                 ev.seq.to_string(),
                 vec![ev.seq],
                 ev.owners.clone(),
-                "search made on behalf of a federal agency".into(),
+                "search made on behalf of, or naming, a federal agency".into(),
             );
         }
         if ev.screening_review {
@@ -604,8 +604,10 @@ mod tests {
 
     #[test]
     fn test_refusal_streak_trawl_and_agency_thresholds() {
-        let mut th = Thresholds::default();
-        th.refusal_streak = 3;
+        let th = Thresholds {
+            refusal_streak: 3,
+            ..Default::default()
+        };
         let mut w = Watch::new(Thresholds::default(), BTreeMap::from([("a".into(), th)]));
         let mut found = Vec::new();
         for i in 0..4 {

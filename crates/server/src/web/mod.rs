@@ -6,6 +6,7 @@
 mod admin;
 mod alerts;
 mod audit;
+mod findings;
 mod i18n;
 mod search;
 
@@ -46,6 +47,8 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/admin/hold", post(admin::add_hold))
         .route("/ui/admin/declaration", post(admin::add_declaration))
         .route("/ui/admin/lifecycle", post(admin::lifecycle))
+        .route("/ui/findings", get(findings::page))
+        .route("/ui/findings/{id}/review", post(findings::review))
         .route("/ui/audit", get(audit::page))
         .route("/ui/audit/export", get(audit::export))
         .route("/ui/audit/oversight", get(audit::oversight))
@@ -164,6 +167,9 @@ pub fn layout(lang: Lang, title: &str, user: Option<&WebUser>, body: Markup) -> 
                             }
                             @if u.caller().require(sightline_types::Permission::ReadAudit).is_ok() {
                                 a href="/ui/audit" { (t(lang, "audit")) }
+                            }
+                            @if u.caller().require(sightline_types::Permission::ReviewFindings).is_ok() {
+                                a href="/ui/findings" { "Findings" }
                             }
                             a href="/transparency" { (t(lang, "transparency")) }
                         }
