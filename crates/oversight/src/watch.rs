@@ -628,6 +628,32 @@ mod tests {
     }
 
     #[test]
+    fn test_event_from_a_sightline_search_entry() {
+        let entry: AuditEntry = serde_json::from_value(serde_json::json!({
+            "seq": 42, "time": "2026-03-02T03:00:00Z",
+            "actor": {"kind": "user", "id": "7", "name": "officer", "agency": "a-pd"},
+            "action": "search", "outcome": "denied", "owners": ["b-pd"],
+            "details": {
+                "request": {"purpose": "other_crime", "reason": "r", "follows": 40,
+                    "query": {"plate": {"wildcard": "ab*12"},
+                        "window": {"from": "2026-01-01T00:00:00Z", "to": "2026-03-02T00:00:00Z"}}},
+                "on_behalf_of_kind": "federal", "review": true
+            }
+        }))
+        .unwrap();
+        let e = event_from_entry(&entry).unwrap();
+        assert_eq!(
+            (e.seq, e.agency.as_str(), e.user.as_str()),
+            (42, "a-pd", "officer")
+        );
+        assert_eq!(e.plate.as_deref(), Some("AB*12"));
+        assert!(e.wildcard && e.refused && e.federal && e.screening_review && e.follow_up);
+        assert_eq!(e.case_number, None);
+        assert_eq!(e.owners, vec!["b-pd".to_owned()]);
+        assert_eq!(e.window_days.map(f64::round), Some(60.0));
+    }
+
+    #[test]
     fn test_burst_against_own_baseline() {
         let mut w = Watch::default();
         let mut found = Vec::new();
