@@ -477,11 +477,11 @@ pub fn event_from_entry(e: &AuditEntry) -> Option<WatchEvent> {
         case_number,
         refused: e.outcome == "refused" || e.outcome == "denied",
         federal: federal_kind(e.details.get("on_behalf_of_kind").and_then(|k| k.as_str())),
+        // The search records the near-matched screening hit (or null) as `review`.
         screening_review: e
             .details
             .get("review")
-            .and_then(|v| v.as_bool())
-            .unwrap_or(false),
+            .is_some_and(|v| !v.is_null() && v != &serde_json::Value::Bool(false)),
         window_days,
         owners: e.owners.iter().map(|o| o.to_string()).collect(),
         follow_up: req
@@ -525,7 +525,14 @@ pub fn event_from_record(r: &crate::SearchRecord) -> Option<WatchEvent> {
         case_number: r.case_number.clone().filter(|c| !c.trim().is_empty()),
         refused: false,
         federal,
-        screening_review: false,
+        // The same purpose screening the node runs: a reason it only nearly matched.
+        screening_review: r.reason.as_deref().is_some_and(|t| {
+            sightline_policy::screening::screen_fields(&[(
+                sightline_policy::screening::Field::Reason,
+                t,
+            )])
+            .is_ok_and(|s| s.needs_review())
+        }),
         window_days,
         owners: Vec::new(),
         follow_up: false,
@@ -637,7 +644,8 @@ mod tests {
                 "request": {"purpose": "other_crime", "reason": "r", "follows": 40,
                     "query": {"plate": {"wildcard": "ab*12"},
                         "window": {"from": "2026-01-01T00:00:00Z", "to": "2026-03-02T00:00:00Z"}}},
-                "on_behalf_of_kind": "federal", "review": true
+                "on_behalf_of_kind": "federal",
+                "review": {"rule": "screen.immigration", "term": "ice"}
             }
         }))
         .unwrap();
