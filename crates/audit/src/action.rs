@@ -97,6 +97,22 @@ actions! {
     RetentionPurge => "retention.purge",
     /// Reads from a hit-only camera were refused as non-hits (counted, no plate text).
     IngestRefused => "ingest.refused",
+    /// A user began TOTP enrolment (the secret is never logged).
+    MfaEnrol => "mfa.enrol",
+    /// A user confirmed TOTP enrolment with a first valid code.
+    MfaConfirm => "mfa.confirm",
+    /// An admin removed a user's second factor (the user enrols again at next sign-in).
+    MfaReset => "mfa.reset",
+    /// A second factor was accepted at sign-in (TOTP or a recovery code).
+    MfaSuccess => "mfa.success",
+    /// A second factor was refused at sign-in (wrong, expired or replayed code; no code logged).
+    MfaFailure => "mfa.failure",
+    /// An agency's sign-in settings (roles that need MFA, session time-outs) changed.
+    SecuritySettings => "security.settings",
+    /// The usage watch raised a finding (with the audit entries behind it).
+    FindingRaise => "finding.raise",
+    /// A supervisor or auditor recorded a decision on a finding.
+    FindingReview => "finding.review",
 }
 
 impl From<Action> for String {

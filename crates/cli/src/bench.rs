@@ -84,6 +84,10 @@ pub enum BenchCommand {
         /// Searches per kind.
         #[arg(long, default_value_t = 200)]
         queries: usize,
+        /// Run the usage watch beside the searches, woken after each one as the API does (to
+        /// measure its cost on search latency: run once with and once without).
+        #[arg(long)]
+        watch: bool,
     },
 }
 
@@ -402,7 +406,7 @@ fn wildcard(plate: &str) -> String {
     format!("{}{}?{}*", p[0], p[1], p[3..5].iter().collect::<String>())
 }
 
-async fn search(data: PathBuf, queries: usize) -> Result<()> {
+async fn search(data: PathBuf, queries: usize, watch: bool) -> Result<()> {
     let meta: BenchMeta =
         serde_json::from_slice(&std::fs::read(data.join(META)).with_context(|| {
             format!(
@@ -424,6 +428,21 @@ async fn search(data: PathBuf, queries: usize) -> Result<()> {
         meta.reads,
         node.store.distinct_plates()
     );
+    // The watch first catches up with the log's earlier searches, so the figures below measure
+    // the steady state: one wake-up per search and the detectors on the watch's own thread.
+    let watcher = if watch {
+        let n = node.clone();
+        let t = Instant::now();
+        let raised = tokio::task::spawn_blocking(move || n.run_watch()).await??;
+        println!(
+            "  usage watch on: caught up with the log in {:.0} ms ({raised} findings)",
+            t.elapsed().as_secs_f64() * 1000.0
+        );
+        Some(sightline_server::spawn_watch(node.clone()))
+    } else {
+        println!("  usage watch off");
+        None
+    };
     let mut rng = StdRng::seed_from_u64(9);
     let now = Utc::now();
     for kind in ["exact", "wildcard", "fuzzy", "description"] {
@@ -485,6 +504,9 @@ async fn search(data: PathBuf, queries: usize) -> Result<()> {
             let w = who.clone();
             let t = Instant::now();
             let r = tokio::task::spawn_blocking(move || s.search(&w, req)).await??;
+            if watch {
+                node.wake_watch();
+            }
             times.push(t.elapsed().as_secs_f64() * 1000.0);
             rows += r.results.len();
         }
@@ -496,6 +518,9 @@ async fn search(data: PathBuf, queries: usize) -> Result<()> {
             times.last().copied().unwrap_or(f64::NAN),
             rows as f64 / queries as f64
         );
+    }
+    if let Some(w) = watcher {
+        w.abort();
     }
     Ok(())
 }
@@ -902,7 +927,11 @@ async fn alerts(data: PathBuf, entries: usize, reads: usize, hit_rate: f64) -> R
 pub async fn run(cmd: BenchCommand) -> Result<()> {
     match cmd {
         BenchCommand::Ingest(args) => ingest(args).await,
-        BenchCommand::Search { data, queries } => search(data, queries).await,
+        BenchCommand::Search {
+            data,
+            queries,
+            watch,
+        } => search(data, queries, watch).await,
         BenchCommand::Policy { owners } => policy(owners),
         BenchCommand::Soak(args) => crate::soak::run(args).await,
         BenchCommand::Alerts {

@@ -139,6 +139,13 @@ pub struct DemoUser {
     pub try_this: String,
     /// API token issued at seeding.
     pub token: String,
+    /// TOTP secret (base32) the account is enrolled with: add it to an authenticator app, or
+    /// print the current code with `sightline totp <secret>`.
+    #[serde(default)]
+    pub totp_secret: String,
+    /// How to sign in.
+    #[serde(default)]
+    pub sign_in: String,
 }
 
 /// A demo camera with its device key.
@@ -311,6 +318,8 @@ fn seed(node: &Node) -> Result<Credentials> {
         agency: "oak-park-pd".into(),
         try_this: "Create agencies; read the whole audit log.".into(),
         token: String::new(),
+        totp_secret: String::new(),
+        sign_in: String::new(),
     }];
     for (agency, role, display, try_this) in user_plan() {
         let username = format!("{role}@{agency}");
@@ -335,6 +344,8 @@ fn seed(node: &Node) -> Result<Credentials> {
             agency: agency.into(),
             try_this: try_this.into(),
             token: String::new(),
+            totp_secret: String::new(),
+            sign_in: String::new(),
         });
     }
     for u in &mut users {
@@ -346,6 +357,15 @@ fn seed(node: &Node) -> Result<Credentials> {
             .issue_token(&rec, "demo")
             .map_err(|e| anyhow::anyhow!("{e}"))?
             .token;
+        // Public agencies require a second factor: every demo account is enrolled, its secret
+        // in the credentials file.
+        u.totp_secret = node
+            .provision_mfa(&sys, rec.id.0)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        u.sign_in = format!(
+            "password, then the 6-digit code of `sightline totp {}` (or an authenticator app with that secret)",
+            u.totp_secret
+        );
     }
     let agreements = [
         (
@@ -774,11 +794,13 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
     });
     let retention = sightline_server::spawn_retention(node.clone());
     let checkpoints = sightline_server::spawn_checkpoints(node.clone());
+    let watch = sightline_server::spawn_watch(node.clone());
     sightline_server::serve(listener, node, crate::shutdown_signal()).await?;
     sim.abort();
     for task in [retention, checkpoints].into_iter().flatten() {
         task.abort();
     }
+    watch.abort();
     Ok(())
 }
 
@@ -791,6 +813,9 @@ fn print_banner(url: &str, creds: Option<&Credentials>, path: &Path) {
             for u in &c.users {
                 println!("    {:<28} {:<18} {}", u.username, u.password, u.try_this);
             }
+            println!(
+                "  Sign-in asks for a second factor: `sightline totp <totp_secret>` prints the code (secrets in the file)."
+            );
             println!("  Vehicles of interest:");
             for v in &c.vehicles_of_interest {
                 println!(

@@ -49,6 +49,11 @@ enum Command {
         #[arg(long, default_value_t = 10.0)]
         rate: f64,
     },
+    /// Prints the current TOTP code of a base32 secret (for the demo's accounts).
+    Totp {
+        /// The secret (`totp_secret` in demo-credentials.json).
+        secret: String,
+    },
     /// Audit log tools.
     Audit {
         #[command(subcommand)]
@@ -297,6 +302,28 @@ fn oversight(
         "{} searches, {:.1} days, {} agencies, {} officers",
         t.searches, t.span_days, t.agencies, t.officers
     );
+    println!(
+        "usage watch: {} finding(s) (the live node's detectors, default thresholds)",
+        report.watch.len()
+    );
+    for f in &report.watch {
+        println!(
+            "  {:<18} {} / {}: {} (rows {})",
+            f.kind.code(),
+            f.agency,
+            if f.user.is_empty() {
+                "(no officer)"
+            } else {
+                &f.user
+            },
+            f.summary,
+            f.entries
+                .iter()
+                .map(|e| format!("{}:{e}", f.source))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     for f in &report.files {
         println!(
             "  {} ({}): {} rows, {} problems, columns not understood: [{}]",
@@ -382,6 +409,17 @@ fn main() -> std::process::ExitCode {
                 rt.block_on(demo::run(opts)).map(|()| true)
             }
             Command::Audit { command } => audit_cmd::run(command),
+            Command::Totp { secret } => {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)?
+                    .as_secs();
+                println!(
+                    "{}",
+                    sightline_server::mfa::totp_code(secret.trim(), now)
+                        .map_err(|e| anyhow::anyhow!("{e}"))?
+                );
+                Ok(true)
+            }
             Command::Policy {
                 command:
                     PolicyCommand::Explain {

@@ -67,9 +67,11 @@ pub async fn run(config_path: &Path) -> Result<()> {
     tracing::info!(%addr, "node started");
     let retention = sightline_server::spawn_retention(node.clone());
     let checkpoints = sightline_server::spawn_checkpoints(node.clone());
+    let watch = sightline_server::spawn_watch(node.clone());
     sightline_server::serve(listener, node, crate::shutdown_signal()).await?;
     for task in [retention, checkpoints].into_iter().flatten() {
         task.abort();
     }
+    watch.abort();
     Ok(())
 }

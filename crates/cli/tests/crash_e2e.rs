@@ -18,7 +18,7 @@ use support::{ADMIN_PASSWORD, Server, try_call};
 
 const ROUNDS: usize = 6;
 /// Retention and checkpoints every second, so both run during the kills.
-const JOBS: &str = "[policy]\nretention_interval_s = 1\ncheckpoint_interval_s = 1\n";
+const JOBS: &str = "[policy]\nretention_interval_s = 1\ncheckpoint_interval_s = 1\n[security]\npublic_mfa_roles = []\n";
 
 /// Checks made after each restart; returns the number of users made by the admin worker.
 fn check(s: &Server, op: &str, searches: &[u64], round: usize) -> usize {

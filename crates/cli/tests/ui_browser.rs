@@ -249,4 +249,38 @@ fn test_web_ui_in_chromium() {
     b.screenshot("08-public-transparency.png");
     b.goto(&format!("{}/ui/login?lang=de", s.url));
     assert!(b.page_text().contains("Anmelden"));
+
+    // The agency now requires a second factor for supervisors: a new supervisor enrols on the
+    // code page after the password (the secret shown once) and signs in with a code computed here.
+    let (st, v) = s.call(
+        "PUT",
+        "/api/v1/agency-security",
+        Some(&op),
+        Some(json!({"mfa_roles": ["supervisor"]})),
+    );
+    assert_eq!(st, 200, "{v}");
+    let (st, v) = s.call("POST", "/api/v1/users", Some(&op), Some(json!({"username": "sarge", "display_name": "Sgt. Kim Ortiz", "role": "supervisor", "password": PW, "must_change_password": false})));
+    assert_eq!(st, 201, "{v}");
+    b.delete_cookies();
+    b.goto(&format!("{}/ui/login", s.url));
+    b.type_into("#username", "sarge");
+    b.type_into("#password", PW);
+    b.click("#signin");
+    b.wait_for("#mfa-secret", 10);
+    let secret = b.text("#mfa-secret");
+    assert!(b.text("#mfa-uri").starts_with("otpauth://totp/"));
+    b.screenshot("09-mfa-enrolment.png");
+    let bytes = totp_rs::Secret::Encoded(secret.trim().to_owned())
+        .to_bytes()
+        .unwrap();
+    let code = totp_rs::TOTP::new_unchecked(totp_rs::Algorithm::SHA1, 6, 1, 30, bytes)
+        .generate((Utc::now().timestamp() + 30) as u64);
+    b.type_into("#code", &code);
+    b.click("#verify");
+    b.wait_for("#search-form", 10);
+    assert_eq!(b.text("#who-name"), "Sgt. Kim Ortiz");
+    // Supervisors reach the review queue.
+    b.goto(&format!("{}/ui/findings", s.url));
+    b.wait_for("#findings", 10);
+    b.screenshot("10-findings-queue.png");
 }

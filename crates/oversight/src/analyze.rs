@@ -226,6 +226,8 @@ pub struct Report {
     pub federal: Finding,
     /// The rules this report applied, published with it.
     pub rules: PublishedRules,
+    /// What the usage watch's detectors (the same code the live node runs) raise on these rows.
+    pub watch: Vec<crate::watch::WatchFinding>,
 }
 
 /// The rules used, so a reader can check them.
@@ -276,7 +278,7 @@ pub fn is_case_number(reason: &str) -> bool {
         && digits * 2 >= t.chars().count()
 }
 
-fn has_term(text: &str, terms: &[&str]) -> bool {
+pub(crate) fn has_term(text: &str, terms: &[&str]) -> bool {
     let joined = format!(" {} ", words(text).join(" "));
     terms.iter().any(|t| joined.contains(&format!(" {t} ")))
 }
@@ -494,6 +496,8 @@ pub fn analyze(records: &[SearchRecord], files: Vec<FileSummary>, retention_days
         case_number: "the whole reason is one token of letters, digits and - / . _, with at least four digits making up at least half of it (a leading `case` or `#` is ignored)".into(),
         outliers: "at least 10 searches and more than the median plus five median absolute deviations, among at least four agencies or officers".into(),
     };
+    // The live node's usage-watch detectors, with their default thresholds.
+    r.watch = crate::watch::watch_records(records, &crate::watch::Thresholds::default());
     r
 }
 

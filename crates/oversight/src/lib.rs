@@ -11,6 +11,7 @@
 pub mod analyze;
 pub mod html;
 pub mod read;
+pub mod watch;
 
 pub use analyze::{Report, analyze};
 pub use read::{FileSummary, SearchRecord, read_file, read_sightline_entries, read_text};

@@ -37,6 +37,8 @@ pub struct SearchRecord {
     pub devices: Option<u64>,
     /// Agency the search was made for (Sightline logs).
     pub on_behalf_of: Option<String>,
+    /// Plate searched, when the export lists it (`***` and other redactions are kept as given).
+    pub plate: Option<String>,
 }
 
 /// What reading one file found.
@@ -69,6 +71,7 @@ enum Field {
     Time,
     SearchType,
     Case,
+    Plate,
     Known,
 }
 
@@ -102,8 +105,10 @@ fn field_of(header: &str) -> Option<(Field, &'static str)> {
         "case" | "casenumber" | "caseno" | "casenum" | "incidentnumber" => {
             (Field::Case, "case_number")
         }
-        "licenseplate" | "plate" | "moderation" | "offensetype" | "offense" | "filters"
-        | "vehicle" => (Field::Known, "kept, not analysed"),
+        "licenseplate" | "plate" | "platenumber" => (Field::Plate, "plate"),
+        "moderation" | "offensetype" | "offense" | "filters" | "vehicle" => {
+            (Field::Known, "kept, not analysed")
+        }
         _ => return None,
     })
 }
@@ -241,6 +246,7 @@ fn read_csv(text: &str, name: &str) -> (Vec<SearchRecord>, FileSummary) {
                 Field::Reason => r.reason = opt(value),
                 Field::SearchType => r.search_type = opt(value).map(|s| s.to_lowercase()),
                 Field::Case => r.case_number = opt(value),
+                Field::Plate => r.plate = opt(value),
                 Field::Time => r.time = time("search time"),
                 Field::WindowStart => r.window_start = time("time frame start"),
                 Field::WindowEnd => r.window_end = time("time frame end"),
@@ -315,6 +321,7 @@ pub fn record_from_entry(e: &AuditEntry, source: &str) -> Option<SearchRecord> {
             .and_then(|d| d.as_array())
             .map(|a| a.len() as u64),
         devices: None,
+        plate: None,
         // The node records the on-behalf-of agency's kind beside the request.
         on_behalf_of: s(req.and_then(|r| r.get("on_behalf_of"))).map(|b| {
             match e.details.get("on_behalf_of_kind").and_then(|k| k.as_str()) {

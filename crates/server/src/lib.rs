@@ -19,8 +19,8 @@ mod web;
 pub use serve::serve;
 pub use sightline_service::Error as ServiceError;
 pub use sightline_service::{
-    Caller, Node, NodeConfig, OpenError, Permission, admin, config, governance, hotlists, metrics,
-    spawn_checkpoints, spawn_retention, transparency, webhooks,
+    Caller, Node, NodeConfig, OpenError, Permission, admin, config, findings, governance, hotlists,
+    metrics, mfa, spawn_checkpoints, spawn_retention, spawn_watch, transparency, webhooks,
 };
 
 use axum::Router;

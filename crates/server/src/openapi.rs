@@ -27,6 +27,10 @@ use utoipa::{Modify, OpenApi};
         crate::api::hotlists::put_entries, crate::api::hotlists::import, crate::api::hotlists::recent,
         crate::api::hotlists::stream, crate::api::hotlists::ack, crate::api::hotlists::edge,
         crate::api::hotlists::add_webhook,
+        crate::api::security::mfa_verify, crate::api::security::mfa_enrol, crate::api::security::reset_mfa,
+        crate::api::security::get_settings, crate::api::security::put_settings,
+        crate::api::security::list_findings, crate::api::security::get_finding,
+        crate::api::security::review_finding, crate::api::security::stream,
     ),
     modifiers(&Security),
     tags((name = "search", description = "The only way to read plate data"))

@@ -4,7 +4,9 @@
 //! is made by the service each handler calls (one permission table, `sightline_types::permission`).
 
 use crate::AppState;
-use crate::api::{audit, directory, governance, hotlists, meta, reads, searches, transparency};
+use crate::api::{
+    audit, directory, governance, hotlists, meta, reads, searches, security, transparency,
+};
 use axum::Router;
 use axum::routing::{MethodRouter, get, post, put};
 use sightline_types::Permission;
@@ -55,6 +57,8 @@ table! {
     get "/api/v1/openapi.json" Public => meta::openapi;
     get "/api/v1/purposes" Public => meta::purposes;
     post "/api/v1/login" Public => directory::login;
+    post "/api/v1/login/mfa" Public => security::mfa_verify;
+    post "/api/v1/login/mfa/enrol" Public => security::mfa_enrol;
     post "/api/v1/logout" Own => directory::logout;
     get "/api/v1/me" Own => directory::me;
     post "/api/v1/me/password" Own => directory::change_password;
@@ -68,6 +72,9 @@ table! {
     post "/api/v1/users/{id}/role" User(ManageUsers) => directory::set_role;
     post "/api/v1/users/{id}/password" User(ManageUsers) => directory::reset_password;
     post "/api/v1/users/{id}/revoke-tokens" User(ManageUsers) => directory::revoke_user_tokens;
+    post "/api/v1/users/{id}/mfa/reset" User(ManageUsers) => security::reset_mfa;
+    get "/api/v1/agency-security" User(ViewDirectory) => security::get_settings;
+    put "/api/v1/agency-security" User(ManageUsers) => security::put_settings;
     get "/api/v1/cameras" User(ViewDirectory) => directory::list_cameras;
     post "/api/v1/cameras" User(ManageCameras) => directory::create_camera;
     put "/api/v1/cameras/{id}/mode" User(ManageCameras) => directory::set_camera_mode;
@@ -113,6 +120,10 @@ table! {
     get "/api/v1/audit/proof/inclusion" Public => audit::inclusion;
     get "/api/v1/audit/proof/consistency" Public => audit::consistency;
     get "/api/v1/audit/export" User(ReadAudit) => audit::export;
+    get "/api/v1/findings" User(ReviewFindings) => security::list_findings;
+    get "/api/v1/findings/stream" User(ReviewFindings) => security::stream;
+    get "/api/v1/findings/{id}" User(ReviewFindings) => security::get_finding;
+    post "/api/v1/findings/{id}/review" User(ReviewFindings) => security::review_finding;
 }
 
 /// The routes, without handlers (for tests and documentation).

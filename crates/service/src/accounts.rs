@@ -7,7 +7,7 @@
 //! dummy hash, like known ones, so timing does not tell which names exist. The limiter's memory is
 //! bounded: at capacity, stale counters go first and new keys are refused rather than stored.
 
-use crate::admin::{ChangePassword, LoginRequest, LoginResponse, UserView};
+use crate::admin::{ChangePassword, LoginResponse, UserView};
 use crate::changes::Change;
 use crate::error::{Error, Result};
 use crate::node::Node;
@@ -123,20 +123,11 @@ fn dummy_hash() -> &'static str {
 }
 
 impl Node {
-    /// Checks a password and issues an API token (blocking: argon2).
+    /// Checks a username and password under the limiter (see the module documentation).
     ///
     /// # Errors
     /// 401 for an unknown user, a wrong password or a disabled account (same message); 429
     /// while the username or address is locked.
-    pub fn login(&self, req: &LoginRequest, client: Option<IpAddr>) -> Result<LoginResponse> {
-        let user = self.check_password(req.username.trim(), &req.password, client)?;
-        self.issue_token(&user, "login")
-    }
-
-    /// Checks a username and password under the limiter (see the module documentation).
-    ///
-    /// # Errors
-    /// As [`Node::login`].
     pub fn check_password(
         &self,
         username: &str,
@@ -176,7 +167,7 @@ impl Node {
     pub fn issue_token(&self, user: &UserRecord, label: &str) -> Result<LoginResponse> {
         let token = secrets::new_secret(USER_TOKEN_PREFIX);
         let now = self.clock.now();
-        let expires_at = now + Duration::hours(self.config.token_ttl_hours);
+        let expires_at = now + Duration::hours(self.session_hours(user));
         self.store.insert_token(
             &secrets::hash_secret(&token),
             user.id,

@@ -192,10 +192,46 @@ pub enum Change {
         note: String,
         by: String,
     },
+    MfaEnrol {
+        user_id: i64,
+        agency: AgencyId,
+        secret: String,
+        recovery: Vec<String>,
+    },
+    MfaConfirm {
+        user_id: i64,
+        agency: AgencyId,
+    },
+    MfaReset {
+        user_id: i64,
+        agency: AgencyId,
+    },
+    SecuritySettings {
+        agency: AgencyId,
+        settings: sightline_store::SecuritySettings,
+        by: String,
+    },
+    FindingRaise {
+        id: i64,
+        agencies: Vec<AgencyId>,
+        finding: sightline_oversight::watch::WatchFinding,
+    },
+    FindingReview {
+        id: i64,
+        agencies: Vec<AgencyId>,
+        kind: String,
+        review: crate::findings::Review,
+    },
 }
 
 /// Keys whose values never reach the audit log.
-const SECRET_KEYS: &[&str] = &["password_hash", "key_hash", "secret", "token_hash"];
+const SECRET_KEYS: &[&str] = &[
+    "password_hash",
+    "key_hash",
+    "secret",
+    "token_hash",
+    "recovery",
+];
 
 fn redact(v: &mut serde_json::Value) {
     match v {
@@ -243,6 +279,12 @@ impl Change {
             Change::WebhookCreate { .. } => Action::WebhookCreate,
             Change::WebhookEnd { .. } => Action::WebhookEnd,
             Change::TransparencyNote { .. } => Action::TransparencyNote,
+            Change::MfaEnrol { .. } => Action::MfaEnrol,
+            Change::MfaConfirm { .. } => Action::MfaConfirm,
+            Change::MfaReset { .. } => Action::MfaReset,
+            Change::SecuritySettings { .. } => Action::SecuritySettings,
+            Change::FindingRaise { .. } => Action::FindingRaise,
+            Change::FindingReview { .. } => Action::FindingReview,
         }
     }
 
@@ -287,7 +329,14 @@ impl Change {
             | Change::PolicyUpdate { agency, .. }
             | Change::WebhookCreate { agency, .. }
             | Change::WebhookEnd { agency, .. }
-            | Change::TransparencyNote { agency, .. } => one(agency),
+            | Change::TransparencyNote { agency, .. }
+            | Change::MfaEnrol { agency, .. }
+            | Change::MfaConfirm { agency, .. }
+            | Change::MfaReset { agency, .. }
+            | Change::SecuritySettings { agency, .. } => one(agency),
+            Change::FindingRaise { agencies, .. } | Change::FindingReview { agencies, .. } => {
+                agencies.clone()
+            }
             Change::CameraMode { owner, .. }
             | Change::CameraRevoke { owner, .. }
             | Change::CameraRotate { owner, .. }
@@ -629,6 +678,36 @@ impl Node {
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
                     .remove(agency);
+            }
+            Change::MfaEnrol {
+                user_id,
+                secret,
+                recovery,
+                ..
+            } => self.apply_mfa_enrol(*user_id, secret, recovery)?,
+            Change::MfaConfirm { user_id, .. } => self.apply_mfa_confirm(*user_id)?,
+            Change::MfaReset { user_id, .. } => {
+                self.store.delete_mfa(UserId(*user_id))?;
+                self.store.revoke_user_tokens(UserId(*user_id))?;
+            }
+            Change::SecuritySettings {
+                agency,
+                settings,
+                by,
+            } => self
+                .store
+                .set_security_settings(agency, settings, by, now)?,
+            Change::FindingRaise { id, finding, .. } => {
+                let body = serde_json::to_string(finding)
+                    .map_err(|e| Error::new(sightline_types::ErrorCode::Internal, e.to_string()))?;
+                self.store
+                    .insert_finding(*id, &finding.key, &finding.agency, &body, now)?;
+            }
+            Change::FindingReview { id, review, .. } => {
+                let body = serde_json::to_string(review)
+                    .map_err(|e| Error::new(sightline_types::ErrorCode::Internal, e.to_string()))?;
+                self.store
+                    .set_finding_review(*id, &review.decision, &body)?;
             }
         }
         Ok(())

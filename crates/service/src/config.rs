@@ -36,6 +36,12 @@ pub struct NodeConfig {
     /// Created at first start when the node has no agencies.
     #[serde(default)]
     pub bootstrap: Option<Bootstrap>,
+    /// Sign-in security defaults (`[security]`): roles that need MFA in public agencies.
+    #[serde(default)]
+    pub security: crate::mfa::SecurityConfig,
+    /// The usage watch's thresholds (`[watch]`, `[watch.agencies.<id>]`).
+    #[serde(default)]
+    pub watch: crate::findings::WatchConfig,
     /// Law packs and retention.
     #[serde(default)]
     pub policy: PolicyConfig,
@@ -112,6 +118,8 @@ impl NodeConfig {
             partition_hours: default_partition_hours(),
             ingest: IngestLimits::default(),
             bootstrap: None,
+            security: Default::default(),
+            watch: Default::default(),
             webhook_allow_hosts: Vec::new(),
             policy: PolicyConfig {
                 packs_dir: None,

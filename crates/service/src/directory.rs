@@ -464,7 +464,7 @@ impl Node {
     }
 
     /// A user of the caller's agency (node operators: any), for a lifecycle change.
-    fn managed_user(&self, caller: &Caller, id: i64) -> Result<UserRecord> {
+    pub(crate) fn managed_user(&self, caller: &Caller, id: i64) -> Result<UserRecord> {
         caller.require(Permission::ManageUsers)?;
         let u = self
             .store

@@ -68,6 +68,14 @@ pub struct Node {
     pub(crate) edge_secret: Vec<u8>,
     /// Live hot-list alerts (fan-out to SSE subscribers).
     pub alerts: tokio::sync::broadcast::Sender<sightline_hotlist::Hit>,
+    /// Sign-in challenges awaiting their second factor.
+    pub(crate) mfa_challenges: crate::mfa::Challenges,
+    /// The usage watch's detectors and cursor.
+    pub(crate) watch: std::sync::Mutex<crate::findings::WatchState>,
+    /// Wakes the usage watch after a search.
+    pub(crate) watch_wake: tokio::sync::Notify,
+    /// Live findings (fan-out to SSE subscribers who may review them).
+    pub findings_tx: tokio::sync::broadcast::Sender<Arc<crate::findings::Finding>>,
     /// Failed sign-in counters.
     pub(crate) login_limiter: crate::accounts::LoginLimiter,
     /// Serialises changes (ids assigned before the audit entry stay free until applied).
@@ -132,6 +140,7 @@ impl Node {
         let searcher = Searcher::new(store.clone(), audit.clone(), policy.clone(), clock.clone());
         let ingest = Ingest::new(store.clone(), clock.clone(), config.ingest.clone());
         let config_dir = config.data_dir.clone();
+        let watch_state = crate::findings::WatchState::new(&config.watch);
 
         Ok(Node {
             config,
@@ -151,6 +160,10 @@ impl Node {
                 }
             })?,
             transparency_cache: Default::default(),
+            mfa_challenges: Default::default(),
+            watch: std::sync::Mutex::new(watch_state),
+            watch_wake: Default::default(),
+            findings_tx: tokio::sync::broadcast::channel(256).0,
             login_limiter: Default::default(),
             change_lock: Default::default(),
             grant_decisions: Default::default(),

@@ -44,6 +44,9 @@ pub struct AgencyReport {
     pub checkpoint: Option<Checkpoint>,
     /// The agency's own note (its words, not computed).
     pub note: Option<String>,
+    /// The usage watch's findings about its users' searches, by kind: raised, reviewed, misuse
+    /// confirmed.
+    pub findings: BTreeMap<String, crate::findings::FindingCounts>,
 }
 
 impl Node {
@@ -112,6 +115,7 @@ impl Node {
             hits_for_others: self.hotlists.hits_for_others(id)?,
             checkpoint: self.audit.latest_checkpoint()?,
             note: self.store.transparency_note(id)?,
+            findings: self.finding_counts(id)?,
         };
         let mut after = 0;
         loop {

@@ -24,6 +24,7 @@ mod partition;
 mod query;
 pub mod retention;
 mod schema;
+pub mod security;
 mod writer;
 
 pub use dictionary::PlateId;
@@ -35,6 +36,7 @@ pub use lifecycle::{IdTable, PendingChange};
 pub use partition::{Period, day_of, day_start};
 pub use query::{MAX_RESOLVED_PLATES, PlateSelector, ReadQuery, ReadSelector};
 pub use retention::{PurgeReport, PurgeRule};
+pub use security::{FindingRow, MfaRecord, SecuritySettings};
 pub use writer::{AppendOutcome, ReadRecord};
 
 use dictionary::PlateDictionary;

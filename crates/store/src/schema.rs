@@ -162,6 +162,7 @@ fn has_column(conn: &Connection, table: &str, column: &str) -> Result<bool> {
 pub(crate) fn migrate(conn: &Connection) -> Result<()> {
     conn.execute_batch(DIRECTORY_SCHEMA)?;
     conn.execute_batch(LIFECYCLE_SCHEMA)?;
+    conn.execute_batch(crate::security::SECURITY_SCHEMA)?;
     for (table, column, definition) in ADDED_COLUMNS {
         if !has_column(conn, table, column)? {
             conn.execute_batch(&format!(

@@ -43,6 +43,9 @@ coded_enum! {
         ViewDirectory => "view_directory",
         /// Create agencies and set their registered locations (node operators only).
         ManageAgencies => "manage_agencies",
+        /// Receive, open and decide the usage watch's findings about the agency's searches (and,
+        /// for auditors, searches that touched the agency's data).
+        ReviewFindings => "review_findings",
     }
 }
 
@@ -73,6 +76,10 @@ pub const TABLE: &[(Permission, &[Role])] = &[
         &[Role::Officer, Role::Supervisor, Role::Admin, Role::Auditor],
     ),
     (Permission::ManageAgencies, &[]),
+    (
+        Permission::ReviewFindings,
+        &[Role::Supervisor, Role::Auditor],
+    ),
 ];
 
 impl Permission {

@@ -29,10 +29,12 @@ impl Server {
 
     /// Starts a node on `data` listening on `listen` (to restart one on the port it had).
     pub fn start_at(data: &Path, listen: &str) -> Server {
-        Server::start_with(data, listen, "")
+        // These tests predate multi-factor sign-in: their agency requires no second factor. The
+        // MFA test starts with the node's default (`Server::start_with(.., "")`).
+        Server::start_with(data, listen, "[security]\npublic_mfa_roles = []\n")
     }
 
-    /// Starts a node with `extra` appended to its configuration file (more TOML tables).
+    /// Starts a node with `extra` appended to the configuration file.
     pub fn start_with(data: &Path, listen: &str, extra: &str) -> Server {
         let config = data.with_extension("toml");
         std::fs::write(
@@ -53,8 +55,7 @@ agency_kind = "municipal"
 jurisdiction = "US-IL"
 admin_username = "operator"
 admin_password_env = "SIGHTLINE_TEST_ADMIN_PASSWORD"
-{extra}
-"#,
+{extra}"#,
                 data.display(),
                 listen = listen,
                 extra = extra,

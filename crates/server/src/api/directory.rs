@@ -4,8 +4,8 @@ use super::parse_json;
 use crate::AppState;
 use crate::admin::{
     AgencyLocation, Audited, CameraCreated, CameraKey, CameraMode, ChangePassword, CreateAgency,
-    CreateAgreement, CreateCamera, CreateDeclaration, CreateUser, LoginRequest, LoginResponse,
-    ResetPassword, SetRole, UserView,
+    CreateAgreement, CreateCamera, CreateDeclaration, CreateUser, LoginRequest, ResetPassword,
+    SetRole, UserView,
 };
 use crate::auth::UserAuth;
 use crate::error::ApiResult;
@@ -27,14 +27,17 @@ pub(crate) async fn blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(f).await?
 }
 
-/// Exchanges a username and password for an API token.
+/// Exchanges a username and password for an API token — or, when the account has a second
+/// factor or its agency requires one for its role, for a short-lived challenge (`mfa`:
+/// `required` or `enrol`) to complete at `/api/v1/login/mfa`. No token before the second factor.
 #[utoipa::path(post, path = "/api/v1/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = sightline_service::mfa::LoginOutcome), (status = 400, body = crate::error::ErrorBody),
+        (status = 401, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody)))]
 pub async fn login(
     State(node): State<AppState>,
     client: crate::auth::ClientAddr,
     body: Body,
-) -> ApiResult<Json<LoginResponse>> {
+) -> ApiResult<Json<sightline_service::mfa::LoginOutcome>> {
     let req: LoginRequest = parse_json(body)?;
     Ok(Json(
         blocking(move || Ok(node.login(&req, client.0)?)).await?,

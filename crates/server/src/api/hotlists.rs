@@ -226,6 +226,7 @@ pub fn alert_events(
 ) -> ApiResult<Sse<impl tokio_stream::Stream<Item = Result<Event, Infallible>> + use<>>> {
     caller.require(sightline_service::Permission::ReceiveAlerts)?;
     let n = node.clone();
+    let caller_f = caller.clone();
     let mut stop = node.shutdown.subscribe();
     let stopped = async move {
         let _ = stop.wait_for(|s| *s).await;
@@ -239,6 +240,8 @@ pub fn alert_events(
                 .data(serde_json::to_string(&h).unwrap_or_default()))
         })
     });
+    // Supervisors also receive the usage watch's findings here (`event: finding`).
+    let events = events.merge(super::security::finding_events(node, caller_f));
     // The stream ends when the node shuts down, so graceful shutdown does not wait for clients.
     Ok(Sse::new(futures_util::StreamExt::take_until(
         events,

@@ -33,6 +33,8 @@ pub async fn post_search(
         Err(e) => Err(n.searcher.refuse_unparsed(&who, e.message)),
     })
     .await?;
+    // The usage watch reads the audited search from the log on its own task.
+    node.wake_watch();
     node.metrics
         .search_latency
         .observe(started.elapsed().as_secs_f64());

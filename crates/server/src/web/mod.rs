@@ -6,6 +6,7 @@
 mod admin;
 mod alerts;
 mod audit;
+mod findings;
 mod i18n;
 mod search;
 
@@ -29,6 +30,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .route("/ui/login", get(login_page).post(login))
+        .route("/ui/login/mfa", post(login_mfa))
         .route("/ui/logout", post(logout))
         .route("/ui/search", get(search::page).post(search::run))
         .route("/ui/alerts", get(alerts::page))
@@ -45,6 +47,8 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/admin/hold", post(admin::add_hold))
         .route("/ui/admin/declaration", post(admin::add_declaration))
         .route("/ui/admin/lifecycle", post(admin::lifecycle))
+        .route("/ui/findings", get(findings::page))
+        .route("/ui/findings/{id}/review", post(findings::review))
         .route("/ui/audit", get(audit::page))
         .route("/ui/audit/export", get(audit::export))
         .route("/ui/audit/oversight", get(audit::oversight))
@@ -164,6 +168,9 @@ pub fn layout(lang: Lang, title: &str, user: Option<&WebUser>, body: Markup) -> 
                             @if u.caller().require(sightline_types::Permission::ReadAudit).is_ok() {
                                 a href="/ui/audit" { (t(lang, "audit")) }
                             }
+                            @if u.caller().require(sightline_types::Permission::ReviewFindings).is_ok() {
+                                a href="/ui/findings" { "Findings" }
+                            }
                             a href="/transparency" { (t(lang, "transparency")) }
                         }
                         p.who {
@@ -267,34 +274,122 @@ async fn login(
         username: f.username,
         password: f.password,
     };
-    let result = tokio::task::spawn_blocking(move || {
-        let user = n.check_password(req.username.trim(), &req.password, client.0)?;
-        n.issue_token(&user, "web session")
-    })
-    .await;
+    let result = tokio::task::spawn_blocking(move || n.login(&req, client.0)).await;
     match result {
-        Ok(Ok(login)) => {
-            let secure = if node.config.secure_cookies {
-                "; Secure"
+        Ok(Ok(sightline_service::mfa::LoginOutcome::Mfa(c))) => {
+            // The second step: a code page (after showing the secret once on first enrolment).
+            let enrolment = if c.mfa == "enrol" {
+                let n = node.clone();
+                let req = sightline_service::mfa::MfaEnrolRequest {
+                    challenge: c.challenge.clone(),
+                };
+                match tokio::task::spawn_blocking(move || n.mfa_enrol(&req)).await {
+                    Ok(Ok(e)) => Some(e),
+                    _ => return login_response(lang, Some(t(lang, "bad_login"))),
+                }
             } else {
-                ""
+                None
             };
-            let cookie = format!(
-                "{SESSION}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
-                login.token,
-                node.config.token_ttl_hours * 3600
-            );
-            let mut resp = Redirect::to("/ui/search").into_response();
-            if let Ok(v) = HeaderValue::from_str(&cookie) {
-                resp.headers_mut().insert(header::SET_COOKIE, v);
-            }
-            resp
+            mfa_page(lang, &f.csrf, &c.challenge, enrolment.as_ref(), None)
+        }
+        Ok(Ok(sightline_service::mfa::LoginOutcome::Token(login))) => {
+            session_response(&node, &login)
         }
         Ok(Err(e)) if e.code() == sightline_types::ErrorCode::TooManyRequests => {
             login_response(lang, Some(&e.to_string()))
         }
         _ => login_response(lang, Some(t(lang, "bad_login"))),
     }
+}
+
+/// The code page of the second sign-in step (with the secret and recovery codes, shown once, on
+/// first enrolment).
+fn mfa_page(
+    lang: Lang,
+    csrf: &str,
+    challenge: &str,
+    enrolment: Option<&sightline_service::mfa::MfaEnrolment>,
+    error: Option<&str>,
+) -> Response {
+    let body = html! {
+        h1 { (t(lang, "signin")) }
+        @if let Some(e) = error { p.error role="alert" { (e) } }
+        @if let Some(e) = enrolment {
+            p { "Your agency requires a second factor for your role. Add this secret to an authenticator app (shown once), then enter its first code." }
+            p { "Secret: " code #mfa-secret { (e.secret) } }
+            p { "URI: " code #mfa-uri { (e.otpauth_uri) } }
+            p { "Recovery codes (each works once; keep them safe):" }
+            ul #mfa-recovery { @for c in &e.recovery_codes { li { code { (c) } } } }
+        } @else {
+            p { "Enter the code from your authenticator app (or a recovery code)." }
+        }
+        form method="post" action="/ui/login/mfa" {
+            input type="hidden" name="csrf" value=(csrf);
+            input type="hidden" name="challenge" value=(challenge);
+            label for="code" { "Code" }
+            input #code name="code" autocomplete="one-time-code" inputmode="numeric" required;
+            button #verify type="submit" { (t(lang, "signin")) }
+        }
+    };
+    layout(lang, t(lang, "signin"), None, body).into_response()
+}
+
+#[derive(Deserialize)]
+struct MfaForm {
+    challenge: String,
+    code: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn login_mfa(
+    State(node): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<MfaForm>,
+) -> Response {
+    let lang = Lang::from_headers(&headers);
+    if f.csrf.is_empty() || cookie(&headers, LOGIN_CSRF).as_deref() != Some(f.csrf.as_str()) {
+        return (
+            axum::http::StatusCode::FORBIDDEN,
+            login_response(lang, Some("the sign-in form expired; please try again")),
+        )
+            .into_response();
+    }
+    let n = node.clone();
+    let req = sightline_service::mfa::MfaVerify {
+        challenge: f.challenge.clone(),
+        code: f.code,
+    };
+    match tokio::task::spawn_blocking(move || n.mfa_verify(&req)).await {
+        Ok(Ok(login)) => session_response(&node, &login),
+        Ok(Err(e))
+            if e.code() == sightline_types::ErrorCode::Unauthenticated
+                && !e.to_string().contains("challenge") =>
+        {
+            mfa_page(lang, &f.csrf, &f.challenge, None, Some(&e.to_string()))
+        }
+        Ok(Err(e)) => login_response(lang, Some(&e.to_string())),
+        Err(_) => login_response(lang, Some(t(lang, "bad_login"))),
+    }
+}
+
+/// Sets the session cookie for a token and goes to the search page.
+fn session_response(node: &AppState, login: &crate::admin::LoginResponse) -> Response {
+    let secure = if node.config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie = format!(
+        "{SESSION}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
+        login.token,
+        node.config.token_ttl_hours * 3600
+    );
+    let mut resp = Redirect::to("/ui/search").into_response();
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        resp.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    resp
 }
 
 #[derive(Deserialize)]

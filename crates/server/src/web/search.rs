@@ -204,6 +204,7 @@ pub async fn run(
     };
     let (n, who) = (node.clone(), user.who.clone());
     let result = tokio::task::spawn_blocking(move || n.searcher.search(&who, req)).await;
+    node.wake_watch();
     let agencies = node.store.agencies().unwrap_or_default();
     let cameras = node.store.cameras();
     let body = match result {
@@ -384,6 +385,7 @@ pub async fn vehicle(
     };
     let (n, who) = (node.clone(), user.who.clone());
     let result = tokio::task::spawn_blocking(move || n.searcher.search(&who, req)).await;
+    node.wake_watch();
     let listed: Vec<String> = node
         .lists_holding(&user.caller(), &q.plate)
         .unwrap_or_default()
