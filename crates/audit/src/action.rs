@@ -97,6 +97,8 @@ actions! {
     RetentionPurge => "retention.purge",
     /// Reads from a hit-only camera were refused as non-hits (counted, no plate text).
     IngestRefused => "ingest.refused",
+    /// An evidence package was exported from an earlier search (its re-run is a `search` entry).
+    EvidenceExport => "evidence.export",
 }
 
 impl From<Action> for String {

@@ -536,6 +536,7 @@ fn policy(owners: usize) -> Result<()> {
                 has_case_number: true,
                 case_number_shape: "99-999999".into(),
                 query_kind: "plate".into(),
+                has_warrant: false,
                 window_hours: 48,
                 lookback_minutes: 2880,
                 agreement_purposes: if rng.gen_bool(0.5) {

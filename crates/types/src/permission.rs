@@ -43,6 +43,9 @@ coded_enum! {
         ViewDirectory => "view_directory",
         /// Create agencies and set their registered locations (node operators only).
         ManageAgencies => "manage_agencies",
+        /// Export an evidence package of one of the caller's own earlier searches (re-run as an
+        /// audited access; policy still decides per data owner).
+        ExportEvidence => "export_evidence",
     }
 }
 
@@ -73,6 +76,7 @@ pub const TABLE: &[(Permission, &[Role])] = &[
         &[Role::Officer, Role::Supervisor, Role::Admin, Role::Auditor],
     ),
     (Permission::ManageAgencies, &[]),
+    (Permission::ExportEvidence, &[Role::Officer, Role::Supervisor]),
 ];
 
 impl Permission {
