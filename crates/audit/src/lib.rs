@@ -14,6 +14,7 @@
 
 pub mod action;
 pub mod checkpoint;
+pub mod evidence;
 mod entry;
 pub mod layout;
 mod log;

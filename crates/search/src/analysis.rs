@@ -303,7 +303,7 @@ impl Searcher {
     /// # Errors
     /// Invalid or forbidden requests (audited), audit or store failures.
     pub fn analyse(&self, who: &Principal, req: AnalysisRequest) -> Result<AnalysisResponse> {
-        self.analyse_for(who, req, None)
+        self.analyse_for(who, req, None, false)
     }
 
     /// As [`Searcher::analyse`]; `evidence_for` names the earlier search an evidence export
@@ -313,6 +313,7 @@ impl Searcher {
         who: &Principal,
         req: AnalysisRequest,
         evidence_for: Option<u64>,
+        crops: bool,
     ) -> Result<AnalysisResponse> {
         let request_json = serde_json::to_value(bounded(&req)).unwrap_or_default();
         let kind_code = req.query.kind();
@@ -367,7 +368,7 @@ impl Searcher {
         } else {
             match &parsed.kind {
                 Kind::Multi { places, min_places } => {
-                    self.multi_location(places, *min_places, &cameras, &allowed_cameras, parsed.limit)?
+                    self.multi_location(places, *min_places, &cameras, &allowed_cameras, parsed.limit, crops)?
                 }
                 Kind::Convoy {
                     plate,
@@ -381,6 +382,7 @@ impl Searcher {
                     *min_events,
                     &allowed_cameras,
                     parsed.limit,
+                    crops,
                 )?,
             }
         };
@@ -455,6 +457,7 @@ impl Searcher {
         cameras: &[Camera],
         allowed: &HashSet<CameraId>,
         limit: usize,
+        crops: bool,
     ) -> Result<Found> {
         let cams_of: Vec<Vec<CameraId>> = places
             .iter()
@@ -520,7 +523,7 @@ impl Searcher {
                 .flat_map(|v| v.iter().take(MAX_SIGHTINGS_PER_MATCH / places.len().max(1) + 1))
                 .copied()
                 .collect();
-            let mut sightings = self.store.reads_of(&keys, false)?;
+            let mut sightings = self.store.reads_of(&keys, crops)?;
             sightings.sort_by(|a, b| a.captured_at.cmp(&b.captured_at));
             let Some(text) = self.store.plate_text(plate) else {
                 continue;
@@ -551,6 +554,7 @@ impl Searcher {
         min_events: usize,
         allowed: &HashSet<CameraId>,
         limit: usize,
+        crops: bool,
     ) -> Result<Found> {
         let Some(target_id) = self.store.plate_id(plate.as_str()) else {
             return Ok(Found {
@@ -597,7 +601,7 @@ impl Searcher {
         let mut matches = Vec::with_capacity(hits.len());
         for (plate, ev) in hits {
             let keys: Vec<Sighting> = ev.values().take(MAX_SIGHTINGS_PER_MATCH).copied().collect();
-            let sightings = self.store.reads_of(&keys, false)?;
+            let sightings = self.store.reads_of(&keys, crops)?;
             let Some(text) = self.store.plate_text(plate) else {
                 continue;
             };
@@ -608,7 +612,7 @@ impl Searcher {
                 sightings,
             });
         }
-        let target = self.store.reads_of(&target, false)?;
+        let target = self.store.reads_of(&target, crops)?;
         Ok(Found {
             target,
             matches,

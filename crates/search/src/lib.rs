@@ -11,10 +11,12 @@
 #![allow(clippy::disallowed_methods)]
 
 mod analysis;
+mod evidence;
 mod facts;
 mod validate;
 
 pub use analysis::{DEFAULT_MATCHES, MAX_MATCHES, check_warrant};
+pub use evidence::{Evidence, Rerun};
 pub use validate::{MAX_LIMIT, ParsedSearch};
 
 use serde_json::json;
@@ -49,6 +51,9 @@ pub enum Error {
         /// The audit entry recording the refusal.
         audit_seq: u64,
     },
+    /// The earlier search named does not exist or is not the caller's.
+    #[error("{0}")]
+    NotFound(String),
     /// The audit log could not record the search, so no results are returned.
     #[error("audit log unavailable; search not run")]
     AuditUnavailable(#[source] sightline_audit::Error),
@@ -63,6 +68,7 @@ impl Error {
         match self {
             Error::Invalid { .. } => ErrorCode::BadRequest,
             Error::Forbidden { .. } => ErrorCode::Forbidden,
+            Error::NotFound(_) => ErrorCode::NotFound,
             Error::AuditUnavailable(_) => ErrorCode::Unavailable,
             Error::Store(e) => e.code(),
         }
