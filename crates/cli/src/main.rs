@@ -6,6 +6,7 @@ mod audit_cmd;
 mod bench;
 mod camera_cmd;
 mod demo;
+mod evidence_cmd;
 mod fleet;
 mod recognize_cmd;
 mod serve;
@@ -52,6 +53,11 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: audit_cmd::AuditCommand,
+    },
+    /// Evidence packages: export one of your searches from a node, verify a package offline.
+    Evidence {
+        #[command(subcommand)]
+        command: evidence_cmd::EvidenceCommand,
     },
     /// Oversight: analyse audit logs (Sightline exports, Flock CSVs).
     Oversight {
@@ -381,6 +387,7 @@ fn main() -> std::process::ExitCode {
                 rt.block_on(demo::run(opts)).map(|()| true)
             }
             Command::Audit { command } => audit_cmd::run(command),
+            Command::Evidence { command } => evidence_cmd::run(command),
             Command::Policy {
                 command:
                     PolicyCommand::Explain {
