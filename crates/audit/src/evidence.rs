@@ -132,8 +132,10 @@ pub fn verify_package(dir: &Path, trusted_verifier: Option<&str>) -> PackageRepo
         }
     };
     if manifest.format != FORMAT {
-        r.problems
-            .push(format!("{MANIFEST}: format `{}` is not {FORMAT}", manifest.format));
+        r.problems.push(format!(
+            "{MANIFEST}: format `{}` is not {FORMAT}",
+            manifest.format
+        ));
     }
     // 1. Every data file against the manifest.
     for f in &manifest.files {
@@ -161,7 +163,8 @@ pub fn verify_package(dir: &Path, trusted_verifier: Option<&str>) -> PackageRepo
     let verifier = match verifier_text.as_deref().map(NoteVerifier::parse) {
         Some(Ok(v)) => Some(v),
         Some(Err(e)) => {
-            r.problems.push(format!("{VERIFIER}: not a note verifier key ({e})"));
+            r.problems
+                .push(format!("{VERIFIER}: not a note verifier key ({e})"));
             None
         }
         None => {
@@ -217,8 +220,10 @@ pub fn verify_package(dir: &Path, trusted_verifier: Option<&str>) -> PackageRepo
         let entry: AuditEntry = match serde_json::from_slice(line) {
             Ok(e) => e,
             Err(e) => {
-                r.problems
-                    .push(format!("{ENTRIES}: line {} is not an audit entry ({e})", i + 1));
+                r.problems.push(format!(
+                    "{ENTRIES}: line {} is not an audit entry ({e})",
+                    i + 1
+                ));
                 continue;
             }
         };
@@ -245,9 +250,10 @@ pub fn verify_package(dir: &Path, trusted_verifier: Option<&str>) -> PackageRepo
                 "{PROOFS}: proof of entry {} is not against the checkpoint's tree",
                 entry.seq
             )),
-            (_, None) => r
-                .problems
-                .push(format!("{PROOFS}: proof of entry {} is malformed", entry.seq)),
+            (_, None) => r.problems.push(format!(
+                "{PROOFS}: proof of entry {} is malformed",
+                entry.seq
+            )),
             (None, _) => {}
         }
         if entry.seq == manifest.export_seq {
@@ -266,8 +272,9 @@ pub fn verify_package(dir: &Path, trusted_verifier: Option<&str>) -> PackageRepo
     }
     for seq in [manifest.search_seq, manifest.rerun_seq, manifest.export_seq] {
         if !seen.contains(&seq) {
-            r.problems
-                .push(format!("{ENTRIES}: audit entry {seq} named by {MANIFEST} is missing"));
+            r.problems.push(format!(
+                "{ENTRIES}: audit entry {seq} named by {MANIFEST} is missing"
+            ));
         }
     }
     r

@@ -14,8 +14,8 @@
 
 pub mod action;
 pub mod checkpoint;
-pub mod evidence;
 mod entry;
+pub mod evidence;
 pub mod layout;
 mod log;
 pub mod note;

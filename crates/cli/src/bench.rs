@@ -82,6 +82,16 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 200)]
         queries: usize,
     },
+    /// Run convoy and multi-location searches against a benchmark data directory and report
+    /// latency percentiles.
+    Analysis {
+        /// Data directory made by `bench ingest`.
+        #[arg(long, default_value = "./sightline-bench")]
+        data: PathBuf,
+        /// Searches per kind.
+        #[arg(long, default_value_t = 50)]
+        queries: usize,
+    },
 }
 
 /// Options of `bench ingest`.
@@ -121,17 +131,17 @@ pub struct IngestArgs {
 }
 
 #[derive(Serialize, Deserialize)]
-struct BenchMeta {
-    reads: usize,
-    days: i64,
+pub(crate) struct BenchMeta {
+    pub(crate) reads: usize,
+    pub(crate) days: i64,
     #[serde(default = "day_hours")]
-    partition_hours: u32,
-    vehicles: usize,
-    sample_plates: Vec<String>,
-    officer: String,
+    pub(crate) partition_hours: u32,
+    pub(crate) vehicles: usize,
+    pub(crate) sample_plates: Vec<String>,
+    pub(crate) officer: String,
 }
 
-const META: &str = "bench.json";
+pub(crate) const META: &str = "bench.json";
 
 fn day_hours() -> u32 {
     24
@@ -362,7 +372,7 @@ async fn ingest(args: IngestArgs) -> Result<()> {
     Ok(())
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
     }
@@ -901,6 +911,9 @@ pub async fn run(cmd: BenchCommand) -> Result<()> {
     match cmd {
         BenchCommand::Ingest(args) => ingest(args).await,
         BenchCommand::Search { data, queries } => search(data, queries).await,
+        BenchCommand::Analysis { data, queries } => {
+            crate::bench_analysis::analysis(data, queries).await
+        }
         BenchCommand::Policy { owners } => policy(owners),
         BenchCommand::Alerts {
             data,

@@ -259,7 +259,12 @@ fn plant(
         let cam = &cams[i % cams.len()];
         let at = now - Duration::hours(*hours) + Duration::minutes(11);
         put(cam, &target, at, rng);
-        put(cam, &companion, at + Duration::seconds(8 + 3 * i as i64), rng);
+        put(
+            cam,
+            &companion,
+            at + Duration::seconds(8 + 3 * i as i64),
+            rng,
+        );
         planted.convoy_passes.push(sighting(cam, at));
     }
     for (i, hours) in [20i64, 12, 4].iter().enumerate() {

@@ -61,7 +61,10 @@ pub fn run(cmd: EvidenceCommand) -> Result<bool> {
             let pkg: EvidencePackage = match resp {
                 Ok(r) => r.into_json().context("reading the package")?,
                 Err(ureq::Error::Status(code, r)) => {
-                    bail!("the node refused ({code}): {}", r.into_string().unwrap_or_default())
+                    bail!(
+                        "the node refused ({code}): {}",
+                        r.into_string().unwrap_or_default()
+                    )
                 }
                 Err(e) => return Err(e).context("calling the node"),
             };
@@ -104,10 +107,7 @@ pub fn write_package(pkg: &EvidencePackage, out: &Path) -> Result<()> {
     }
     for f in &pkg.files {
         let rel = Path::new(&f.path);
-        if rel
-            .components()
-            .any(|c| !matches!(c, Component::Normal(_)))
-        {
+        if rel.components().any(|c| !matches!(c, Component::Normal(_))) {
             bail!("the package names an unsafe path `{}`", f.path);
         }
         let bytes = base64::engine::general_purpose::STANDARD

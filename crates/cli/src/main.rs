@@ -4,6 +4,7 @@
 
 mod audit_cmd;
 mod bench;
+mod bench_analysis;
 mod camera_cmd;
 mod demo;
 mod evidence_cmd;

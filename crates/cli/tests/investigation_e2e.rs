@@ -38,7 +38,10 @@ fn audit_entry(demo: &Demo, seq: u64) -> Value {
     let (st, v) = call(
         &demo.url,
         "GET",
-        &format!("/api/v1/audit/entries?action=search&after={}&limit=1", seq - 1),
+        &format!(
+            "/api/v1/audit/entries?action=search&after={}&limit=1",
+            seq - 1
+        ),
         Some(&demo.token("auditor@oak-park-pd")),
         None,
     );
@@ -67,7 +70,10 @@ fn test_convoy_multi_location_and_evidence() {
     let planted = demo.creds["planted"].clone();
     let target = planted["convoy_target"].as_str().unwrap().to_owned();
     // Stored plates are normalised (no separators).
-    let companion = planted["convoy_companion"].as_str().unwrap().replace(' ', "");
+    let companion = planted["convoy_companion"]
+        .as_str()
+        .unwrap()
+        .replace(' ', "");
     let multi_site = planted["multi_site"].as_str().unwrap().replace(' ', "");
     let officer = demo.token("officer@oak-park-pd");
     let now = Utc::now();
@@ -82,7 +88,10 @@ fn test_convoy_multi_location_and_evidence() {
     };
 
     // 1. Convoy under a warrant for a homicide: the planted companion ranks first.
-    let (st, v) = post(&officer, convoy("homicide", &target, Some(warrant(now, 30))));
+    let (st, v) = post(
+        &officer,
+        convoy("homicide", &target, Some(warrant(now, 30))),
+    );
     assert_eq!(st, 200, "{v}");
     assert_eq!(v["kind"], "convoy");
     assert_eq!(owner(&v, "oak-park-pd")["outcome"], "contributed", "{v}");
@@ -100,7 +109,10 @@ fn test_convoy_multi_location_and_evidence() {
     let e = audit_entry(&demo, convoy_seq);
     assert_eq!(e["details"]["kind"], "convoy");
     assert_eq!(e["details"]["warrant"]["reference"], "2026-SW-00412");
-    assert_eq!(e["details"]["uninvolved_revealed"], v["uninvolved_revealed"]);
+    assert_eq!(
+        e["details"]["uninvolved_revealed"],
+        v["uninvolved_revealed"]
+    );
 
     // 2. Without a warrant: refused for every owner, the rule cited, audited.
     let (st, v) = post(&officer, convoy("homicide", &target, None));
@@ -145,7 +157,14 @@ fn test_convoy_multi_location_and_evidence() {
     expired["expires"] = json!((now - Duration::days(10)).format("%Y-%m-%d").to_string());
     let (st, v) = post(&officer, convoy("homicide", &target, Some(expired)));
     assert_eq!(st, 400, "{v}");
-    assert!(v["error"]["message"].as_str().unwrap_or_default().contains("expired") || v.to_string().contains("expired"), "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("expired")
+            || v.to_string().contains("expired"),
+        "{v}"
+    );
 
     // 6. Multi-location: circles around the three planted sightings, ten minutes either side.
     let places: Vec<Value> = planted["multi_site_sightings"]
@@ -252,6 +271,12 @@ fn test_convoy_multi_location_and_evidence() {
         None,
     );
     assert_eq!(st, 200, "{v}");
-    assert!(v["analysis_searches"]["convoy denied"].as_u64().unwrap() >= 2, "{v}");
-    assert!(v["uninvolved_vehicles_revealed"].as_u64().unwrap() >= 1, "{v}");
+    assert!(
+        v["analysis_searches"]["convoy denied"].as_u64().unwrap() >= 2,
+        "{v}"
+    );
+    assert!(
+        v["uninvolved_vehicles_revealed"].as_u64().unwrap() >= 1,
+        "{v}"
+    );
 }

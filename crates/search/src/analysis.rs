@@ -92,7 +92,9 @@ pub fn check_warrant(w: &Warrant, now: DateTime<Utc>) -> Result<(), String> {
             return Err(format!("warrant.{what} must be 3 to {max} characters"));
         }
         if v.chars().any(char::is_control) {
-            return Err(format!("warrant.{what} must not contain control characters"));
+            return Err(format!(
+                "warrant.{what} must not contain control characters"
+            ));
         }
         Ok(())
     };
@@ -217,8 +219,8 @@ fn parse(
             )
         }
         AnalysisQuery::Convoy(c) => {
-            let plate = PlateText::normalise(&c.plate)
-                .map_err(|e| format!("query.convoy.plate: {e}"))?;
+            let plate =
+                PlateText::normalise(&c.plate).map_err(|e| format!("query.convoy.plate: {e}"))?;
             check_window(&c.window, now, "query.convoy.window")?;
             let delta_s = c.delta_s.unwrap_or(60);
             if !(1..=600).contains(&delta_s) {
@@ -281,7 +283,12 @@ fn bounded(req: &AnalysisRequest) -> AnalysisRequest {
     r.reason = cut(&r.reason);
     r.on_behalf_of = cut(&r.on_behalf_of);
     if let Some(w) = &mut r.warrant {
-        for f in [&mut w.court, &mut w.reference, &mut w.issued, &mut w.expires] {
+        for f in [
+            &mut w.court,
+            &mut w.reference,
+            &mut w.issued,
+            &mut w.expires,
+        ] {
             if f.chars().count() > 300 {
                 *f = f.chars().take(200).collect::<String>() + "… (cut)";
             }
@@ -367,9 +374,14 @@ impl Searcher {
             }
         } else {
             match &parsed.kind {
-                Kind::Multi { places, min_places } => {
-                    self.multi_location(places, *min_places, &cameras, &allowed_cameras, parsed.limit, crops)?
-                }
+                Kind::Multi { places, min_places } => self.multi_location(
+                    places,
+                    *min_places,
+                    &cameras,
+                    &allowed_cameras,
+                    parsed.limit,
+                    crops,
+                )?,
                 Kind::Convoy {
                     plate,
                     window,
@@ -488,7 +500,11 @@ impl Searcher {
             )?;
             truncated |= capped;
             for s in rows {
-                seen.entry(s.plate).or_default().entry(i).or_default().push(s);
+                seen.entry(s.plate)
+                    .or_default()
+                    .entry(i)
+                    .or_default()
+                    .push(s);
             }
         }
         for &i in looked_up {
@@ -520,7 +536,10 @@ impl Searcher {
         for (plate, at) in hits {
             let keys: Vec<Sighting> = at
                 .values()
-                .flat_map(|v| v.iter().take(MAX_SIGHTINGS_PER_MATCH / places.len().max(1) + 1))
+                .flat_map(|v| {
+                    v.iter()
+                        .take(MAX_SIGHTINGS_PER_MATCH / places.len().max(1) + 1)
+                })
                 .copied()
                 .collect();
             let mut sightings = self.store.reads_of(&keys, crops)?;

@@ -60,7 +60,12 @@ struct Report<'a> {
 }
 
 fn report_html(r: &Report<'_>) -> String {
-    let req = r.original.details.get("request").cloned().unwrap_or_default();
+    let req = r
+        .original
+        .details
+        .get("request")
+        .cloned()
+        .unwrap_or_default();
     let s = |p: &str| {
         req.pointer(p)
             .and_then(|v| v.as_str())
@@ -292,10 +297,12 @@ impl Node {
         })?;
         let export_seq = receipt.seq;
         let checkpoint = self.audit.checkpoint(now)?;
-        let note = checkpoint
-            .note
-            .clone()
-            .ok_or_else(|| Error::new(sightline_types::ErrorCode::Internal, "checkpoint without a signed note"))?;
+        let note = checkpoint.note.clone().ok_or_else(|| {
+            Error::new(
+                sightline_types::ErrorCode::Internal,
+                "checkpoint without a signed note",
+            )
+        })?;
         let seqs = [ev.original.seq, ev.rerun.audit_seq(), export_seq];
         let mut entries = Vec::new();
         let mut proofs = Vec::new();
@@ -311,9 +318,9 @@ impl Node {
                 .into_iter()
                 .find(|e| e.seq == seq)
                 .ok_or_else(|| Error::not_found(format!("audit entry {seq} is missing")))?;
-            let mut line = entry.canonical_bytes().map_err(|e| {
-                Error::new(sightline_types::ErrorCode::Internal, e.to_string())
-            })?;
+            let mut line = entry
+                .canonical_bytes()
+                .map_err(|e| Error::new(sightline_types::ErrorCode::Internal, e.to_string()))?;
             line.push(b'\n');
             entries.extend(line);
             let p = self.audit.inclusion_proof(seq, checkpoint.size)?;

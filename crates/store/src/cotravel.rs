@@ -119,7 +119,11 @@ impl Store {
                     Err(e) => return Err(e.into()),
                 };
                 let rows = stmt.query_map((plate.0, from_us, to_us), |r| {
-                    Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, i64>(2)?,
+                    ))
                 })?;
                 for r in rows {
                     let (captured_us, seq, cam) = r?;

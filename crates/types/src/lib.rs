@@ -15,11 +15,11 @@ pub mod purpose;
 pub mod read;
 pub mod search;
 
+pub use agency::{Agency, AgencyId, AgencyKind, Camera, CameraId, Jurisdiction, Role, UserId};
 pub use analysis::{
     AnalysisMatch, AnalysisQuery, AnalysisRequest, AnalysisResponse, ConvoyQuery, EvidenceFile,
     EvidencePackage, MultiLocationQuery, Place, Warrant,
 };
-pub use agency::{Agency, AgencyId, AgencyKind, Camera, CameraId, Jurisdiction, Role, UserId};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, ErrorCode, Result};
 pub use permission::Permission;

@@ -76,7 +76,10 @@ pub const TABLE: &[(Permission, &[Role])] = &[
         &[Role::Officer, Role::Supervisor, Role::Admin, Role::Auditor],
     ),
     (Permission::ManageAgencies, &[]),
-    (Permission::ExportEvidence, &[Role::Officer, Role::Supervisor]),
+    (
+        Permission::ExportEvidence,
+        &[Role::Officer, Role::Supervisor],
+    ),
 ];
 
 impl Permission {

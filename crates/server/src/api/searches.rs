@@ -9,8 +9,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use sightline_types::{
-    AnalysisRequest, AnalysisResponse, EvidencePackage, OwnerOutcome, SearchRequest,
-    SearchResponse,
+    AnalysisRequest, AnalysisResponse, EvidencePackage, OwnerOutcome, SearchRequest, SearchResponse,
 };
 use std::time::Instant;
 
