@@ -50,12 +50,15 @@ enum Kind {
         places: Vec<ParsedPlace>,
         min_places: usize,
     },
-    Convoy {
-        plate: PlateText,
-        window: TimeWindow,
-        delta_us: i64,
-        min_events: usize,
-    },
+    Convoy(ConvoyParams),
+}
+
+/// A validated convoy query.
+struct ConvoyParams {
+    plate: PlateText,
+    window: TimeWindow,
+    delta_us: i64,
+    min_events: usize,
 }
 
 struct Parsed {
@@ -232,12 +235,12 @@ fn parse(
             }
             let minutes = (c.window.to - c.window.from).num_minutes();
             (
-                Kind::Convoy {
+                Kind::Convoy(ConvoyParams {
                     plate,
                     window: c.window,
                     delta_us: i64::from(delta_s) * 1_000_000,
                     min_events: min_events as usize,
-                },
+                }),
                 c.window,
                 (minutes + 59) / 60,
             )
@@ -352,7 +355,7 @@ impl Searcher {
         let window_hours = parsed.window_hours;
         let in_scope = |c: &Camera| match &parsed.kind {
             Kind::Multi { places, .. } => places.iter().any(|p| p.contains(c)),
-            Kind::Convoy { .. } => !c.mobile,
+            Kind::Convoy(_) => !c.mobile,
         };
         let Gate {
             cameras,
@@ -382,20 +385,7 @@ impl Searcher {
                     parsed.limit,
                     crops,
                 )?,
-                Kind::Convoy {
-                    plate,
-                    window,
-                    delta_us,
-                    min_events,
-                } => self.convoy(
-                    plate,
-                    window,
-                    *delta_us,
-                    *min_events,
-                    &allowed_cameras,
-                    parsed.limit,
-                    crops,
-                )?,
+                Kind::Convoy(q) => self.convoy(q, &allowed_cameras, parsed.limit, crops)?,
             }
         };
         let count = |id: &sightline_types::AgencyId| {
@@ -543,7 +533,7 @@ impl Searcher {
                 .copied()
                 .collect();
             let mut sightings = self.store.reads_of(&keys, crops)?;
-            sightings.sort_by(|a, b| a.captured_at.cmp(&b.captured_at));
+            sightings.sort_by_key(|a| a.captured_at);
             let Some(text) = self.store.plate_text(plate) else {
                 continue;
             };
@@ -567,14 +557,18 @@ impl Searcher {
     /// camera/time index — never the rest of the window.
     fn convoy(
         &self,
-        plate: &PlateText,
-        window: &TimeWindow,
-        delta_us: i64,
-        min_events: usize,
+        q: &ConvoyParams,
         allowed: &HashSet<CameraId>,
         limit: usize,
         crops: bool,
     ) -> Result<Found> {
+        let ConvoyParams {
+            plate,
+            window,
+            delta_us,
+            min_events,
+        } = q;
+        let (delta_us, min_events) = (*delta_us, *min_events);
         let Some(target_id) = self.store.plate_id(plate.as_str()) else {
             return Ok(Found {
                 target: Vec::new(),
