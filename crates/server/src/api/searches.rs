@@ -88,7 +88,9 @@ pub async fn post_analysis(
         Err(e) => Err(n.searcher.refuse_unparsed(&who, e.message)),
     })
     .await?;
-    node.metrics.audit_appends.inc();
+    if result.as_ref().map_or_else(|e| e.audit_seq().is_some(), |_| true) {
+        node.metrics.audit_appends.inc();
+    }
     Metrics::count(
         &node.metrics.searches,
         match &result {
