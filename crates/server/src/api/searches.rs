@@ -88,7 +88,10 @@ pub async fn post_analysis(
         Err(e) => Err(n.searcher.refuse_unparsed(&who, e.message)),
     })
     .await?;
-    if result.as_ref().map_or_else(|e| e.audit_seq().is_some(), |_| true) {
+    if result
+        .as_ref()
+        .map_or_else(|e| e.audit_seq().is_some(), |_| true)
+    {
         node.metrics.audit_appends.inc();
     }
     Metrics::count(
