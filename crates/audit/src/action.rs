@@ -113,6 +113,8 @@ actions! {
     FindingRaise => "finding.raise",
     /// A supervisor or auditor recorded a decision on a finding.
     FindingReview => "finding.review",
+    /// An evidence package was exported from an earlier search (its re-run is a `search` entry).
+    EvidenceExport => "evidence.export",
 }
 
 impl From<Action> for String {

@@ -15,6 +15,7 @@
 pub mod action;
 pub mod checkpoint;
 mod entry;
+pub mod evidence;
 pub mod layout;
 mod log;
 pub mod note;

@@ -89,6 +89,16 @@ pub enum BenchCommand {
         #[arg(long)]
         watch: bool,
     },
+    /// Run convoy and multi-location searches against a benchmark data directory and report
+    /// latency percentiles.
+    Analysis {
+        /// Data directory made by `bench ingest`.
+        #[arg(long, default_value = "./sightline-bench")]
+        data: PathBuf,
+        /// Searches per kind.
+        #[arg(long, default_value_t = 50)]
+        queries: usize,
+    },
 }
 
 /// Options of `bench ingest`.
@@ -128,17 +138,17 @@ pub struct IngestArgs {
 }
 
 #[derive(Serialize, Deserialize)]
-struct BenchMeta {
-    reads: usize,
-    days: i64,
+pub(crate) struct BenchMeta {
+    pub(crate) reads: usize,
+    pub(crate) days: i64,
     #[serde(default = "day_hours")]
-    partition_hours: u32,
-    vehicles: usize,
-    sample_plates: Vec<String>,
-    officer: String,
+    pub(crate) partition_hours: u32,
+    pub(crate) vehicles: usize,
+    pub(crate) sample_plates: Vec<String>,
+    pub(crate) officer: String,
 }
 
-const META: &str = "bench.json";
+pub(crate) const META: &str = "bench.json";
 
 fn day_hours() -> u32 {
     24
@@ -564,6 +574,7 @@ fn policy(owners: usize) -> Result<()> {
                 has_case_number: true,
                 case_number_shape: "99-999999".into(),
                 query_kind: "plate".into(),
+                has_warrant: false,
                 window_hours: 48,
                 lookback_minutes: 2880,
                 agreement_purposes: if rng.gen_bool(0.5) {
@@ -932,6 +943,9 @@ pub async fn run(cmd: BenchCommand) -> Result<()> {
             queries,
             watch,
         } => search(data, queries, watch).await,
+        BenchCommand::Analysis { data, queries } => {
+            crate::bench_analysis::analysis(data, queries).await
+        }
         BenchCommand::Policy { owners } => policy(owners),
         BenchCommand::Soak(args) => crate::soak::run(args).await,
         BenchCommand::Alerts {

@@ -170,6 +170,117 @@ pub struct Credentials {
     pub cameras: Vec<DemoCamera>,
     /// Vehicles of interest.
     pub vehicles_of_interest: Vec<BTreeMap<String, String>>,
+    /// What the simulator planted for the investigation searches (convoy, multi-location).
+    #[serde(default)]
+    pub planted: Option<Planted>,
+}
+
+/// One planted sighting.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PlantedSighting {
+    /// Camera id.
+    pub camera_id: i64,
+    /// Camera name.
+    pub camera: String,
+    /// Latitude of the camera.
+    pub lat: f64,
+    /// Longitude of the camera.
+    pub lon: f64,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// Vehicles planted in the backfilled history for the investigation demos: a convoy (two
+/// vehicles passing several of Oak Park's cameras together) and a vehicle seen at three sites.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Planted {
+    /// The convoy search's target.
+    pub convoy_target: String,
+    /// The vehicle travelling with it (seconds behind, at every pass).
+    pub convoy_companion: String,
+    /// The target's passes.
+    pub convoy_passes: Vec<PlantedSighting>,
+    /// The vehicle seen at three sites.
+    pub multi_site: String,
+    /// Its three sightings.
+    pub multi_site_sightings: Vec<PlantedSighting>,
+}
+
+/// Plates of the planted vehicles (not in any fleet, so nothing else reads as them).
+const CONVOY_TARGET: &str = "HMC 5521";
+const CONVOY_COMPANION: &str = "JTR 7734";
+const MULTI_SITE: &str = "MSV 3030";
+
+/// Plans the planted reads relative to `now` on Oak Park's cameras: six passes of the convoy
+/// target over the last 40 hours, its companion 8–23 seconds behind each time; the multi-site
+/// vehicle at three different cameras, 20, 12 and 4 hours ago.
+fn plant(
+    node: &Node,
+    now: DateTime<Utc>,
+    rng: &mut StdRng,
+) -> (Planted, BTreeMap<i64, (Camera, Vec<NewRead>)>) {
+    let mut cams: Vec<Camera> = node
+        .store
+        .cameras()
+        .into_iter()
+        .filter(|c| c.owner.as_str() == "oak-park-pd" && !c.mobile)
+        .collect();
+    cams.sort_by_key(|c| c.id.0);
+    let mut batches: BTreeMap<i64, (Camera, Vec<NewRead>)> = BTreeMap::new();
+    let mut planted = Planted {
+        convoy_target: CONVOY_TARGET.into(),
+        convoy_companion: CONVOY_COMPANION.into(),
+        convoy_passes: Vec::new(),
+        multi_site: MULTI_SITE.into(),
+        multi_site_sightings: Vec::new(),
+    };
+    if cams.len() < 3 {
+        return (planted, batches);
+    }
+    let vehicle = |plate: &str, rng: &mut StdRng| {
+        let mut v = fleet::vehicle("US-IL", rng);
+        v.plate = plate.into();
+        v
+    };
+    let (target, companion, multi) = (
+        vehicle(CONVOY_TARGET, rng),
+        vehicle(CONVOY_COMPANION, rng),
+        vehicle(MULTI_SITE, rng),
+    );
+    let mut put = |cam: &Camera, v: &Vehicle, at: DateTime<Utc>, rng: &mut StdRng| {
+        let read = new_read(v, at, rng);
+        batches
+            .entry(cam.id.0)
+            .or_insert_with(|| (cam.clone(), Vec::new()))
+            .1
+            .push(read);
+    };
+    let sighting = |cam: &Camera, at: DateTime<Utc>| PlantedSighting {
+        camera_id: cam.id.0,
+        camera: cam.name.clone(),
+        lat: cam.lat,
+        lon: cam.lon,
+        at,
+    };
+    for (i, hours) in [40i64, 31, 22, 14, 7, 2].iter().enumerate() {
+        let cam = &cams[i % cams.len()];
+        let at = now - Duration::hours(*hours) + Duration::minutes(11);
+        put(cam, &target, at, rng);
+        put(
+            cam,
+            &companion,
+            at + Duration::seconds(8 + 3 * i as i64),
+            rng,
+        );
+        planted.convoy_passes.push(sighting(cam, at));
+    }
+    for (i, hours) in [20i64, 12, 4].iter().enumerate() {
+        let cam = &cams[(2 * i) % cams.len()];
+        let at = now - Duration::hours(*hours) + Duration::minutes(17);
+        put(cam, &multi, at, rng);
+        planted.multi_site_sightings.push(sighting(cam, at));
+    }
+    (planted, batches)
 }
 
 fn password(rng: &mut impl Rng) -> String {
@@ -453,6 +564,7 @@ fn seed(node: &Node) -> Result<Credentials> {
         users,
         cameras,
         vehicles_of_interest,
+        planted: None,
     })
 }
 
@@ -738,9 +850,29 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
     let node = Arc::new(Node::open(config).context("opening the demo node")?);
     let cred_path = opts.data.join("demo-credentials.json");
     let fresh = node.store.agencies()?.is_empty();
+    let mut planted_reads = BTreeMap::new();
     let creds = if fresh {
         let n = node.clone();
-        let creds = tokio::task::spawn_blocking(move || seed(&n)).await??;
+        let mut creds = tokio::task::spawn_blocking(move || seed(&n)).await??;
+        let (planted, reads) = plant(&node, Utc::now(), &mut StdRng::seed_from_u64(18));
+        planted_reads = reads;
+        for (plate, note) in [
+            (
+                &planted.convoy_target,
+                "suspect vehicle in homicide case 26-004711: find who travels with it (convoy search, warrant needed)",
+            ),
+            (
+                &planted.multi_site,
+                "seen at three Oak Park robbery scenes (multi-location search, warrant needed)",
+            ),
+        ] {
+            creds.vehicles_of_interest.push(BTreeMap::from([
+                ("plate".to_owned(), plate.clone()),
+                ("region".to_owned(), "US-IL".to_owned()),
+                ("note".to_owned(), note.to_owned()),
+            ]));
+        }
+        creds.planted = Some(planted);
         write_credentials(&cred_path, &creds)?;
         Some(creds)
     } else {
@@ -761,7 +893,12 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
         );
         // History predates the hot lists: it is stored without matching, so alerts are live ones.
         let n = feed(&node, batches, false).await;
-        tracing::info!(reads = n, "backfilled two days of simulated traffic");
+        let p = feed(&node, std::mem::take(&mut planted_reads), false).await;
+        tracing::info!(
+            reads = n,
+            planted = p,
+            "backfilled two days of simulated traffic"
+        );
     }
     let listener = tokio::net::TcpListener::bind(&opts.listen)
         .await

@@ -4,8 +4,10 @@
 
 mod audit_cmd;
 mod bench;
+mod bench_analysis;
 mod camera_cmd;
 mod demo;
+mod evidence_cmd;
 mod fleet;
 mod recognize_cmd;
 mod serve;
@@ -58,6 +60,11 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: audit_cmd::AuditCommand,
+    },
+    /// Evidence packages: export one of your searches from a node, verify a package offline.
+    Evidence {
+        #[command(subcommand)]
+        command: evidence_cmd::EvidenceCommand,
     },
     /// Oversight: analyse audit logs (Sightline exports, Flock CSVs).
     Oversight {
@@ -420,6 +427,7 @@ fn main() -> std::process::ExitCode {
                 );
                 Ok(true)
             }
+            Command::Evidence { command } => evidence_cmd::run(command),
             Command::Policy {
                 command:
                     PolicyCommand::Explain {

@@ -316,6 +316,29 @@ impl PolicyEngine {
             .unwrap_or(30 * 24 * 60)
     }
 
+    /// Returns what set the retention in force for an owner: the source named by the pack whose
+    /// retention is the strictest (the one [`Self::retention_minutes`] returns), or Sightline's
+    /// default when no pack applies or the pack names none.
+    pub fn retention_source(&self, jurisdiction: &str, private: bool) -> String {
+        let minutes = |p: &Pack| {
+            if private {
+                p.private_retention_minutes.unwrap_or(p.retention_minutes)
+            } else {
+                p.retention_minutes
+            }
+        };
+        self.packs_for(jurisdiction)
+            .into_iter()
+            .min_by_key(|p| minutes(p))
+            .map(|p| {
+                p.manifest
+                    .retention_source
+                    .clone()
+                    .unwrap_or_else(|| format!("law pack {} (no source named)", p.manifest.id))
+            })
+            .unwrap_or_else(|| "Sightline default of 30 days (no law pack applies)".into())
+    }
+
     fn set_for(&self, req: &PolicyRequest) -> Arc<PolicySet> {
         // Owners without a policy of their own share their jurisdiction's set.
         let agency_key = if self.agencies.contains_key(&req.owner.agency) {
@@ -431,7 +454,18 @@ impl PolicyEngine {
                 }
             }
             (cedar_policy::Decision::Deny, Some(rule)) => {
-                let (rule, citation, explanation) = explain(rule);
+                let (rule, mut citation, mut explanation) = explain(rule);
+                // The base rule only compares numbers; the retention it enforces was set by a
+                // statute (or Sightline's default), which is what a refused requester is shown.
+                if rule == "base.beyond-retention" {
+                    let private = !req.owner.public;
+                    let source = self.retention_source(&req.owner.jurisdiction, private);
+                    citation = format!("{source}; {citation}");
+                    explanation = format!(
+                        "{explanation} The owner's retention ({} minutes) is set by {source}.",
+                        req.owner_retention_minutes
+                    );
+                }
                 Decision::Deny {
                     rule,
                     citation,

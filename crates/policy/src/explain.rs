@@ -61,6 +61,9 @@ pub struct ExplainRequest {
     /// `plate` or `description`.
     #[serde(default = "plate")]
     pub query_kind: String,
+    /// A court order or warrant was given (analysis searches).
+    #[serde(default)]
+    pub has_warrant: bool,
     /// Minutes between now and the window start.
     pub lookback_minutes: i64,
     /// Window length, minutes (default: the look-back).
@@ -149,6 +152,7 @@ impl ExplainRequest {
             has_case_number: !self.case_number.trim().is_empty(),
             case_number_shape: case_number_shape(&self.case_number),
             query_kind: self.query_kind.clone(),
+            has_warrant: self.has_warrant,
             window_hours: (window + 59) / 60,
             lookback_minutes: self.lookback_minutes,
             owner_retention_minutes: retention,

@@ -25,6 +25,10 @@ pub struct PackManifest {
     /// Non-hit retention for private operators, when different.
     #[serde(default)]
     pub private_nonhit_retention: Option<String>,
+    /// What set the retention (`Va. Code §2.2-5517(C)`), cited when a search window reaches past
+    /// it; absent means Sightline's default, not a statute.
+    #[serde(default)]
+    pub retention_source: Option<String>,
     /// Items found only in secondary sources.
     #[serde(default)]
     pub unverified: Vec<String>,

@@ -63,8 +63,11 @@ pub struct PolicyRequest {
     /// The case number's shape: digits as `9`, letters as `A`, other characters kept
     /// (`26-000123` → `99-999999`), so agency policies can require a format.
     pub case_number_shape: String,
-    /// `plate` or `description`.
+    /// `plate`, `description`, `multi_location` or `convoy`.
     pub query_kind: String,
+    /// Whether a court order or warrant was given (already checked for shape and dates).
+    #[serde(default)]
+    pub has_warrant: bool,
     /// Length of the searched window, hours (rounded up).
     pub window_hours: i64,
     /// How far before now the window starts, minutes.
@@ -114,6 +117,7 @@ impl PolicyRequest {
             "has_case_number": self.has_case_number,
             "case_number_shape": self.case_number_shape,
             "query_kind": self.query_kind,
+            "has_warrant": self.has_warrant,
             "window_hours": self.window_hours,
             "lookback_minutes": self.lookback_minutes,
             "owner_retention_minutes": self.owner_retention_minutes,

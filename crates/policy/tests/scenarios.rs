@@ -42,11 +42,15 @@ struct Scenario {
     #[serde(default)]
     query: Option<String>,
     #[serde(default)]
+    warrant: bool,
+    #[serde(default)]
     role: Option<String>,
     #[serde(default)]
     case: Option<String>,
     expect: String,
     rule: String,
+    #[serde(default)]
+    citation_contains: Option<String>,
 }
 
 fn party(id: &str, spec: &str) -> PartyFacts {
@@ -100,6 +104,7 @@ fn request(engine: &PolicyEngine, s: &Scenario) -> PolicyRequest {
         has_case_number: !case.is_empty(),
         case_number_shape: case_number_shape(&case),
         query_kind: s.query.clone().unwrap_or_else(|| "plate".into()),
+        has_warrant: s.warrant,
         window_hours: (window + 59) / 60,
         lookback_minutes: lookback,
         agreement_purposes: purposes(&s.agreements),
@@ -117,6 +122,15 @@ fn test_scenario_suite() {
     for s in &file.scenario {
         let d = engine.evaluate(&request(&engine, s));
         let got = if d.is_allow() { "allow" } else { "deny" };
+        if let Some(c) = &s.citation_contains
+            && !d.parts().1.contains(c.as_str())
+        {
+            failures.push(format!(
+                "{}: citation `{}` does not contain `{c}`",
+                s.name,
+                d.parts().1
+            ));
+        }
         if got != s.expect || d.parts().0 != s.rule {
             failures.push(format!(
                 "{}: expected {} by {}, got {} by {} ({})",

@@ -120,6 +120,7 @@ impl<'a> Facts<'a> {
                 "description"
             }
             .into(),
+            has_warrant: false,
             window_hours: (window_minutes + 59) / 60,
             lookback_minutes: (self.now - window.from).num_minutes().max(0),
             owner_retention_minutes: engine

@@ -10,9 +10,13 @@
 // This crate is the one place allowed to call the store's plate queries.
 #![allow(clippy::disallowed_methods)]
 
+mod analysis;
+mod evidence;
 mod facts;
 mod validate;
 
+pub use analysis::{DEFAULT_MATCHES, MAX_MATCHES, check_warrant};
+pub use evidence::{Evidence, Rerun};
 pub use validate::{MAX_LIMIT, ParsedSearch};
 
 use serde_json::json;
@@ -47,6 +51,9 @@ pub enum Error {
         /// The audit entry recording the refusal.
         audit_seq: u64,
     },
+    /// The earlier search named does not exist or is not the caller's.
+    #[error("{0}")]
+    NotFound(String),
     /// The audit log could not record the search, so no results are returned.
     #[error("audit log unavailable; search not run")]
     AuditUnavailable(#[source] sightline_audit::Error),
@@ -61,6 +68,7 @@ impl Error {
         match self {
             Error::Invalid { .. } => ErrorCode::BadRequest,
             Error::Forbidden { .. } => ErrorCode::Forbidden,
+            Error::NotFound(_) => ErrorCode::NotFound,
             Error::AuditUnavailable(_) => ErrorCode::Unavailable,
             Error::Store(e) => e.code(),
         }
@@ -243,40 +251,14 @@ impl Searcher {
             let audit_seq = self.refuse(who, &request_json, &message)?;
             return Err(Error::Forbidden { message, audit_seq });
         }
-        let cameras: Vec<_> = self
-            .store
-            .cameras()
-            .into_iter()
-            .filter(|c| parsed.camera_in_scope(c))
-            .collect();
-        let agencies: BTreeMap<AgencyId, Agency> = self
-            .store
-            .agencies()?
-            .into_iter()
-            .map(|a| (a.id.clone(), a))
-            .collect();
-        let owners: Vec<&Agency> = {
-            let ids: std::collections::BTreeSet<&AgencyId> =
-                cameras.iter().map(|c| &c.owner).collect();
-            ids.into_iter().filter_map(|id| agencies.get(id)).collect()
-        };
-        let facts = facts::Facts::gather(&self.store, who, &parsed, now)?;
-        let engine = self.policy.read().unwrap_or_else(|e| e.into_inner());
-        let decisions: Vec<(&Agency, Decision)> = owners
-            .iter()
-            .map(|o| (*o, engine.evaluate(&facts.request_for(&engine, o))))
-            .collect();
-        drop(engine);
-        let allowed: HashSet<&AgencyId> = decisions
-            .iter()
-            .filter(|(_, d)| d.is_allow())
-            .map(|(a, _)| &a.id)
-            .collect();
-        let allowed_cameras: HashSet<CameraId> = cameras
-            .iter()
-            .filter(|c| allowed.contains(&c.owner))
-            .map(|c| c.id)
-            .collect();
+        let Gate {
+            cameras,
+            decisions,
+            allowed,
+            allowed_cameras,
+            hits,
+            review,
+        } = self.gate(who, &parsed, now, |c| parsed.camera_in_scope(c), |_| {})?;
 
         let (results, truncated) = if allowed_cameras.is_empty() {
             (Vec::new(), false)
@@ -307,31 +289,9 @@ impl Searcher {
             (rows, more || capped)
         };
 
-        let owner_decisions: Vec<OwnerDecision> = decisions
-            .iter()
-            .map(|(a, d)| {
-                let (rule, citation, explanation) = d.parts();
-                OwnerDecision {
-                    owner: a.id.clone(),
-                    owner_name: a.name.clone(),
-                    outcome: if d.is_allow() {
-                        OwnerOutcome::Contributed
-                    } else {
-                        OwnerOutcome::Excluded
-                    },
-                    rule: rule.to_owned(),
-                    citation: citation.to_owned(),
-                    explanation: explanation.to_owned(),
-                    result_count: results.iter().filter(|r| r.owner == a.id).count() as u64,
-                }
-            })
-            .collect();
-        let outcome = match (allowed.len(), decisions.len()) {
-            (0, 0) => "allowed",
-            (0, _) => "denied",
-            (n, m) if n == m => "allowed",
-            _ => "partial",
-        };
+        let (owner_decisions, outcome) = summarise(&decisions, allowed.len(), |id| {
+            results.iter().filter(|r| &r.owner == id).count() as u64
+        });
         let digest = {
             let mut h = Sha256::new();
             for r in &results {
@@ -342,12 +302,14 @@ impl Searcher {
         let details = json!({
             "request": request_json,
             "on_behalf_of_kind": parsed.on_behalf_of.as_ref().map(|a| a.kind.code()),
-            "screening": facts.hits,
-            "review": facts.review,
+            "screening": hits,
+            "review": review,
             "decisions": owner_decisions,
             "result_count": results.len(),
             "truncated": truncated,
             "result_digest": digest,
+            // What an evidence export later compares against, to list reads purged since.
+            "result_reads": results.iter().map(|r| [r.seq, r.captured_at.timestamp_micros()]).collect::<Vec<_>>(),
         });
         let owners_touched = decisions.iter().map(|(a, _)| a.id.clone()).collect();
         // Fail closed: rows leave only after the entry is durable.
@@ -360,6 +322,112 @@ impl Searcher {
             owners: owner_decisions,
         })
     }
+}
+
+/// The policy step every search kind shares: the cameras in scope, their owners, one decision
+/// per owner, and the cameras of the owners that allowed it.
+pub(crate) struct Gate {
+    pub(crate) cameras: Vec<sightline_types::Camera>,
+    pub(crate) decisions: Vec<(Agency, Decision)>,
+    pub(crate) allowed: HashSet<AgencyId>,
+    pub(crate) allowed_cameras: HashSet<CameraId>,
+    pub(crate) hits: Vec<sightline_policy::screening::ScreenHit>,
+    pub(crate) review: Option<sightline_policy::screening::ScreenHit>,
+}
+
+impl Searcher {
+    /// Finds the owners of the cameras in scope and asks the policy about each; `tune` adjusts
+    /// the policy request for the search kind (analysis searches set `query_kind`, the warrant
+    /// flag and their own window length).
+    pub(crate) fn gate(
+        &self,
+        who: &Principal,
+        parsed: &ParsedSearch,
+        now: chrono::DateTime<chrono::Utc>,
+        in_scope: impl Fn(&sightline_types::Camera) -> bool,
+        tune: impl Fn(&mut sightline_policy::PolicyRequest),
+    ) -> Result<Gate> {
+        let cameras: Vec<_> = self
+            .store
+            .cameras()
+            .into_iter()
+            .filter(|c| in_scope(c))
+            .collect();
+        let agencies: BTreeMap<AgencyId, Agency> = self
+            .store
+            .agencies()?
+            .into_iter()
+            .map(|a| (a.id.clone(), a))
+            .collect();
+        let owners: Vec<&Agency> = {
+            let ids: std::collections::BTreeSet<&AgencyId> =
+                cameras.iter().map(|c| &c.owner).collect();
+            ids.into_iter().filter_map(|id| agencies.get(id)).collect()
+        };
+        let facts = facts::Facts::gather(&self.store, who, parsed, now)?;
+        let engine = self.policy.read().unwrap_or_else(|e| e.into_inner());
+        let decisions: Vec<(Agency, Decision)> = owners
+            .iter()
+            .map(|o| {
+                let mut req = facts.request_for(&engine, o);
+                tune(&mut req);
+                ((*o).clone(), engine.evaluate(&req))
+            })
+            .collect();
+        drop(engine);
+        let allowed: HashSet<AgencyId> = decisions
+            .iter()
+            .filter(|(_, d)| d.is_allow())
+            .map(|(a, _)| a.id.clone())
+            .collect();
+        let allowed_cameras: HashSet<CameraId> = cameras
+            .iter()
+            .filter(|c| allowed.contains(&c.owner))
+            .map(|c| c.id)
+            .collect();
+        Ok(Gate {
+            cameras,
+            decisions,
+            allowed,
+            allowed_cameras,
+            hits: facts.hits,
+            review: facts.review,
+        })
+    }
+}
+
+/// The per-owner decisions as the response and audit entry show them, and the search's outcome.
+pub(crate) fn summarise(
+    decisions: &[(Agency, Decision)],
+    allowed: usize,
+    count: impl Fn(&AgencyId) -> u64,
+) -> (Vec<OwnerDecision>, &'static str) {
+    let owner_decisions = decisions
+        .iter()
+        .map(|(a, d)| {
+            let (rule, citation, explanation) = d.parts();
+            OwnerDecision {
+                owner: a.id.clone(),
+                owner_name: a.name.clone(),
+                outcome: if d.is_allow() {
+                    OwnerOutcome::Contributed
+                } else {
+                    OwnerOutcome::Excluded
+                },
+                rule: rule.to_owned(),
+                citation: citation.to_owned(),
+                explanation: explanation.to_owned(),
+                result_count: count(&a.id),
+            }
+        })
+        .collect();
+    let outcome = match (allowed, decisions.len()) {
+        (0, 0) => "allowed",
+        (0, _) => "denied",
+        (n, m) if n == m => "allowed",
+        _ => "partial",
+    };
+    (owner_decisions, outcome)
 }
 
 /// The request as the audit log keeps it: free text cut to a bounded excerpt, so an over-long

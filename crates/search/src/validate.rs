@@ -67,29 +67,38 @@ fn clean(s: Option<String>) -> Option<String> {
     s.map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty())
 }
 
-/// Validates a request. `agency` looks up an on-behalf-of agency.
-pub(crate) fn parse(
-    req: &SearchRequest,
-    now: DateTime<Utc>,
+/// The context every search states: purpose, case number, reason, on-behalf-of.
+pub(crate) struct Context {
+    pub(crate) purpose: Purpose,
+    pub(crate) case_number: String,
+    pub(crate) reason: String,
+    pub(crate) on_behalf_of: Option<Agency>,
+}
+
+/// Validates the context fields shared by plate and analysis searches.
+pub(crate) fn parse_context(
+    purpose: &Option<String>,
+    case_number: &Option<String>,
+    reason: &Option<String>,
+    on_behalf_of: &Option<String>,
     agency: impl Fn(&AgencyId) -> Option<Agency>,
-) -> Result<ParsedSearch, String> {
+) -> Result<Context, String> {
     let code = required(
-        &req.purpose,
+        purpose,
         "purpose",
         ": choose a code from GET /api/v1/purposes",
     )?;
     let purpose = Purpose::parse(&code).map_err(|e| e.to_string())?;
-    let case_number = required(&req.case_number, "case number", " for every search")?;
+    let case_number = required(case_number, "case number", " for every search")?;
     if case_number.chars().count() > 64 {
         return Err("case number must be at most 64 characters".into());
     }
-    let reason = req.reason.clone().unwrap_or_default().trim().to_owned();
+    let reason = reason.clone().unwrap_or_default().trim().to_owned();
     if reason.chars().count() > 1000 {
         return Err("reason must be at most 1000 characters".into());
     }
     let on_behalf_of =
-        match req
-            .on_behalf_of
+        match on_behalf_of
             .as_deref()
             .map(str::trim)
             .filter(|s| !s.is_empty())
@@ -102,6 +111,32 @@ pub(crate) fn parse(
                 })?)
             }
         };
+    Ok(Context {
+        purpose,
+        case_number,
+        reason,
+        on_behalf_of,
+    })
+}
+
+/// Validates a request. `agency` looks up an on-behalf-of agency.
+pub(crate) fn parse(
+    req: &SearchRequest,
+    now: DateTime<Utc>,
+    agency: impl Fn(&AgencyId) -> Option<Agency>,
+) -> Result<ParsedSearch, String> {
+    let Context {
+        purpose,
+        case_number,
+        reason,
+        on_behalf_of,
+    } = parse_context(
+        &req.purpose,
+        &req.case_number,
+        &req.reason,
+        &req.on_behalf_of,
+        agency,
+    )?;
     let q = &req.query;
     let w = q.window;
     if w.to <= w.from {

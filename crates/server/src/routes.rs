@@ -89,6 +89,8 @@ table! {
     post "/api/v1/reads" Camera => reads::post_reads;
     post "/api/v1/compat/openalpr" Camera => reads::post_openalpr;
     post "/api/v1/searches" User(SearchPlates) => searches::post_search;
+    post "/api/v1/searches/analysis" User(SearchPlates) => searches::post_analysis;
+    post "/api/v1/evidence" User(ExportEvidence) => searches::post_evidence;
     get "/api/v1/legal-holds" User(ViewHolds) => governance::list_holds;
     post "/api/v1/legal-holds" User(ManageHolds) => governance::create_hold;
     post "/api/v1/legal-holds/{id}/release" User(ManageHolds) => governance::release_hold;

@@ -214,6 +214,12 @@ fn body_for(method: &str, path: &str) -> Option<Value> {
             json!({"purpose": "stolen_vehicle", "case_number": "26-1", "reason": "r",
             "query": {"plate": {"exact": "ABC123"}, "window": {"from": (now - chrono::Duration::hours(1)).to_rfc3339(), "to": now.to_rfc3339()}}})
         }
+        (_, "/api/v1/searches/analysis") => {
+            json!({"purpose": "homicide", "case_number": "26-1",
+            "warrant": {"court": "Circuit Court", "reference": "26-SW-1", "issued": (now - chrono::Duration::days(1)).format("%Y-%m-%d").to_string(), "expires": (now + chrono::Duration::days(9)).format("%Y-%m-%d").to_string()},
+            "query": {"convoy": {"plate": "ABC123", "window": {"from": (now - chrono::Duration::hours(1)).to_rfc3339(), "to": now.to_rfc3339()}}}})
+        }
+        (_, "/api/v1/evidence") => json!({"search_seq": 1}),
         (_, "/api/v1/legal-holds") => {
             json!({"case_number": "26-2", "plate": "XYZ9", "from": (now - chrono::Duration::hours(1)).to_rfc3339(), "to": now.to_rfc3339(), "reason": "r"})
         }

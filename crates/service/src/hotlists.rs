@@ -99,6 +99,7 @@ impl Node {
             has_case_number: true,
             case_number_shape: String::new(),
             query_kind: "hotlist".into(),
+            has_warrant: false,
             window_hours: 0,
             lookback_minutes: 0,
             owner_retention_minutes: engine.retention_minutes(

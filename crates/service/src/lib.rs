@@ -15,6 +15,7 @@ pub mod changes;
 pub mod config;
 pub mod directory;
 pub mod error;
+pub mod evidence;
 pub mod findings;
 pub mod governance;
 pub mod hotlists;

@@ -30,6 +30,11 @@ pub struct AgencyReport {
     pub searches_by_purpose: BTreeMap<String, u64>,
     /// Searches its users ran, by outcome (allowed, partial, denied, refused).
     pub searches_by_outcome: BTreeMap<String, u64>,
+    /// Multi-location and convoy searches its users ran, by kind and outcome
+    /// (`convoy allowed`, `multi_location denied`, …), counted apart from plate searches.
+    pub analysis_searches: BTreeMap<String, u64>,
+    /// Plates those analysis searches revealed beyond the target's own (uninvolved vehicles).
+    pub uninvolved_vehicles_revealed: u64,
     /// Searches that touched its data and were refused for it, by rule.
     pub denials_by_rule: BTreeMap<String, u64>,
     /// Other agencies whose searches received its data, with how many searches each.
@@ -109,6 +114,8 @@ impl Node {
             reads_last_30_days: reads,
             searches_by_purpose: BTreeMap::new(),
             searches_by_outcome: BTreeMap::new(),
+            analysis_searches: BTreeMap::new(),
+            uninvolved_vehicles_revealed: 0,
             denials_by_rule: BTreeMap::new(),
             sharing_partners: BTreeMap::new(),
             hotlist_hits: self.hotlists.outcome_counts(id)?,
@@ -137,6 +144,16 @@ impl Node {
                         .unwrap_or("(none)");
                     *r.searches_by_purpose.entry(purpose.to_owned()).or_default() += 1;
                     *r.searches_by_outcome.entry(e.outcome.clone()).or_default() += 1;
+                    if let Some(kind) = e.details.get("kind").and_then(|k| k.as_str()) {
+                        *r.analysis_searches
+                            .entry(format!("{kind} {}", e.outcome))
+                            .or_default() += 1;
+                        r.uninvolved_vehicles_revealed += e
+                            .details
+                            .get("uninvolved_revealed")
+                            .and_then(|n| n.as_u64())
+                            .unwrap_or(0);
+                    }
                 }
                 for d in e
                     .details

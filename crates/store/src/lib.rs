@@ -17,6 +17,7 @@
 //! and writes the audit entry, is allowed to call them.
 #![deny(missing_docs)]
 
+mod cotravel;
 mod dictionary;
 pub mod directory;
 pub mod lifecycle;
@@ -27,6 +28,7 @@ mod schema;
 pub mod security;
 mod writer;
 
+pub use cotravel::Sighting;
 pub use dictionary::PlateId;
 pub use directory::{
     AgreementScope, Declaration, Grantee, LegalHold, NewCamera, NewUser, SharingAgreement,
@@ -164,6 +166,7 @@ impl Store {
         let days = partition::load(&conn)?;
         for &day in &days {
             partition::create_crops(&conn, &period.table(day))?;
+            partition::create_camera_time(&conn, &period.table(day))?;
         }
         *shared.partitions.write().unwrap_or_else(|e| e.into_inner()) = days;
         *shared.cameras.write().unwrap_or_else(|e| e.into_inner()) =

@@ -49,7 +49,7 @@ pub struct ReadQuery {
 }
 
 /// Raw columns of one partition row.
-type Row = (
+pub(crate) type Row = (
     u32,
     i64,
     i64,
@@ -64,9 +64,9 @@ type Row = (
     Option<f64>,
 );
 
-const COLS: &str = "plate_id, captured_us, seq, camera_id, client_id, region, confidence, colour, vehicle_type, make, lat, lon";
+pub(crate) const COLS: &str = "plate_id, captured_us, seq, camera_id, client_id, region, confidence, colour, vehicle_type, make, lat, lon";
 
-fn map_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+pub(crate) fn map_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
     Ok((
         r.get(0)?,
         r.get(1)?,
@@ -83,7 +83,7 @@ fn map_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
     ))
 }
 
-fn is_missing_table(e: &rusqlite::Error) -> bool {
+pub(crate) fn is_missing_table(e: &rusqlite::Error) -> bool {
     matches!(e, rusqlite::Error::SqliteFailure(_, Some(m)) if m.starts_with("no such table"))
 }
 
@@ -169,7 +169,7 @@ impl Store {
     }
 
     /// Fills in the plate crop of each read that has one (base64 JPEG).
-    fn load_crops(&self, reads: &mut [StoredRead]) -> Result<()> {
+    pub(crate) fn load_crops(&self, reads: &mut [StoredRead]) -> Result<()> {
         use base64::Engine as _;
         let period = self.shared.period;
         self.with_reader(|c| {
@@ -191,7 +191,7 @@ impl Store {
         })
     }
 
-    fn to_stored(&self, rows: Vec<Row>) -> Vec<StoredRead> {
+    pub(crate) fn to_stored(&self, rows: Vec<Row>) -> Vec<StoredRead> {
         let dict = self.shared.dict.read().unwrap_or_else(|e| e.into_inner());
         let cams = self
             .shared

@@ -370,3 +370,97 @@ fn test_purge_with_many_holds_keeps_held_reads_and_deletes_the_rest() {
         .unwrap();
     assert_eq!(left, 1200, "every held read stays");
 }
+
+#[test]
+fn test_sightings_at_reads_only_the_cameras_and_window_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), Durability::Process).unwrap();
+    let cam = setup(&store);
+    let other = store
+        .create_camera(
+            &NewCamera {
+                id: 0,
+                owner: cam.owner.clone(),
+                name: "Madison & Oak Park".into(),
+                lat: 41.88,
+                lon: -87.79,
+                bearing: None,
+                mobile: false,
+                key_hash: "k2".into(),
+            },
+            t0(),
+        )
+        .unwrap();
+    let mut batch = vec![
+        read(&cam, "a1", "CONVOY1", t0(), "red"),
+        read(&cam, "a2", "CONVOY2", t0() + Duration::seconds(10), "red"),
+        read(&cam, "a3", "LATER1", t0() + Duration::minutes(5), "red"),
+        // Across midnight: the window spans two day partitions.
+        read(&cam, "a4", "NIGHT1", t0() + Duration::hours(12), "red"),
+    ];
+    batch.push(read(&other, "b1", "ELSEWHERE", t0(), "red"));
+    store.append_reads_blocking(batch).unwrap();
+    let at = |from: DateTime<Utc>, to: DateTime<Utc>, cams: &[sightline_types::CameraId]| {
+        let (rows, capped) = store
+            .sightings_at(cams, from.timestamp_micros(), to.timestamp_micros(), 100)
+            .unwrap();
+        assert!(!capped);
+        let mut plates: Vec<String> = rows
+            .iter()
+            .map(|s| store.plate_text(s.plate).unwrap())
+            .collect();
+        plates.sort();
+        plates
+    };
+    assert_eq!(
+        at(
+            t0() - Duration::seconds(60),
+            t0() + Duration::seconds(60),
+            &[cam.id]
+        ),
+        vec!["CONVOY1", "CONVOY2"]
+    );
+    assert_eq!(
+        at(
+            t0() - Duration::seconds(60),
+            t0() + Duration::seconds(60),
+            &[other.id]
+        ),
+        vec!["ELSEWHERE"]
+    );
+    assert_eq!(
+        at(t0(), t0() + Duration::hours(13), &[cam.id]),
+        vec!["CONVOY1", "CONVOY2", "LATER1", "NIGHT1"]
+    );
+    let (rows, capped) = store
+        .sightings_at(
+            &[cam.id],
+            t0().timestamp_micros(),
+            (t0() + Duration::hours(13)).timestamp_micros(),
+            2,
+        )
+        .unwrap();
+    assert!(capped && rows.len() == 2);
+    // By plate, on the allowed cameras only.
+    let id = store.plate_id("CONVOY1").unwrap();
+    let found = store
+        .sightings_of(
+            id,
+            (t0() - Duration::days(1)).timestamp_micros(),
+            (t0() + Duration::days(1)).timestamp_micros(),
+            &HashSet::from([other.id]),
+        )
+        .unwrap();
+    assert!(found.is_empty());
+    let found = store
+        .sightings_of(
+            id,
+            (t0() - Duration::days(1)).timestamp_micros(),
+            (t0() + Duration::days(1)).timestamp_micros(),
+            &HashSet::from([cam.id]),
+        )
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    let reads = store.reads_of(&found, false).unwrap();
+    assert_eq!(reads[0].id, "a1");
+}

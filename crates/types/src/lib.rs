@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 pub mod agency;
+pub mod analysis;
 pub mod clock;
 pub mod error;
 pub mod permission;
@@ -15,6 +16,10 @@ pub mod read;
 pub mod search;
 
 pub use agency::{Agency, AgencyId, AgencyKind, Camera, CameraId, Jurisdiction, Role, UserId};
+pub use analysis::{
+    AnalysisMatch, AnalysisQuery, AnalysisRequest, AnalysisResponse, ConvoyQuery, EvidenceFile,
+    EvidencePackage, MultiLocationQuery, Place, Warrant,
+};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, ErrorCode, Result};
 pub use permission::Permission;

@@ -46,6 +46,9 @@ coded_enum! {
         /// Receive, open and decide the usage watch's findings about the agency's searches (and,
         /// for auditors, searches that touched the agency's data).
         ReviewFindings => "review_findings",
+        /// Export an evidence package of one of the caller's own earlier searches (re-run as an
+        /// audited access; policy still decides per data owner).
+        ExportEvidence => "export_evidence",
     }
 }
 
@@ -79,6 +82,10 @@ pub const TABLE: &[(Permission, &[Role])] = &[
     (
         Permission::ReviewFindings,
         &[Role::Supervisor, Role::Auditor],
+    ),
+    (
+        Permission::ExportEvidence,
+        &[Role::Officer, Role::Supervisor],
     ),
 ];
 

@@ -54,8 +54,11 @@ coded_enum! {
         StolenVehicle => "stolen_vehicle",
         /// Following up an alert from a hot list.
         HotlistFollowup => "hotlist_followup",
-        /// Traffic enforcement (suspended licence, unpaid tickets).
+        /// Traffic enforcement in general (speeding, unpaid tickets, inspections).
         TrafficEnforcement => "traffic_enforcement",
+        /// A suspended or revoked registration or driving licence: the narrower purpose some
+        /// statutes list (New Hampshire RSA 261:75-b) where general traffic enforcement is not.
+        SuspendedRegistration => "suspended_registration",
         /// Civil immigration enforcement (prohibited by several laws).
         CivilImmigration => "civil_immigration",
         /// Investigating reproductive or gender-affirming health care (prohibited in some states).
@@ -69,7 +72,25 @@ coded_enum! {
     }
 }
 
+/// Purposes that count as serious crime for multi-location and convoy analysis by default
+/// (each law pack may narrow this list; `base.cedar` carries the same list).
+pub const SERIOUS_CRIME: &[Purpose] = &[
+    Purpose::Homicide,
+    Purpose::Kidnapping,
+    Purpose::SexOffense,
+    Purpose::Robbery,
+    Purpose::HumanTrafficking,
+    Purpose::Terrorism,
+    Purpose::AmberAlert,
+    Purpose::MissingPerson,
+];
+
 impl Purpose {
+    /// Tells whether the purpose is one of [`SERIOUS_CRIME`].
+    pub fn is_serious_crime(self) -> bool {
+        SERIOUS_CRIME.contains(&self)
+    }
+
     /// Returns an English label for forms and reports.
     pub fn label(self) -> &'static str {
         match self {
@@ -95,6 +116,7 @@ impl Purpose {
             Purpose::StolenVehicle => "Stolen vehicle or plate",
             Purpose::HotlistFollowup => "Hot-list alert follow-up",
             Purpose::TrafficEnforcement => "Traffic enforcement",
+            Purpose::SuspendedRegistration => "Suspended / revoked registration or licence",
             Purpose::CivilImmigration => "Civil immigration enforcement",
             Purpose::ReproductiveHealth => "Reproductive / gender-affirming care investigation",
             Purpose::FirstAmendment => "First-Amendment activity",

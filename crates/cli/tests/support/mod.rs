@@ -193,3 +193,55 @@ pub fn owner<'a>(v: &'a Value, id: &str) -> &'a Value {
         .find(|o| o["owner"] == id)
         .unwrap_or_else(|| panic!("no decision for {id}: {v}"))
 }
+
+/// A running `sightline demo` (killed on drop) with its credentials file.
+pub struct Demo {
+    pub child: Child,
+    pub url: String,
+    pub creds: Value,
+}
+
+impl Demo {
+    /// Starts `sightline demo` on port 0 in `data` and waits for its banner.
+    pub fn start(data: &Path, rate: &str) -> Demo {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_sightline"))
+            .args(["demo", "--port", "0", "--rate", rate, "--data"])
+            .arg(data)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let url = loop {
+            let line = lines.next().expect("demo exited early").unwrap();
+            if let Some(u) = line.strip_prefix("Sightline demo node: ") {
+                break u.trim().to_owned();
+            }
+        };
+        std::thread::spawn(move || for _ in lines {});
+        let creds: Value =
+            serde_json::from_slice(&std::fs::read(data.join("demo-credentials.json")).unwrap())
+                .unwrap();
+        Demo { child, url, creds }
+    }
+
+    /// The API token of a demo user.
+    pub fn token(&self, username: &str) -> String {
+        self.creds["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["username"] == username)
+            .unwrap_or_else(|| panic!("no demo user {username}"))["token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

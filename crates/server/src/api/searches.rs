@@ -8,7 +8,9 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use sightline_types::{OwnerOutcome, SearchRequest, SearchResponse};
+use sightline_types::{
+    AnalysisRequest, AnalysisResponse, EvidencePackage, OwnerOutcome, SearchRequest, SearchResponse,
+};
 use std::time::Instant;
 
 /// Runs a search. Every data owner's policy is evaluated first; owners that refuse contribute no
@@ -62,4 +64,80 @@ pub async fn post_search(
         }
     }
     Ok(Json(result?))
+}
+
+/// Runs a multi-location or convoy search (investigative analysis). Same path as a plate search:
+/// the policy sees the query kind (`multi_location`, `convoy`) and, by default, allows it only
+/// for serious crime, under a court order or warrant, over narrow windows; owners that refuse
+/// are listed with rule and citation. The audit entry records the warrant and how many
+/// uninvolved vehicles the result revealed, before any result is returned.
+#[utoipa::path(post, path = "/api/v1/searches/analysis", tag = "search", request_body = AnalysisRequest,
+    security(("user_token" = [])),
+    responses((status = 200, body = AnalysisResponse),
+        (status = 400, body = crate::error::ErrorBody, description = "invalid request or warrant (audited)"),
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
+        (status = 413, body = crate::error::ErrorBody),
+        (status = 503, body = crate::error::ErrorBody, description = "audit log unavailable: no results")))]
+pub async fn post_analysis(
+    State(node): State<AppState>,
+    UserAuth(who): UserAuth,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Json<AnalysisResponse>> {
+    let parsed: Result<AnalysisRequest, _> = super::parse_json(body);
+    let n = node.clone();
+    let result = tokio::task::spawn_blocking(move || match parsed {
+        Ok(req) => n.searcher.analyse(&who, req),
+        Err(e) => Err(n.searcher.refuse_unparsed(&who, e.message)),
+    })
+    .await?;
+    if result
+        .as_ref()
+        .map_or_else(|e| e.audit_seq().is_some(), |_| true)
+    {
+        node.metrics.audit_appends.inc();
+    }
+    Metrics::count(
+        &node.metrics.searches,
+        match &result {
+            Ok(_) => "analysis",
+            Err(_) => "refused",
+        },
+        1,
+    );
+    Ok(Json(result?))
+}
+
+/// Which search to export.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceRequest {
+    /// The audit entry of one of the caller's own earlier searches.
+    pub search_seq: u64,
+}
+
+/// Exports an evidence package of one of the caller's own earlier searches: the search is re-run
+/// (audited; policy decides again; reads purged since are listed as purged), the export is
+/// audited, and the package carries the reads, plate pictures, camera metadata, request,
+/// per-owner decisions, the audit entries with inclusion proofs, the signed checkpoint, a SHA-256
+/// manifest and an HTML report. `sightline evidence export` writes it to a directory and
+/// `sightline evidence verify` checks it offline.
+#[utoipa::path(post, path = "/api/v1/evidence", tag = "search", request_body = EvidenceRequest,
+    security(("user_token" = [])),
+    responses((status = 200, body = EvidencePackage),
+        (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody, description = "not one of the caller's searches"),
+        (status = 413, body = crate::error::ErrorBody),
+        (status = 503, body = crate::error::ErrorBody, description = "audit log unavailable: nothing exported")))]
+pub async fn post_evidence(
+    State(node): State<AppState>,
+    auth: UserAuth,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Json<EvidencePackage>> {
+    let req: EvidenceRequest = super::parse_json(body)?;
+    let caller = auth.caller();
+    Ok(Json(
+        tokio::task::spawn_blocking(move || node.export_evidence(&caller, req.search_seq))
+            .await??,
+    ))
 }

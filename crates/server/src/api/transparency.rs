@@ -101,6 +101,8 @@ fn render(r: &AgencyReport) -> String {
          <tr><th>Reads in the last 30 days</th><td>{reads}</td></tr></table><h3>Hot-list hits by outcome (confirmed vs false matches)</h3>{hits}\
          <h3>Hits on this agency's cameras reported to other agencies' lists, by list owner</h3>{others}\
          <h3>Searches by this agency's users, by purpose</h3>{purposes}<h3>… by outcome</h3>{outcomes}\
+         <h3>Multi-location and convoy searches by this agency's users (counted apart), by kind and outcome</h3>{analysis}\
+         <p>Uninvolved vehicles these searches revealed: {uninvolved}</p>\
          <h3>Searches refused access to this agency's data, by rule</h3>{denials}\
          <h3>Agencies that received this agency's data, with number of searches</h3>{partners}\
          <h3>Latest signed checkpoint of the audit log</h3>{cp}{note}</section>",
@@ -114,6 +116,8 @@ fn render(r: &AgencyReport) -> String {
         reads = r.reads_last_30_days,
         purposes = table(&r.searches_by_purpose),
         outcomes = table(&r.searches_by_outcome),
+        analysis = table(&r.analysis_searches),
+        uninvolved = r.uninvolved_vehicles_revealed,
         denials = table(&r.denials_by_rule),
         partners = table(&r.sharing_partners),
         hits = table(&r.hotlist_hits),

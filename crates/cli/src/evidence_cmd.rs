@@ -1,0 +1,123 @@
+//! `sightline evidence export|verify`: fetch an evidence package from a node into a directory,
+//! and check one offline (hashes, Merkle inclusion proofs, the checkpoint's signature).
+
+use anyhow::{Context, Result, bail};
+use base64::Engine as _;
+use clap::Subcommand;
+use sightline_types::EvidencePackage;
+use std::path::{Component, Path, PathBuf};
+
+/// Evidence package commands.
+#[derive(Subcommand, Debug)]
+pub enum EvidenceCommand {
+    /// Export one of your own earlier searches as an evidence package (an audited access: the
+    /// search is re-run under today's policy, and the export is recorded).
+    Export {
+        /// The node's base URL (`http://127.0.0.1:8080`).
+        #[arg(long)]
+        url: String,
+        /// The audit entry of the search to export.
+        #[arg(long)]
+        search: u64,
+        /// Directory to write the package to (must not exist yet).
+        #[arg(long)]
+        out: PathBuf,
+        /// Environment variable holding your API token (never on the command line).
+        #[arg(long, default_value = "SIGHTLINE_TOKEN")]
+        token_env: String,
+    },
+    /// Check a package offline; names every altered or missing file. Exit status 1 when
+    /// anything is wrong.
+    Verify {
+        /// The package directory.
+        package: PathBuf,
+        /// The node's published note verifier key (`<origin>+<id>+<key>`); without it the
+        /// package's own `audit/verifier.txt` is trusted (integrity, not origin).
+        #[arg(long)]
+        key: Option<String>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Runs an evidence command; `Ok(false)` when verification found problems.
+///
+/// # Errors
+/// Network, I/O or server errors.
+pub fn run(cmd: EvidenceCommand) -> Result<bool> {
+    match cmd {
+        EvidenceCommand::Export {
+            url,
+            search,
+            out,
+            token_env,
+        } => {
+            let token = std::env::var(&token_env)
+                .with_context(|| format!("set {token_env} to your API token"))?;
+            let resp = ureq::post(&format!("{}/api/v1/evidence", url.trim_end_matches('/')))
+                .set("authorization", &format!("Bearer {token}"))
+                .send_json(serde_json::json!({ "search_seq": search }));
+            let pkg: EvidencePackage = match resp {
+                Ok(r) => r.into_json().context("reading the package")?,
+                Err(ureq::Error::Status(code, r)) => {
+                    bail!(
+                        "the node refused ({code}): {}",
+                        r.into_string().unwrap_or_default()
+                    )
+                }
+                Err(e) => return Err(e).context("calling the node"),
+            };
+            write_package(&pkg, &out)?;
+            println!(
+                "wrote {} files to {} (export audited as entry {})",
+                pkg.files.len(),
+                out.display(),
+                pkg.audit_seq
+            );
+            Ok(true)
+        }
+        EvidenceCommand::Verify { package, key, json } => {
+            let report = sightline_audit::evidence::verify_package(&package, key.as_deref());
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else if report.is_ok() {
+                println!(
+                    "OK: {} files match the manifest; {} audit entries are included in the signed checkpoint of {} entries",
+                    report.files_ok, report.entries_ok, report.checkpoint_size
+                );
+            } else {
+                println!("FAILED: {} problem(s)", report.problems.len());
+                for p in &report.problems {
+                    println!("  {p}");
+                }
+            }
+            Ok(report.is_ok())
+        }
+    }
+}
+
+/// Writes a package's files under `out`, refusing paths that would leave it.
+///
+/// # Errors
+/// An unsafe path, an existing directory, or I/O failures.
+pub fn write_package(pkg: &EvidencePackage, out: &Path) -> Result<()> {
+    if out.exists() {
+        bail!("{} exists already; choose a new directory", out.display());
+    }
+    for f in &pkg.files {
+        let rel = Path::new(&f.path);
+        if rel.components().any(|c| !matches!(c, Component::Normal(_))) {
+            bail!("the package names an unsafe path `{}`", f.path);
+        }
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(&f.content_base64)
+            .with_context(|| format!("decoding {}", f.path))?;
+        let path = out.join(rel);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+        std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}
