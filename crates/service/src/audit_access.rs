@@ -91,6 +91,30 @@ impl Node {
         Ok(report)
     }
 
+    /// The latest signed checkpoint (JSON view). Public: a checkpoint carries hashes only, and
+    /// anyone may keep one to check the log later, so no permission is needed.
+    ///
+    /// # Errors
+    /// Audit failures.
+    pub fn latest_checkpoint(&self) -> Result<Option<Checkpoint>> {
+        Ok(self.audit.latest_checkpoint()?)
+    }
+
+    /// The latest signed checkpoint as a C2SP `tlog-checkpoint` signed note (the text witnesses
+    /// and `sightline audit verify --checkpoint` read). Public, like [`Node::latest_checkpoint`].
+    ///
+    /// # Errors
+    /// 404 before the first checkpoint with a note is signed; audit failures.
+    pub fn latest_checkpoint_note(&self) -> Result<String> {
+        self.latest_checkpoint()?
+            .and_then(|c| c.note)
+            .ok_or_else(|| {
+                Error::not_found(
+                    "no checkpoint in the C2SP note form has been signed yet (POST /api/v1/audit/checkpoint signs one)",
+                )
+            })
+    }
+
     /// Signs a checkpoint over the log now (auditors and admins).
     ///
     /// # Errors
