@@ -291,6 +291,32 @@ mod tests {
         );
     }
 
+    /// Regression (found by the contract test): the query structs were documented as path
+    /// parameters, so clients and Schemathesis put them in the wrong place.
+    #[test]
+    fn test_path_parameters_are_exactly_the_placeholders_of_the_path() {
+        let doc = serde_json::to_value(document()).unwrap();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                let mut in_path: Vec<String> = op["parameters"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|p| p["in"] == "path")
+                    .map(|p| p["name"].as_str().unwrap().to_owned())
+                    .collect();
+                in_path.sort();
+                let mut placeholders: Vec<String> = path
+                    .split('{')
+                    .skip(1)
+                    .map(|s| s.split('}').next().unwrap().to_owned())
+                    .collect();
+                placeholders.sort();
+                assert_eq!(in_path, placeholders, "{method} {path}");
+            }
+        }
+    }
+
     #[test]
     fn test_security_and_errors_follow_the_route_table() {
         let mut doc = document();

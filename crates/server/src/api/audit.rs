@@ -13,6 +13,7 @@ use sightline_audit::{AuditEntry, Checkpoint, Proof, VerifyReport};
 
 /// Query of `GET /api/v1/audit/entries`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EntriesQuery {
     /// Entries after this sequence number.
     #[serde(default)]
@@ -112,6 +113,7 @@ pub async fn publish_checkpoint(
 
 /// Query of the inclusion proof.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct InclusionQuery {
     /// Entry sequence number.
     pub seq: u64,
@@ -133,6 +135,7 @@ pub async fn inclusion(
 
 /// Query of the consistency proof.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ConsistencyQuery {
     /// Older tree size.
     pub from: u64,
@@ -154,6 +157,7 @@ pub async fn consistency(
 
 /// Query of the export.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ExportQuery {
     /// `jsonl` (default) or `csv`.
     #[serde(default)]

@@ -160,6 +160,7 @@ pub async fn put_entries(
 
 /// Query of the CSV import.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ImportQuery {
     /// `merge` (default) or `replace` (atomic).
     #[serde(default)]

@@ -158,6 +158,7 @@ pub async fn page_one(
 
 /// Query of the oversight report.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct OversightQuery {
     /// Retention the data was supposed to have, days (default 30).
     #[serde(default)]
