@@ -271,7 +271,11 @@ pub fn verify_rows_from(
         }
         report.checkpoints.push(CheckpointCheck {
             size: cp.size,
-            time: cp.time.to_rfc3339(),
+            time: if cp.is_note_only() {
+                "C2SP note, no signed time".to_owned()
+            } else {
+                cp.time.to_rfc3339()
+            },
             ok: what.is_none(),
             what,
         });

@@ -16,10 +16,12 @@ pub enum AuditCommand {
         /// An exported log (JSON Lines, from `audit export` or the API).
         #[arg(long)]
         log: Option<PathBuf>,
-        /// Checkpoint files (JSON) to check the log against; repeatable.
+        /// Checkpoint files to check the log against, repeatable: JSON (a checkpoint or the API's
+        /// answer) or a C2SP checkpoint note (GET /api/v1/audit/checkpoint/note).
         #[arg(long = "checkpoint")]
         checkpoints: Vec<PathBuf>,
-        /// The node's Ed25519 public key (hex). Required with --log; with --data it defaults to the
+        /// The node's Ed25519 public key: 64 hex digits, or its C2SP verifier key
+        /// (`<origin>+<key id>+<base64>`). Required with --log; with --data it defaults to the
         /// directory's own key.
         #[arg(long)]
         public_key: Option<String>,
@@ -44,11 +46,38 @@ pub enum AuditCommand {
 fn read_checkpoint(p: &Path) -> Result<Checkpoint> {
     let text = std::fs::read_to_string(p)
         .with_context(|| format!("cannot read checkpoint {}", p.display()))?;
+    if !text.trim_start().starts_with('{') {
+        // A C2SP tlog-checkpoint signed note (GET /api/v1/audit/checkpoint/note).
+        return Checkpoint::from_note(&text).map_err(|e| {
+            anyhow::anyhow!(
+                "{} is neither a JSON checkpoint nor a C2SP checkpoint note: {e}",
+                p.display()
+            )
+        });
+    }
     // Accept a bare checkpoint or the API's {checkpoint, public_key} answer.
     let v: serde_json::Value =
         serde_json::from_str(&text).with_context(|| format!("{} is not JSON", p.display()))?;
     let cp = v.get("checkpoint").cloned().unwrap_or(v);
     serde_json::from_value(cp).with_context(|| format!("{} is not a checkpoint", p.display()))
+}
+
+/// Parses `--public-key`: 64 hex digits, or a C2SP verifier key `<name>+<id>+<base64>` (whose
+/// name must then be the origin of every checkpoint given).
+fn parse_key(s: &str, cps: &[Checkpoint]) -> Result<ed25519_dalek::VerifyingKey> {
+    if !s.contains('+') {
+        return Ok(sightline_audit::parse_public_key(s)?);
+    }
+    let v = sightline_audit::NoteVerifier::parse(s.trim())
+        .map_err(|e| anyhow::anyhow!("--public-key is not a C2SP verifier key: {e}"))?;
+    if let Some(cp) = cps.iter().find(|c| c.origin != v.name()) {
+        bail!(
+            "the verifier key is named `{}` but a checkpoint is of the log `{}`",
+            v.name(),
+            cp.origin
+        );
+    }
+    Ok(*v.public_key())
 }
 
 fn print(report: &VerifyReport, json: bool) -> Result<()> {
@@ -106,7 +135,7 @@ pub fn run(cmd: AuditCommand) -> Result<bool> {
                 .collect::<Result<Vec<_>>>()?;
             let key = public_key
                 .as_deref()
-                .map(sightline_audit::parse_public_key)
+                .map(|k| parse_key(k, &cps))
                 .transpose()?;
             let report = match (data, log) {
                 (Some(dir), None) => sightline_audit::verify_dir(&dir, &cps, key.as_ref())

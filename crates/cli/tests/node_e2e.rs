@@ -471,6 +471,67 @@ fn test_node_end_to_end() {
         String::from_utf8_lossy(&out.stdout)
     );
 
+    // The same checkpoint as a C2SP signed note: served as text, and the CLI verifies the
+    // export against it (hex key or verifier key); one changed byte fails with a sentence.
+    let note = ureq::get(&format!("{}/api/v1/audit/checkpoint/note", s.url))
+        .call()
+        .unwrap();
+    assert!(
+        note.content_type().starts_with("text/plain"),
+        "{}",
+        note.content_type()
+    );
+    let note = note.into_string().unwrap();
+    assert_eq!(
+        Some(note.as_str()),
+        cp["note"].as_str(),
+        "the note of the JSON checkpoint"
+    );
+    assert!(
+        note.starts_with(&format!("{}\n{size}\n", cp["origin"].as_str().unwrap())),
+        "{note}"
+    );
+    let vkey = public["verifier_key"].as_str().unwrap().to_owned();
+    let verify_note = |file: &str, key: &str| {
+        std::fs::write(dir.path().join("cp.note"), file).unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_sightline"))
+            .args(["audit", "verify", "--log"])
+            .arg(dir.path().join("log.jsonl"))
+            .arg("--checkpoint")
+            .arg(dir.path().join("cp.note"))
+            .args(["--public-key", key])
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.code(), text)
+    };
+    for k in [&key, &vkey] {
+        let (code, text) = verify_note(&note, k);
+        assert_eq!(code, Some(0), "{text}");
+        assert!(
+            text.contains(&format!(
+                "checkpoint size {size} (C2SP note, no signed time): ok"
+            )),
+            "{text}"
+        );
+    }
+    let root_line = note.lines().nth(2).unwrap();
+    let flipped = if root_line.starts_with('A') { "B" } else { "A" };
+    let edited = note.replacen(root_line, &format!("{flipped}{}", &root_line[1..]), 1);
+    let (code, text) = verify_note(&edited, &key);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("signature does not verify"), "{text}");
+    let (code, text) = verify_note(&note.replacen('\n', "\t\n", 1), &key);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(
+        text.contains("neither a JSON checkpoint nor a C2SP checkpoint note"),
+        "{text}"
+    );
+
     // The offline verifier agrees, and catches tampering.
     let data = s.data.clone();
     drop(s);

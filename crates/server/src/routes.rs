@@ -118,6 +118,7 @@ table! {
     get "/api/v1/audit/entries" User(ReadAudit) => audit::list_entries;
     get "/api/v1/audit/verify" User(ReadAudit) => audit::verify;
     get "/api/v1/audit/checkpoint" Public => audit::latest_checkpoint;
+    get "/api/v1/audit/checkpoint/note" Public => audit::checkpoint_note;
     post "/api/v1/audit/checkpoint" User(ReadAudit) => audit::publish_checkpoint;
     get "/api/v1/audit/proof/inclusion" Public => audit::inclusion;
     get "/api/v1/audit/proof/consistency" Public => audit::consistency;

@@ -15,7 +15,7 @@ impl Node {
     /// The filter a caller may read the log with (their agency's entries; operators: all).
     ///
     /// # Errors
-    /// 403 without `read_audit`; 400 for an unknown action.
+    /// 403 without `read_audit`; 400 for an unknown action or an `after` past SQLite's integers.
     pub fn audit_filter(
         &self,
         caller: &Caller,
@@ -24,6 +24,14 @@ impl Node {
         limit: usize,
     ) -> Result<EntryFilter> {
         caller.require(Permission::ReadAudit)?;
+        // Sequence numbers are SQLite integers: a larger `after` is a bad request, not a store
+        // failure (found by the contract test: it answered 503).
+        if i64::try_from(after).is_err() {
+            return Err(Error::bad_request(format!(
+                "after must be at most {}",
+                i64::MAX
+            )));
+        }
         let action = match action.map(str::trim).filter(|a| !a.is_empty()) {
             Some(a) => Some(
                 Action::parse(a)
@@ -89,6 +97,30 @@ impl Node {
             sightline_audit::VerifiedPrefix::empty()
         };
         Ok(report)
+    }
+
+    /// The latest signed checkpoint (JSON view). Public: a checkpoint carries hashes only, and
+    /// anyone may keep one to check the log later, so no permission is needed.
+    ///
+    /// # Errors
+    /// Audit failures.
+    pub fn latest_checkpoint(&self) -> Result<Option<Checkpoint>> {
+        Ok(self.audit.latest_checkpoint()?)
+    }
+
+    /// The latest signed checkpoint as a C2SP `tlog-checkpoint` signed note (the text witnesses
+    /// and `sightline audit verify --checkpoint` read). Public, like [`Node::latest_checkpoint`].
+    ///
+    /// # Errors
+    /// 404 before the first checkpoint with a note is signed; audit failures.
+    pub fn latest_checkpoint_note(&self) -> Result<String> {
+        self.latest_checkpoint()?
+            .and_then(|c| c.note)
+            .ok_or_else(|| {
+                Error::not_found(
+                    "no checkpoint in the C2SP note form has been signed yet (POST /api/v1/audit/checkpoint signs one)",
+                )
+            })
     }
 
     /// Signs a checkpoint over the log now (auditors and admins).

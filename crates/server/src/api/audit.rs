@@ -1,10 +1,11 @@
 //! Reading, proving, exporting and verifying the audit log.
 
+use super::Query;
 use crate::AppState;
 use crate::auth::UserAuth;
 use crate::error::ApiResult;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
@@ -12,6 +13,7 @@ use sightline_audit::{AuditEntry, Checkpoint, Proof, VerifyReport};
 
 /// Query of `GET /api/v1/audit/entries`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EntriesQuery {
     /// Entries after this sequence number.
     #[serde(default)]
@@ -64,6 +66,9 @@ pub struct CheckpointView {
     pub checkpoint: Option<Checkpoint>,
     /// The node's Ed25519 public key, hex.
     pub public_key: String,
+    /// The same key as a C2SP verifier key (`<origin>+<key id>+<base64>`), the form witnesses
+    /// and note verifiers take.
+    pub verifier_key: Option<String>,
     /// Entries in the log now.
     pub log_size: u64,
 }
@@ -71,13 +76,27 @@ pub struct CheckpointView {
 /// The latest signed checkpoint (public: anyone may keep it and check the log later).
 #[utoipa::path(get, path = "/api/v1/audit/checkpoint", tag = "audit", responses((status = 200, body = CheckpointView)))]
 pub async fn latest_checkpoint(State(node): State<AppState>) -> ApiResult<Json<CheckpointView>> {
-    let audit = node.audit.clone();
-    let checkpoint = tokio::task::spawn_blocking(move || audit.latest_checkpoint()).await??;
+    let n = node.clone();
+    let checkpoint = tokio::task::spawn_blocking(move || n.latest_checkpoint()).await??;
     Ok(Json(CheckpointView {
         checkpoint,
         public_key: node.audit.public_key_hex(),
+        verifier_key: node.audit.note_verifier().ok().map(|v| v.to_string()),
         log_size: node.audit.len(),
     }))
+}
+
+/// The latest signed checkpoint as a C2SP `tlog-checkpoint` signed note
+/// (<https://c2sp.org/tlog-checkpoint>), the form standard witnesses cosign: origin, tree size,
+/// base64 root hash, a blank line and the Ed25519 note signature under the key name = origin.
+/// Public, like the JSON checkpoint. Check an exported log against it with
+/// `sightline audit verify --log FILE --checkpoint NOTE --public-key KEY`.
+#[utoipa::path(get, path = "/api/v1/audit/checkpoint/note", tag = "audit",
+    responses((status = 200, content_type = "text/plain; charset=utf-8", body = String, description = "the signed note"),
+        (status = 404, body = crate::error::ErrorBody, description = "no checkpoint in the note form signed yet")))]
+pub async fn checkpoint_note(State(node): State<AppState>) -> ApiResult<impl IntoResponse> {
+    let note = tokio::task::spawn_blocking(move || node.latest_checkpoint_note()).await??;
+    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], note))
 }
 
 /// Signs a checkpoint over the log now (auditors and admins).
@@ -94,6 +113,7 @@ pub async fn publish_checkpoint(
 
 /// Query of the inclusion proof.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct InclusionQuery {
     /// Entry sequence number.
     pub seq: u64,
@@ -115,6 +135,7 @@ pub async fn inclusion(
 
 /// Query of the consistency proof.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ConsistencyQuery {
     /// Older tree size.
     pub from: u64,
@@ -136,6 +157,7 @@ pub async fn consistency(
 
 /// Query of the export.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ExportQuery {
     /// `jsonl` (default) or `csv`.
     #[serde(default)]

@@ -1,5 +1,6 @@
 //! Login and the directory: agencies, users, cameras, sharing agreements, declarations.
 
+use super::Path;
 use super::parse_json;
 use crate::AppState;
 use crate::admin::{
@@ -11,8 +12,8 @@ use crate::auth::UserAuth;
 use crate::error::ApiResult;
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde::Serialize;
 use sightline_store::{Declaration, SharingAgreement};

@@ -1,5 +1,6 @@
 //! Legal holds, agency policy and law packs.
 
+use super::Path;
 use super::parse_json;
 use crate::AppState;
 use crate::admin::Audited;
@@ -8,8 +9,8 @@ use crate::error::ApiResult;
 use crate::governance::{AgencyPolicyText, CreateHold};
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Serialize;
 use sightline_store::LegalHold;
@@ -95,7 +96,7 @@ pub async fn list_packs(State(node): State<AppState>) -> Json<Vec<PackView>> {
 
 /// Replaces the caller's agency policy (forbid rules only; validated before it takes effect).
 #[utoipa::path(put, path = "/api/v1/agency-policy", tag = "governance", request_body = AgencyPolicyText, security(("user_token" = [])),
-    responses((status = 200, body = u64, description = "audit sequence number"), (status = 400, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = u64, content_type = "application/json", description = "audit sequence number"), (status = 400, body = crate::error::ErrorBody)))]
 pub async fn put_agency_policy(
     State(node): State<AppState>,
     auth: UserAuth,

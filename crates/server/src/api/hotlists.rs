@@ -1,5 +1,6 @@
 //! Hot lists and alerts.
 
+use super::{Path, Query};
 use super::{body_bytes, parse_json};
 use crate::AppState;
 use crate::admin::Audited;
@@ -7,8 +8,8 @@ use crate::auth::UserAuth;
 use crate::error::{ApiError, ApiResult};
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use chrono::{DateTime, Utc};
@@ -126,7 +127,7 @@ pub async fn entries(
 
 /// Adds entries to (or atomically replaces the entries of) one of the caller's agency's lists.
 #[utoipa::path(post, path = "/api/v1/hotlists/{id}/entries", tag = "hotlists", params(("id" = i64, Path, description = "list id")),
-    request_body = PutEntries, security(("user_token" = [])), responses((status = 200, body = u64, description = "audit sequence number")))]
+    request_body = PutEntries, security(("user_token" = [])), responses((status = 200, body = u64, content_type = "application/json", description = "audit sequence number")))]
 pub async fn put_entries(
     State(node): State<AppState>,
     auth: UserAuth,
@@ -159,6 +160,7 @@ pub async fn put_entries(
 
 /// Query of the CSV import.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ImportQuery {
     /// `merge` (default) or `replace` (atomic).
     #[serde(default)]
@@ -171,7 +173,7 @@ pub struct ImportQuery {
 /// Imports entries from CSV (`plate,region,reason,legal_basis,expires_at`) or an NCIC-style
 /// fixed-width extract into one of the caller's agency's lists; all or nothing.
 #[utoipa::path(post, path = "/api/v1/hotlists/{id}/import", tag = "hotlists", params(("id" = i64, Path, description = "list id"), ImportQuery),
-    request_body(content = String, content_type = "text/csv"), security(("user_token" = [])), responses((status = 200, body = u64)))]
+    request_body(content = String, content_type = "text/csv"), security(("user_token" = [])), responses((status = 200, body = u64, content_type = "application/json", description = "audit sequence number")))]
 pub async fn import(
     State(node): State<AppState>,
     auth: UserAuth,

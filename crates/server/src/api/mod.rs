@@ -14,7 +14,9 @@ use crate::AppState;
 use crate::error::ApiError;
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::FromRequestParts;
 use axum::extract::rejection::BytesRejection;
+use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 use sightline_types::ErrorCode;
 
@@ -53,4 +55,45 @@ pub fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError
             ApiError::bad_request(format!("unreadable request body: {r}"))
         }
     })
+}
+
+/// A rejected path or query string in the API's error shape: 400 naming the problem (axum's own
+/// rejections answer plain text, which the OpenAPI document does not promise).
+fn rejected(status: axum::http::StatusCode, what: &str, text: String) -> ApiError {
+    if status.is_client_error() {
+        ApiError::bad_request(format!("invalid {what}: {text}"))
+    } else {
+        tracing::error!(%status, %text, "{what} extraction failed");
+        ApiError::new(ErrorCode::Internal, "internal error")
+    }
+}
+
+/// `axum::extract::Path` whose rejection is the API's JSON error (400).
+#[derive(Debug, Clone)]
+pub struct Path<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| Path(p.0))
+            .map_err(|r| rejected(r.status(), "path", r.body_text()))
+    }
+}
+
+/// `axum::extract::Query` whose rejection is the API's JSON error (400).
+#[derive(Debug, Clone)]
+pub struct Query<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| Query(q.0))
+            .map_err(|r| rejected(r.status(), "query string", r.body_text()))
+    }
 }

@@ -1,14 +1,15 @@
 //! Public transparency reports, and the oversight report over the node's own log.
 
 use super::parse_json;
+use super::{Path, Query};
 use crate::AppState;
 use crate::auth::UserAuth;
 use crate::error::{ApiError, ApiResult};
 use crate::transparency::AgencyReport;
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 use sightline_oversight::html::esc;
@@ -52,7 +53,7 @@ pub struct Note {
 
 /// Sets the caller's agency's note (admins; audited).
 #[utoipa::path(put, path = "/api/v1/transparency-note", tag = "transparency", request_body = Note, security(("user_token" = [])),
-    responses((status = 200, body = u64, description = "audit sequence number")))]
+    responses((status = 200, body = u64, content_type = "application/json", description = "audit sequence number")))]
 pub async fn set_note(
     State(node): State<AppState>,
     auth: UserAuth,
@@ -161,6 +162,7 @@ pub async fn page_one(
 
 /// Query of the oversight report.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct OversightQuery {
     /// Retention the data was supposed to have, days (default 30).
     #[serde(default)]
