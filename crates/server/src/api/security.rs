@@ -61,6 +61,7 @@ pub async fn reset_mfa(
 
 /// Which agency (node operators only; others act for their own).
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AgencyParam {
     /// Agency id.
     pub agency: Option<String>,
@@ -101,6 +102,7 @@ pub async fn put_settings(
 
 /// Filter of the review queue.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct QueueParam {
     /// Only findings without a decision.
     #[serde(default)]
