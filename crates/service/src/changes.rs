@@ -192,6 +192,14 @@ pub enum Change {
         note: String,
         by: String,
     },
+    /// A retention run: reads captured before each owner's cutoff are deleted (legal holds open
+    /// when it is applied excepted) and past partitions left empty are dropped. `due` are the
+    /// owners that had reads to delete when the run was decided (they see the entry).
+    RetentionPurge {
+        at: chrono::DateTime<chrono::Utc>,
+        cutoffs: Vec<crate::governance::RetentionCutoff>,
+        due: Vec<AgencyId>,
+    },
 }
 
 /// Keys whose values never reach the audit log.
@@ -243,6 +251,7 @@ impl Change {
             Change::WebhookCreate { .. } => Action::WebhookCreate,
             Change::WebhookEnd { .. } => Action::WebhookEnd,
             Change::TransparencyNote { .. } => Action::TransparencyNote,
+            Change::RetentionPurge { .. } => Action::RetentionPurge,
         }
     }
 
@@ -295,6 +304,7 @@ impl Change {
             | Change::HoldRelease { owner, .. }
             | Change::HotlistEnd { owner, .. }
             | Change::HotlistEntries { owner, .. } => one(owner),
+            Change::RetentionPurge { due, .. } => due.clone(),
         }
     }
 
@@ -353,6 +363,20 @@ impl Node {
     }
 
     fn commit_locked(&self, caller: &Caller, change: &Change) -> Result<u64> {
+        let (change_id, receipt) = self.announce(caller, change)?;
+        self.apply(change)?;
+        self.store.drop_pending(&change_id)?;
+        self.after_change(change);
+        Ok(receipt)
+    }
+
+    /// Steps (1) and (2) of a commit: records the change as pending and appends its audit entry.
+    /// Returns the pending row's id (drop it once applied) and the entry's sequence number. The
+    /// caller holds the change lock.
+    ///
+    /// # Errors
+    /// 503 when the audit log cannot record it (then the pending row is dropped: nothing changed).
+    pub(crate) fn announce(&self, caller: &Caller, change: &Change) -> Result<(String, u64)> {
         let change_id = new_change_id();
         let body = serde_json::to_string(change)
             .map_err(|e| Error::new(sightline_types::ErrorCode::Internal, e.to_string()))?;
@@ -385,10 +409,7 @@ impl Node {
                 return Err(e);
             }
         };
-        self.apply(change)?;
-        self.store.drop_pending(&change_id)?;
-        self.after_change(change);
-        Ok(receipt)
+        Ok((change_id, receipt))
     }
 
     /// Appends one audit entry (fail closed), counting it.
@@ -629,6 +650,16 @@ impl Node {
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
                     .remove(agency);
+            }
+            Change::RetentionPurge { at, cutoffs, .. } => {
+                // Only replays at start-up come here (a live run applies it in
+                // `purge_expired`, which also records the counts).
+                let report = self.apply_retention(*at, cutoffs)?;
+                tracing::info!(
+                    deleted = report.deleted.values().sum::<u64>(),
+                    dropped = report.dropped_partitions.len(),
+                    "retention purge replayed"
+                );
             }
         }
         Ok(())
