@@ -1,5 +1,5 @@
 //! Retention runs, legal holds and agency policies: the data-minimisation side of a node. Each
-//! change and each purge that removed something is written to the audit log.
+//! change, and each purge before it deletes anything, is written to the audit log.
 
 use crate::admin::Audited;
 use crate::changes::Change;
@@ -54,7 +54,7 @@ pub struct AgencyPolicyText {
 }
 
 impl Node {
-    /// Deletes reads past each owner's retention (legal holds excepted) and audits what it removed.
+    /// Deletes reads past each owner's retention (legal holds excepted), audited first.
     ///
     /// # Errors
     /// Store or audit failures.
