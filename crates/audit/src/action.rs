@@ -93,8 +93,10 @@ actions! {
     WebhookEnd => "webhook.end",
     /// The transparency note was set.
     TransparencyNote => "transparency.note",
-    /// The retention job removed reads.
+    /// The retention job announced a purge (per-owner cutoffs), before deleting anything.
     RetentionPurge => "retention.purge",
+    /// What an announced purge removed (per-owner counts, the purge entry's `purge_seq`).
+    RetentionDone => "retention.done",
     /// Reads from a hit-only camera were refused as non-hits (counted, no plate text).
     IngestRefused => "ingest.refused",
     /// A user began TOTP enrolment (the secret is never logged).

@@ -222,6 +222,14 @@ pub enum Change {
         kind: String,
         review: crate::findings::Review,
     },
+    /// A retention run: reads captured before each owner's cutoff are deleted (legal holds open
+    /// when it is applied excepted) and past partitions left empty are dropped. `due` are the
+    /// owners that had reads to delete when the run was decided (they see the entry).
+    RetentionPurge {
+        at: chrono::DateTime<chrono::Utc>,
+        cutoffs: Vec<crate::governance::RetentionCutoff>,
+        due: Vec<AgencyId>,
+    },
 }
 
 /// Keys whose values never reach the audit log.
@@ -285,6 +293,7 @@ impl Change {
             Change::SecuritySettings { .. } => Action::SecuritySettings,
             Change::FindingRaise { .. } => Action::FindingRaise,
             Change::FindingReview { .. } => Action::FindingReview,
+            Change::RetentionPurge { .. } => Action::RetentionPurge,
         }
     }
 
@@ -344,6 +353,7 @@ impl Change {
             | Change::HoldRelease { owner, .. }
             | Change::HotlistEnd { owner, .. }
             | Change::HotlistEntries { owner, .. } => one(owner),
+            Change::RetentionPurge { due, .. } => due.clone(),
         }
     }
 
@@ -402,6 +412,20 @@ impl Node {
     }
 
     fn commit_locked(&self, caller: &Caller, change: &Change) -> Result<u64> {
+        let (change_id, receipt) = self.announce(caller, change)?;
+        self.apply(change)?;
+        self.store.drop_pending(&change_id)?;
+        self.after_change(change);
+        Ok(receipt)
+    }
+
+    /// Steps (1) and (2) of a commit: records the change as pending and appends its audit entry.
+    /// Returns the pending row's id (drop it once applied) and the entry's sequence number. The
+    /// caller holds the change lock.
+    ///
+    /// # Errors
+    /// 503 when the audit log cannot record it (then the pending row is dropped: nothing changed).
+    pub(crate) fn announce(&self, caller: &Caller, change: &Change) -> Result<(String, u64)> {
         let change_id = new_change_id();
         let body = serde_json::to_string(change)
             .map_err(|e| Error::new(sightline_types::ErrorCode::Internal, e.to_string()))?;
@@ -434,10 +458,7 @@ impl Node {
                 return Err(e);
             }
         };
-        self.apply(change)?;
-        self.store.drop_pending(&change_id)?;
-        self.after_change(change);
-        Ok(receipt)
+        Ok((change_id, receipt))
     }
 
     /// Appends one audit entry (fail closed), counting it.
@@ -708,6 +729,16 @@ impl Node {
                     .map_err(|e| Error::new(sightline_types::ErrorCode::Internal, e.to_string()))?;
                 self.store
                     .set_finding_review(*id, &review.decision, &body)?;
+            }
+            Change::RetentionPurge { at, cutoffs, .. } => {
+                // Only replays at start-up come here (a live run applies it in
+                // `purge_expired`, which also records the counts).
+                let report = self.apply_retention(*at, cutoffs)?;
+                tracing::info!(
+                    deleted = report.deleted.values().sum::<u64>(),
+                    dropped = report.dropped_partitions.len(),
+                    "retention purge replayed"
+                );
             }
         }
         Ok(())

@@ -1,5 +1,5 @@
 //! Retention runs, legal holds and agency policies: the data-minimisation side of a node. Each
-//! change and each purge that removed something is written to the audit log.
+//! change, and each purge before it deletes anything, is written to the audit log.
 
 use crate::admin::Audited;
 use crate::changes::Change;
@@ -34,6 +34,17 @@ pub struct CreateHold {
     pub reason: String,
 }
 
+/// One owner's cutoff in a retention run, as its audit entry records it.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct RetentionCutoff {
+    /// The owner.
+    pub owner: sightline_types::AgencyId,
+    /// Its retention by law and policy.
+    pub retention_minutes: i64,
+    /// Reads captured before this instant are deleted unless held.
+    pub cutoff: DateTime<Utc>,
+}
+
 /// Body of `PUT /api/v1/agency-policy`.
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -43,7 +54,7 @@ pub struct AgencyPolicyText {
 }
 
 impl Node {
-    /// Deletes reads past each owner's retention (legal holds excepted) and audits what it removed.
+    /// Deletes reads past each owner's retention (legal holds excepted), audited first.
     ///
     /// # Errors
     /// Store or audit failures.
@@ -54,54 +65,108 @@ impl Node {
         out
     }
 
+    /// Retention follows the one door: the run's cutoffs are a [`Change::RetentionPurge`] whose
+    /// audit entry is durable before the first read is deleted (a crash in between replays it at
+    /// the next start). Its counts follow in a `retention.done` entry written after the deletion.
     fn purge_expired(&self) -> Result<PurgeReport> {
+        // Holds are created and released through the change lock: none changes during a run.
+        let _serial = self.change_lock.lock().unwrap_or_else(|e| e.into_inner());
         let now = self.clock.now();
         let agencies = self.store.agencies()?;
-        let cameras = self.store.cameras();
-        let mut cutoffs = serde_json::Map::new();
-        let rules: Vec<PurgeRule> = {
+        let cutoffs: Vec<RetentionCutoff> = {
             let engine = self.policy.read().unwrap_or_else(|e| e.into_inner());
             agencies
                 .iter()
                 .map(|a| {
                     let minutes =
                         engine.retention_minutes(a.jurisdiction.as_str(), !a.kind.is_public());
-                    let cutoff = now - Duration::minutes(minutes);
-                    cutoffs.insert(
-                        a.id.to_string(),
-                        json!({ "retention_minutes": minutes, "cutoff": cutoff }),
-                    );
-                    PurgeRule {
+                    RetentionCutoff {
                         owner: a.id.clone(),
-                        cameras: cameras
-                            .iter()
-                            .filter(|c| c.owner == a.id)
-                            .map(|c| c.id)
-                            .collect(),
-                        cutoff_us: cutoff.timestamp_micros(),
+                        retention_minutes: minutes,
+                        cutoff: now - Duration::minutes(minutes),
                     }
                 })
                 .collect()
         };
+        // Which owners have reads due (read-only; nothing due → no entry, no effect).
         let holds = self.store.holds(false)?;
-        let report = self.store.purge(rules, holds, now)?;
-        if !report.is_empty() {
-            let owners = report
-                .deleted
-                .iter()
-                .filter(|(_, n)| **n > 0)
-                .filter_map(|(a, _)| sightline_types::AgencyId::parse(a).ok())
-                .collect();
-            self.append_audit(EntryDraft::new(
-                Actor::system(),
-                Action::RetentionPurge,
-                "ok",
-                owners,
-                json!({ "report": report, "cutoffs": cutoffs }),
-            ))?;
-            tracing::info!(dropped = report.dropped_partitions.len(), "retention purge");
+        let mut due = Vec::new();
+        for c in &cutoffs {
+            if self.store.purge_due(
+                self.purge_rules(std::slice::from_ref(c)),
+                holds.clone(),
+                now,
+            )? {
+                due.push(c.owner.clone());
+            }
         }
+        if due.is_empty()
+            && !self
+                .store
+                .purge_due(self.purge_rules(&cutoffs), holds, now)?
+        {
+            return Ok(PurgeReport::default());
+        }
+        let change = Change::RetentionPurge {
+            at: now,
+            cutoffs: cutoffs.clone(),
+            due,
+        };
+        // (1) pending row, (2) audit entry: from here on the purge is announced.
+        let (change_id, purge_seq) = self.announce(&Caller::System, &change)?;
+        // (3) the deletion, in chunks; (4) the pending row goes.
+        let report = self.apply_retention(now, &cutoffs)?;
+        self.store.drop_pending(&change_id)?;
+        let owners = report
+            .deleted
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .filter_map(|(a, _)| sightline_types::AgencyId::parse(a).ok())
+            .collect();
+        // The counts are a report of what the announced purge did, not an effect of their own:
+        // an audit outage here leaves the purge's own entry standing and is logged.
+        if let Err(e) = self.append_audit(EntryDraft::new(
+            Actor::system(),
+            Action::RetentionDone,
+            "ok",
+            owners,
+            json!({ "purge_seq": purge_seq, "report": report }),
+        )) {
+            tracing::error!(error = %e, purge_seq, "recording a retention purge's counts failed");
+        }
+        tracing::info!(
+            deleted = report.deleted.values().sum::<u64>(),
+            dropped = report.dropped_partitions.len(),
+            "retention purge"
+        );
         Ok(report)
+    }
+
+    fn purge_rules(&self, cutoffs: &[RetentionCutoff]) -> Vec<PurgeRule> {
+        let cameras = self.store.cameras();
+        cutoffs
+            .iter()
+            .map(|c| PurgeRule {
+                owner: c.owner.clone(),
+                cameras: cameras
+                    .iter()
+                    .filter(|cam| cam.owner == c.owner)
+                    .map(|cam| cam.id)
+                    .collect(),
+                cutoff_us: c.cutoff.timestamp_micros(),
+            })
+            .collect()
+    }
+
+    /// Deletes what a recorded retention run announced: reads before each cutoff, except those
+    /// under a legal hold open now. Idempotent (a replay deletes only what is still there).
+    pub(crate) fn apply_retention(
+        &self,
+        at: DateTime<Utc>,
+        cutoffs: &[RetentionCutoff],
+    ) -> Result<PurgeReport> {
+        let holds = self.store.holds(false)?;
+        Ok(self.store.purge(self.purge_rules(cutoffs), holds, at)?)
     }
 
     /// Places a legal hold on the caller's agency's reads of a plate (at most

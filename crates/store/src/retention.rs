@@ -40,13 +40,30 @@ impl PurgeReport {
     }
 }
 
+/// Most reads one retention transaction deletes. Retention runs on the single store writer, so a
+/// purge in one transaction made every ingest batch queued behind it wait for the whole of it
+/// (seconds under load); in chunks of this size the queued batches are written between chunks.
+pub const PURGE_CHUNK: usize = 5_000;
+
+/// What one writer job of a purge does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PurgeStep {
+    /// Delete at most this many reads (and drop partitions fully handled) in one transaction.
+    Delete(usize),
+    /// Change nothing: tell whether a purge would delete or drop anything.
+    Check,
+}
+
+/// One writer job of a purge. Returns what it did and whether the purge is complete (for
+/// [`PurgeStep::Check`]: whether anything is due).
 pub(crate) fn purge(
     conn: &mut Connection,
     shared: &Shared,
     rules: &[PurgeRule],
     holds: &[LegalHold],
     now_us: i64,
-) -> Result<PurgeReport> {
+    step: PurgeStep,
+) -> Result<(PurgeReport, bool)> {
     let days: Vec<i32> = shared
         .partitions
         .read()
@@ -78,9 +95,14 @@ pub(crate) fn purge(
         "CREATE TEMP TABLE IF NOT EXISTS purge_cams(id INTEGER PRIMARY KEY);
          CREATE TEMP TABLE IF NOT EXISTS purge_holds(plate_id INTEGER NOT NULL, from_us INTEGER NOT NULL, to_us INTEGER NOT NULL);",
     )?;
+    let mut budget = match step {
+        PurgeStep::Delete(n) => n.max(1),
+        PurgeStep::Check => 0,
+    };
     let tx = conn.transaction()?;
     for day in days {
         let t = period.table(day);
+        let mut day_done = true;
         for rule in rules
             .iter()
             .filter(|r| period.start(day) < r.cutoff_us && !r.cameras.is_empty())
@@ -102,21 +124,33 @@ pub(crate) fn purge(
                     add_hold.execute([i64::from(plate.0), *from, *to])?;
                 }
             }
-            let mut sql = format!(
-                "DELETE FROM {t} WHERE captured_us < ?1 \
+            let due = format!(
+                "SELECT plate_id, captured_us, seq FROM {t} WHERE captured_us < ?1 \
                  AND camera_id IN (SELECT id FROM temp.purge_cams) \
                  AND NOT EXISTS (SELECT 1 FROM temp.purge_holds h WHERE h.plate_id = {t}.plate_id \
                                  AND {t}.captured_us >= h.from_us AND {t}.captured_us < h.to_us)"
             );
-            let crops = partition::crops_table(&t);
-            let params: Vec<i64> = vec![rule.cutoff_us];
-            sql.push_str(" RETURNING seq");
+            if step == PurgeStep::Check {
+                if tx
+                    .prepare(&format!("{due} LIMIT 1"))?
+                    .exists([rule.cutoff_us])?
+                {
+                    return Ok((report, true));
+                }
+                continue;
+            }
+            // At most `budget` rows, by primary key (the partition has no rowid).
+            let sql = format!(
+                "DELETE FROM {t} WHERE (plate_id, captured_us, seq) IN ({due} LIMIT ?2) RETURNING seq"
+            );
+            let limit = i64::try_from(budget).unwrap_or(i64::MAX);
             // A deleted read's crop goes with it.
             let deleted: Vec<i64> = tx
                 .prepare(&sql)?
-                .query_map(rusqlite::params_from_iter(params.iter()), |r| r.get(0))?
+                .query_map([rule.cutoff_us, limit], |r| r.get(0))?
                 .collect::<std::result::Result<_, _>>()?;
             // (A node whose cameras send no pictures skips the lookups.)
+            let crops = partition::crops_table(&t);
             let any_crop = tx
                 .prepare(&format!("SELECT 1 FROM {crops} LIMIT 1"))?
                 .exists([])?;
@@ -128,19 +162,45 @@ pub(crate) fn purge(
             }
             let n = deleted.len();
             *report.deleted.entry(rule.owner.to_string()).or_default() += n as u64;
+            budget -= n.min(budget);
+            if budget == 0 {
+                // Possibly more of this day: the next chunk goes on from here.
+                day_done = false;
+                break;
+            }
         }
         let empty = !tx
             .prepare(&format!("SELECT 1 FROM {t} LIMIT 1"))?
             .exists([])?;
         if empty && day < now_day {
+            if step == PurgeStep::Check {
+                return Ok((report, true));
+            }
             partition::drop(&tx, period, day)?;
             report.dropped_partitions.push(day);
         }
+        if !day_done {
+            break;
+        }
     }
+    if step == PurgeStep::Check {
+        return Ok((report, false));
+    }
+    let done = budget > 0;
     tx.commit()?;
     let mut parts = shared.partitions.write().unwrap_or_else(|e| e.into_inner());
     for d in &report.dropped_partitions {
         parts.remove(d);
     }
-    Ok(report)
+    Ok((report, done))
+}
+
+impl PurgeReport {
+    /// Adds one chunk's figures.
+    pub(crate) fn add(&mut self, other: PurgeReport) {
+        for (owner, n) in other.deleted {
+            *self.deleted.entry(owner).or_default() += n;
+        }
+        self.dropped_partitions.extend(other.dropped_partitions);
+    }
 }

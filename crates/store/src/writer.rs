@@ -66,10 +66,11 @@ enum Job {
     Append(Vec<ReadRecord>, Reply<Vec<AppendOutcome>>),
     DropBefore(i32, Reply<Vec<i32>>),
     Purge(
-        Vec<crate::retention::PurgeRule>,
-        Vec<crate::LegalHold>,
+        Arc<[crate::retention::PurgeRule]>,
+        Arc<[crate::LegalHold]>,
         i64,
-        Reply<crate::retention::PurgeReport>,
+        crate::retention::PurgeStep,
+        Reply<(crate::retention::PurgeReport, bool)>,
     ),
 }
 
@@ -148,21 +149,74 @@ impl crate::Store {
     }
 
     /// Deletes reads older than each owner's cutoff (except legal holds) and drops partitions
-    /// before `now`'s day that became empty; runs on the writer thread, between ingest
-    /// transactions.
+    /// before `now`'s day that became empty; runs on the writer thread in transactions of at most
+    /// [`crate::retention::PURGE_CHUNK`] reads, between ingest transactions.
     ///
     /// # Errors
-    /// Fails when the writer is gone or a statement fails (then nothing of that run is kept).
+    /// Fails when the writer is gone or a statement fails (then the failing chunk is rolled back;
+    /// chunks already committed stay deleted, and running the purge again finishes it).
     pub fn purge(
         &self,
         rules: Vec<crate::retention::PurgeRule>,
         holds: Vec<crate::LegalHold>,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<crate::retention::PurgeReport> {
+        let rules: Arc<[_]> = rules.into();
+        let holds: Arc<[_]> = holds.into();
+        let mut report = crate::retention::PurgeReport::default();
+        // One transaction per chunk: ingest batches queued meanwhile are written between chunks
+        // (each chunk is sent only once the previous one answered, behind them in the queue).
+        loop {
+            let (chunk, done) = self.purge_job(
+                &rules,
+                &holds,
+                now,
+                crate::retention::PurgeStep::Delete(crate::retention::PURGE_CHUNK),
+            )?;
+            report.add(chunk);
+            if done {
+                return Ok(report);
+            }
+        }
+    }
+
+    /// Tells whether [`Store::purge`] with these rules would delete or drop anything (changes
+    /// nothing; lets retention skip its audit entry when nothing is due).
+    ///
+    /// # Errors
+    /// Fails when the writer is gone or the query fails.
+    pub fn purge_due(
+        &self,
+        rules: Vec<crate::retention::PurgeRule>,
+        holds: Vec<crate::LegalHold>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool> {
+        let (_, due) = self.purge_job(
+            &rules.into(),
+            &holds.into(),
+            now,
+            crate::retention::PurgeStep::Check,
+        )?;
+        Ok(due)
+    }
+
+    fn purge_job(
+        &self,
+        rules: &Arc<[crate::retention::PurgeRule]>,
+        holds: &Arc<[crate::LegalHold]>,
+        now: chrono::DateTime<chrono::Utc>,
+        step: crate::retention::PurgeStep,
+    ) -> Result<(crate::retention::PurgeReport, bool)> {
         let (tx, rx) = oneshot::channel();
         self.writer
             .0
-            .send(JobBox(Job::Purge(rules, holds, now.timestamp_micros(), tx)))
+            .send(JobBox(Job::Purge(
+                rules.clone(),
+                holds.clone(),
+                now.timestamp_micros(),
+                step,
+                tx,
+            )))
             .map_err(|_| Error::WriterGone)?;
         rx.blocking_recv().map_err(|_| Error::WriterGone)?
     }
@@ -214,13 +268,14 @@ impl Writer {
                 Some(Job::DropBefore(day, reply)) => {
                     let _ = reply.send(self.drop_before(day));
                 }
-                Some(Job::Purge(rules, holds, now_us, reply)) => {
+                Some(Job::Purge(rules, holds, now_us, step, reply)) => {
                     let result = crate::retention::purge(
                         &mut self.conn,
                         &self.shared,
                         &rules,
                         &holds,
                         now_us,
+                        step,
                     );
                     let _ = reply.send(result);
                 }

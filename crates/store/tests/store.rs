@@ -464,3 +464,54 @@ fn test_sightings_at_reads_only_the_cameras_and_window_asked() {
     let reads = store.reads_of(&found, false).unwrap();
     assert_eq!(reads[0].id, "a1");
 }
+
+/// Retention deletes in chunks of `PURGE_CHUNK` reads (one transaction each, so ingest batches
+/// are written in between); across chunks it deletes exactly what one transaction did, keeps held
+/// reads, and `purge_due` tells beforehand (changing nothing) and afterwards that nothing is left.
+#[test]
+fn test_purge_in_chunks_deletes_everything_due_and_keeps_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), Durability::Process).unwrap();
+    let cam = setup(&store);
+    let old = t0() - Duration::days(5);
+    let n = 2 * sightline_store::retention::PURGE_CHUNK + 1_000;
+    let reads: Vec<ReadRecord> = (0..n)
+        .map(|i| read(&cam, &format!("r{i}"), &format!("C{i:05}"), old, "red"))
+        .collect();
+    store.append_reads_blocking(reads).unwrap();
+    let holds: Vec<sightline_store::LegalHold> = (0..50)
+        .map(|i| sightline_store::LegalHold {
+            id: i + 1,
+            owner: cam.owner.clone(),
+            case_number: "26-1".into(),
+            plate: format!("C{:05}", i * 200),
+            from: old - Duration::hours(1),
+            to: old + Duration::hours(1),
+            reason: "case".into(),
+            created_by: "s".into(),
+            created_at: t0(),
+            released_at: None,
+        })
+        .collect();
+    let rules = vec![sightline_store::PurgeRule {
+        owner: cam.owner.clone(),
+        cameras: vec![cam.id],
+        cutoff_us: (t0() - Duration::days(1)).timestamp_micros(),
+    }];
+    let count = || -> i64 {
+        rusqlite::Connection::open(store.path())
+            .unwrap()
+            .query_row("SELECT count(*) FROM reads_20261115", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert!(store.purge_due(rules.clone(), holds.clone(), t0()).unwrap());
+    assert_eq!(count(), n as i64, "the check deletes nothing");
+    let report = store.purge(rules.clone(), holds.clone(), t0()).unwrap();
+    assert_eq!(report.deleted.values().sum::<u64>(), n as u64 - 50);
+    assert_eq!(count(), 50, "every held read stays");
+    assert!(!store.purge_due(rules.clone(), holds.clone(), t0()).unwrap());
+    // Released, the rest goes and the emptied past partition is dropped.
+    let report = store.purge(rules, Vec::new(), t0()).unwrap();
+    assert_eq!(report.deleted.values().sum::<u64>(), 50);
+    assert_eq!(report.dropped_partitions.len(), 1);
+}

@@ -59,6 +59,7 @@ pub async fn page(
         "camera.create",
         "user.create",
         "retention.purge",
+        "retention.done",
         "policy.update",
     ];
     let body = html! {
