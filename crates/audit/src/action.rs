@@ -113,6 +113,8 @@ actions! {
     FindingRaise => "finding.raise",
     /// A supervisor or auditor recorded a decision on a finding.
     FindingReview => "finding.review",
+    /// A session (API token or web sign-in) was ended after its agency's idle time-out.
+    SessionExpired => "session.expired",
 }
 
 impl From<Action> for String {
