@@ -117,6 +117,8 @@ actions! {
     FindingReview => "finding.review",
     /// An evidence package was exported from an earlier search (its re-run is a `search` entry).
     EvidenceExport => "evidence.export",
+    /// A session (API token or web sign-in) was ended after its agency's idle time-out.
+    SessionExpired => "session.expired",
 }
 
 impl From<Action> for String {

@@ -368,6 +368,31 @@ impl AuditLog {
         .collect()
     }
 
+    /// The last entry appended before `time` (0 if none): a binary search over the sequence,
+    /// whose times only move forward as entries are appended. Lets a reader start at a point in
+    /// time without scanning the log.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn seq_before(&self, time: chrono::DateTime<chrono::Utc>) -> Result<u64> {
+        let conn = self.reader.lock().unwrap_or_else(|e| e.into_inner());
+        let end: Option<u64> = conn.query_row("SELECT MAX(seq) FROM entries", [], |r| r.get(0))?;
+        let (mut lo, mut hi) = (0u64, end.unwrap_or(0));
+        let target = time.timestamp_micros();
+        let mut stmt = conn.prepare_cached("SELECT time_us FROM entries WHERE seq = ?1")?;
+        // Invariant: entry `lo` (or none) is before `time`; entries after `hi` are not.
+        while lo < hi {
+            let mid = lo + (hi - lo).div_ceil(2);
+            let t: i64 = stmt.query_row([mid], |r| r.get(0))?;
+            if t < target {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        Ok(lo)
+    }
+
     /// Writes every entry's canonical JSON, one per line (the export format).
     ///
     /// # Errors

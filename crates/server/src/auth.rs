@@ -33,9 +33,8 @@ fn bearer(parts: &Parts) -> Result<&str, ApiError> {
 
 async fn resolve(state: &AppState, parts: &Parts) -> Result<TokenKind, ApiError> {
     let hash = hash_secret(bearer(parts)?);
-    let now = state.clock.now();
-    let store = state.store.clone();
-    tokio::task::spawn_blocking(move || store.resolve_token(&hash, now))
+    let node = state.clone();
+    tokio::task::spawn_blocking(move || node.authenticate(&hash))
         .await??
         .ok_or_else(|| {
             ApiError::new(

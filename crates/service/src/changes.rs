@@ -206,10 +206,23 @@ pub enum Change {
         user_id: i64,
         agency: AgencyId,
     },
+    SessionExpire {
+        user_id: i64,
+        agency: AgencyId,
+        idle_minutes: u32,
+        token_hash: String,
+    },
     SecuritySettings {
         agency: AgencyId,
         settings: sightline_store::SecuritySettings,
         by: String,
+        /// Users whose sessions end because their role now needs a second factor they have not
+        /// confirmed.
+        #[serde(default)]
+        mfa_sign_out: Vec<i64>,
+        /// How many sessions (tokens) of theirs ended.
+        #[serde(default)]
+        sessions_ended: usize,
     },
     FindingRaise {
         id: i64,
@@ -290,6 +303,7 @@ impl Change {
             Change::MfaEnrol { .. } => Action::MfaEnrol,
             Change::MfaConfirm { .. } => Action::MfaConfirm,
             Change::MfaReset { .. } => Action::MfaReset,
+            Change::SessionExpire { .. } => Action::SessionExpired,
             Change::SecuritySettings { .. } => Action::SecuritySettings,
             Change::FindingRaise { .. } => Action::FindingRaise,
             Change::FindingReview { .. } => Action::FindingReview,
@@ -342,6 +356,7 @@ impl Change {
             | Change::MfaEnrol { agency, .. }
             | Change::MfaConfirm { agency, .. }
             | Change::MfaReset { agency, .. }
+            | Change::SessionExpire { agency, .. }
             | Change::SecuritySettings { agency, .. } => one(agency),
             Change::FindingRaise { agencies, .. } | Change::FindingReview { agencies, .. } => {
                 agencies.clone()
@@ -707,6 +722,9 @@ impl Node {
                 ..
             } => self.apply_mfa_enrol(*user_id, secret, recovery)?,
             Change::MfaConfirm { user_id, .. } => self.apply_mfa_confirm(*user_id)?,
+            Change::SessionExpire { token_hash, .. } => {
+                self.store.revoke_token(token_hash)?;
+            }
             Change::MfaReset { user_id, .. } => {
                 self.store.delete_mfa(UserId(*user_id))?;
                 self.store.revoke_user_tokens(UserId(*user_id))?;
@@ -715,9 +733,15 @@ impl Node {
                 agency,
                 settings,
                 by,
-            } => self
-                .store
-                .set_security_settings(agency, settings, by, now)?,
+                mfa_sign_out,
+                ..
+            } => {
+                self.store
+                    .set_security_settings(agency, settings, by, now)?;
+                for u in mfa_sign_out {
+                    self.store.revoke_user_tokens(UserId(*u))?;
+                }
+            }
             Change::FindingRaise { id, finding, .. } => {
                 let body = serde_json::to_string(finding)
                     .map_err(|e| Error::new(sightline_types::ErrorCode::Internal, e.to_string()))?;

@@ -9,8 +9,10 @@
 //! in the review queue). A supervisor or auditor records a decision (`justified`, `referred`,
 //! `misuse_confirmed`) with a note, audited the same way; the transparency report counts them.
 //!
-//! At start-up the watch replays the searches in the log to rebuild its windows and skips the
-//! findings already stored (their keys are stable), so a restart neither loses nor repeats one.
+//! At start-up the watch replays the searches of the last [`WATCH_REPLAY_DAYS`] (or the longest
+//! configured window, if longer) to rebuild its windows — older entries are not read — and skips
+//! the findings already stored (their keys are stable), so a restart neither loses nor repeats
+//! one within that window.
 
 use crate::changes::Change;
 use crate::error::{Error, Result};
@@ -111,6 +113,10 @@ pub struct FindingCounts {
     pub confirmed: u64,
 }
 
+/// The least the watch replays at start-up, in days (the burst baseline is a week, the default
+/// stalking window 7 days; `off_hours` learns its hour profile from what is replayed).
+pub const WATCH_REPLAY_DAYS: i64 = 30;
+
 const DECISIONS: &[&str] = &["justified", "referred", "misuse_confirmed"];
 
 fn agencies_of(f: &WatchFinding) -> Vec<AgencyId> {
@@ -144,6 +150,10 @@ impl Node {
         let mut st = self.watch.lock().unwrap_or_else(|e| e.into_inner());
         if st.known.is_none() {
             st.known = Some(self.store.finding_keys()?.into_iter().collect());
+            // Start-up: replay only the searches within the detectors' longest window, found by
+            // time (a binary search), so start-up cost does not grow with the log's age.
+            let since = self.clock.now() - chrono::Duration::days(self.watch_replay_days());
+            st.cursor = st.cursor.max(self.audit.seq_before(since)?);
         }
         let mut raised = 0;
         loop {
@@ -174,6 +184,16 @@ impl Node {
             st.cursor = last;
         }
         Ok(raised)
+    }
+
+    /// How far back the watch replays at start-up: the longest detector window of any agency's
+    /// thresholds, and at least [`WATCH_REPLAY_DAYS`].
+    pub fn watch_replay_days(&self) -> i64 {
+        let c = &self.config.watch;
+        std::iter::once(&c.defaults)
+            .chain(c.agencies.values())
+            .map(|t| i64::from(t.stalking_days))
+            .fold(WATCH_REPLAY_DAYS, i64::max)
     }
 
     fn raise_finding(&self, f: WatchFinding) -> Result<()> {

@@ -24,6 +24,7 @@ pub mod mfa;
 mod node;
 pub mod permissions;
 pub mod secrets;
+pub mod session;
 pub mod transparency;
 pub mod webhooks;
 

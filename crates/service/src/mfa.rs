@@ -521,11 +521,31 @@ impl Node {
             ));
         }
         let by = caller.name();
-        let (_, seq) = self.commit(caller, |_| {
+        let (_, seq) = self.commit(caller, |n| {
+            // Roles that need a second factor from now on: their members without a confirmed
+            // enrolment are signed out (their tokens were issued without one).
+            let before = n.security_settings_of(&n.store.agency(&agency)?)?.mfa_roles;
+            let mut mfa_sign_out = Vec::new();
+            let mut sessions_ended = 0;
+            for u in n.store.users_of(&agency)? {
+                if !settings.mfa_roles.contains(&u.role) || before.contains(&u.role) {
+                    continue;
+                }
+                if n.store.mfa(u.id)?.is_some_and(|m| m.confirmed) {
+                    continue;
+                }
+                let tokens = n.store.count_user_tokens(u.id)?;
+                if tokens > 0 {
+                    mfa_sign_out.push(u.id.0);
+                    sessions_ended += tokens;
+                }
+            }
             Ok(Change::SecuritySettings {
                 agency: agency.clone(),
                 settings,
                 by,
+                mfa_sign_out,
+                sessions_ended,
             })
         })?;
         Ok(seq)

@@ -141,6 +141,7 @@ const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
         "INTEGER NOT NULL DEFAULT 0",
     ),
     ("cameras", "revoked_us", "INTEGER"),
+    ("tokens", "last_used_us", "INTEGER"),
     (
         "sharing_agreements",
         "scope",

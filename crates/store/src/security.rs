@@ -180,6 +180,52 @@ impl Store {
         })
     }
 
+    /// When a user token was last used (its creation if never): the idle time-out's clock.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn token_last_use(&self, hash: &str) -> Result<Option<DateTime<Utc>>> {
+        self.with_directory(|c| {
+            let us: Option<i64> = c
+                .query_row(
+                    "SELECT COALESCE(last_used_us, created_us) FROM tokens WHERE hash = ?1",
+                    [hash],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            Ok(us.and_then(DateTime::from_timestamp_micros))
+        })
+    }
+
+    /// Records a token's use (the caller throttles: at most one write a minute per token).
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn touch_token(&self, hash: &str, now: DateTime<Utc>) -> Result<()> {
+        self.with_directory(|c| {
+            c.execute(
+                "UPDATE tokens SET last_used_us = ?2 WHERE hash = ?1",
+                (hash, now.timestamp_micros()),
+            )?;
+            Ok(())
+        })
+    }
+
+    /// How many live tokens a user holds.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn count_user_tokens(&self, user: UserId) -> Result<usize> {
+        self.with_directory(|c| {
+            let n: i64 = c.query_row(
+                "SELECT COUNT(*) FROM tokens WHERE user_id = ?1",
+                [user.0],
+                |r| r.get(0),
+            )?;
+            Ok(usize::try_from(n).unwrap_or(0))
+        })
+    }
+
     /// Removes a user's TOTP enrolment (admin reset).
     ///
     /// # Errors

@@ -118,9 +118,8 @@ impl FromRequestParts<AppState> for WebUser {
         let to_login = || Redirect::to("/ui/login").into_response();
         let session = cookie(&parts.headers, SESSION).ok_or_else(to_login)?;
         let hash = crate::auth::hash_secret(&session);
-        let now = node.clock.now();
-        let store = node.store.clone();
-        let kind = tokio::task::spawn_blocking(move || store.resolve_token(&hash, now))
+        let state = node.clone();
+        let kind = tokio::task::spawn_blocking(move || state.authenticate(&hash))
             .await
             .ok()
             .and_then(Result::ok)
