@@ -2,14 +2,15 @@
 
 use super::directory::{Done, blocking};
 use super::parse_json;
+use super::{Path, Query};
 use crate::AppState;
 use crate::admin::LoginResponse;
 use crate::auth::UserAuth;
 use crate::error::ApiResult;
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, Query, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use serde::Deserialize;
 use sightline_service::findings::{Finding, FindingDetail, ReviewRequest};
