@@ -416,7 +416,8 @@ fn wildcard(plate: &str) -> String {
     format!("{}{}?{}*", p[0], p[1], p[3..5].iter().collect::<String>())
 }
 
-async fn search(data: PathBuf, queries: usize, watch: bool) -> Result<()> {
+/// Opens the node of an earlier `bench ingest` and its benchmark officer.
+pub(crate) fn open_bench_node(data: &Path) -> Result<(BenchMeta, Arc<Node>, Principal)> {
     let meta: BenchMeta =
         serde_json::from_slice(&std::fs::read(data.join(META)).with_context(|| {
             format!(
@@ -424,7 +425,7 @@ async fn search(data: PathBuf, queries: usize, watch: bool) -> Result<()> {
                 data.display()
             )
         })?)?;
-    let mut config = NodeConfig::for_data_dir(data.clone());
+    let mut config = NodeConfig::for_data_dir(data.to_path_buf());
     config.partition_hours = meta.partition_hours;
     let node = Arc::new(Node::open(config)?);
     let user = node
@@ -433,6 +434,11 @@ async fn search(data: PathBuf, queries: usize, watch: bool) -> Result<()> {
         .context("benchmark officer missing")?;
     let agency = node.store.agency(&user.agency)?;
     let who = Principal { user, agency };
+    Ok((meta, node, who))
+}
+
+async fn search(data: PathBuf, queries: usize, watch: bool) -> Result<()> {
+    let (meta, node, who) = open_bench_node(&data)?;
     println!(
         "bench search: {} reads, {} distinct plates, {queries} searches per kind (policy + durable audit append included)",
         meta.reads,

@@ -2,19 +2,16 @@
 //! directory, through the real search path (policy per owner, store through the camera/time
 //! index, durable audit append), with latency percentiles and how many reads each search touched.
 
-use crate::bench::{BenchMeta, META, percentile};
-use anyhow::{Context, Result};
+use crate::bench::percentile;
+use anyhow::Result;
 use chrono::{Duration, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use sightline_search::Principal;
-use sightline_server::{Node, NodeConfig};
 use sightline_types::{
     AnalysisQuery, AnalysisRequest, ConvoyQuery, GeoRadius, MultiLocationQuery, Place, TimeWindow,
     Warrant,
 };
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Instant;
 
 /// Runs the analysis benchmark.
@@ -22,22 +19,7 @@ use std::time::Instant;
 /// # Errors
 /// A missing or unreadable benchmark directory; search failures.
 pub async fn analysis(data: PathBuf, queries: usize) -> Result<()> {
-    let meta: BenchMeta =
-        serde_json::from_slice(&std::fs::read(data.join(META)).with_context(|| {
-            format!(
-                "{} has no {META}; run `sightline bench ingest` first",
-                data.display()
-            )
-        })?)?;
-    let mut config = NodeConfig::for_data_dir(data.clone());
-    config.partition_hours = meta.partition_hours;
-    let node = Arc::new(Node::open(config)?);
-    let user = node
-        .store
-        .user_by_username(&meta.officer)?
-        .context("benchmark officer missing")?;
-    let agency = node.store.agency(&user.agency)?;
-    let who = Principal { user, agency };
+    let (meta, node, who) = crate::bench::open_bench_node(&data)?;
     let cameras = node.store.cameras();
     let now = Utc::now();
     let warrant = Warrant {

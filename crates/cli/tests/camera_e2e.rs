@@ -77,34 +77,6 @@ fn drop_frame(staging: &Path, frames: &Path, name: &str) {
     std::fs::rename(staging.join(name), frames.join(name)).unwrap();
 }
 
-/// What the recogniser reads on each staged frame: the plates the node must end up holding.
-fn read_staged(staging: &Path) -> std::collections::BTreeMap<String, Option<String>> {
-    let out = Command::new(env!("CARGO_BIN_EXE_sightline"))
-        .args(["recognize", "--json", "--region", "BR"])
-        .arg(staging)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            let name = Path::new(r["image"].as_str().unwrap())
-                .file_name()
-                .unwrap()
-                .to_string_lossy()
-                .into_owned();
-            let text = r["plates"][0]["text"].as_str().map(str::to_owned);
-            (name, text)
-        })
-        .collect()
-}
-
 #[test]
 fn test_agent_delivers_every_read_exactly_once_through_outages() {
     let tmp = tempfile::tempdir().unwrap();
@@ -136,7 +108,7 @@ fn test_agent_delivers_every_read_exactly_once_through_outages() {
         let text = plates::plate_text(if i == 9 { 20 } else { i as u32 + 20 });
         plates::write_jpeg(&plates::scene(&font, &text, i as u32), &staging.join(name));
     }
-    let read = read_staged(&staging);
+    let read = support::recognized_frames(&staging);
     let mut expected: Vec<String> = read.values().flatten().cloned().collect();
     expected.sort();
     expected.dedup();

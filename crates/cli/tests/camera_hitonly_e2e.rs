@@ -12,33 +12,6 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use support::{ADMIN_PASSWORD, Server, plates};
 
-/// What the recogniser reads on each frame in `dir`, by file name.
-fn read_frames(dir: &Path) -> std::collections::BTreeMap<String, Option<String>> {
-    let out = Command::new(env!("CARGO_BIN_EXE_sightline"))
-        .args(["recognize", "--json", "--region", "BR"])
-        .arg(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            let name = Path::new(r["image"].as_str().unwrap())
-                .file_name()
-                .unwrap()
-                .to_string_lossy()
-                .into_owned();
-            (name, r["plates"][0]["text"].as_str().map(str::to_owned))
-        })
-        .collect()
-}
-
 /// Runs the agent once over `frames` (one scan, until its queue is empty); returns its stderr.
 fn run_agent(node: &str, key: &str, frames: &Path, queue: &Path) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_sightline"))
@@ -88,7 +61,7 @@ fn test_hit_only_camera_sends_only_the_hit() {
             &frames.join(format!("f{i:02}.jpg")),
         );
     }
-    let read = read_frames(&frames);
+    let read = support::recognized_frames(&frames);
     let plates_read: Vec<String> = read.values().flatten().cloned().collect();
     assert!(plates_read.len() >= 4, "{read:?}");
     let listed = plates_read[0].clone();

@@ -5,42 +5,15 @@ mod support;
 
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use support::call;
 
 #[test]
 fn test_demo_seeds_and_serves() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("demo");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sightline"))
-        .args(["demo", "--port", "0", "--rate", "50", "--data"])
-        .arg(&data)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let url = loop {
-        let line = lines.next().expect("demo exited early").unwrap();
-        if let Some(u) = line.strip_prefix("Sightline demo node: ") {
-            break u.trim().to_owned();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    let creds: Value =
-        serde_json::from_slice(&std::fs::read(data.join("demo-credentials.json")).unwrap())
-            .unwrap();
-    let token = |name: &str| {
-        creds["users"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|u| u["username"] == name)
-            .unwrap()["token"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    };
+    let demo = support::Demo::start(&data, "50");
+    let url = demo.url.clone();
+    let token = |name: &str| demo.token(name);
     let (st, home) = call(&url, "GET", "/", None, None);
     assert_eq!(st, 200);
     assert!(home.as_str().unwrap().contains("officer@oak-park-pd"));
@@ -110,6 +83,4 @@ fn test_demo_seeds_and_serves() {
         Some(json!({"outcome": "confirmed"})),
     );
     assert_eq!(st, 200);
-    let _ = child.kill();
-    let _ = child.wait();
 }

@@ -5,7 +5,7 @@
 //! vehicles revealed) → results.
 
 use crate::validate::{Context, ParsedSearch, parse_context};
-use crate::{Error, Gate, Principal, Result, Searcher, summarise};
+use crate::{Error, Gate, Principal, Result, Searcher, cut, excerpt, summarise};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -269,17 +269,6 @@ fn parse(
 
 /// The request as the audit log keeps it: free text cut to a bounded excerpt.
 fn bounded(req: &AnalysisRequest) -> AnalysisRequest {
-    fn cut(s: &Option<String>) -> Option<String> {
-        s.as_ref().map(|s| {
-            if s.chars().count() > 1000 {
-                let mut t: String = s.chars().take(200).collect();
-                t.push_str("… (cut)");
-                t
-            } else {
-                s.clone()
-            }
-        })
-    }
     let mut r = req.clone();
     r.purpose = cut(&r.purpose);
     r.case_number = cut(&r.case_number);
@@ -292,9 +281,7 @@ fn bounded(req: &AnalysisRequest) -> AnalysisRequest {
             &mut w.issued,
             &mut w.expires,
         ] {
-            if f.chars().count() > 300 {
-                *f = f.chars().take(200).collect::<String>() + "… (cut)";
-            }
+            *f = excerpt(f, 300);
         }
     }
     r

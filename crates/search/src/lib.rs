@@ -430,20 +430,22 @@ pub(crate) fn summarise(
     (owner_decisions, outcome)
 }
 
-/// The request as the audit log keeps it: free text cut to a bounded excerpt, so an over-long
-/// (refused) request cannot fill the log.
-fn bounded(req: &SearchRequest) -> SearchRequest {
-    fn cut(s: &Option<String>) -> Option<String> {
-        s.as_ref().map(|s| {
-            if s.chars().count() > 1000 {
-                let mut t: String = s.chars().take(200).collect();
-                t.push_str("… (cut)");
-                t
-            } else {
-                s.clone()
-            }
-        })
+/// A free-text field as the audit log keeps it: longer than `max` characters, its first 200 and
+/// a mark, so an over-long (refused) request cannot fill the log. Shared by every search kind.
+pub(crate) fn excerpt(s: &str, max: usize) -> String {
+    if s.chars().count() > max {
+        s.chars().take(200).collect::<String>() + "… (cut)"
+    } else {
+        s.to_owned()
     }
+}
+
+fn cut(s: &Option<String>) -> Option<String> {
+    s.as_deref().map(|s| excerpt(s, 1000))
+}
+
+/// The request as the audit log keeps it: free text cut to a bounded excerpt.
+fn bounded(req: &SearchRequest) -> SearchRequest {
     let mut r = req.clone();
     r.purpose = cut(&r.purpose);
     r.case_number = cut(&r.case_number);

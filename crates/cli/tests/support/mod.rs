@@ -245,3 +245,32 @@ impl Drop for Demo {
         let _ = self.child.wait();
     }
 }
+
+/// What `sightline recognize --region BR` reads on each frame in `dir`, by file name: the plates a
+/// node fed by the edge agent must end up holding.
+pub fn recognized_frames(staging: &Path) -> std::collections::BTreeMap<String, Option<String>> {
+    let out = Command::new(env!("CARGO_BIN_EXE_sightline"))
+        .args(["recognize", "--json", "--region", "BR"])
+        .arg(staging)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let name = Path::new(r["image"].as_str().unwrap())
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            let text = r["plates"][0]["text"].as_str().map(str::to_owned);
+            (name, text)
+        })
+        .collect()
+}
