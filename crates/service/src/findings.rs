@@ -220,6 +220,19 @@ impl Node {
         Ok(())
     }
 
+    /// The live feed of findings, for callers with `review_findings`; each finding on it is for
+    /// the caller only if [`Node::may_see_finding`] says so.
+    ///
+    /// # Errors
+    /// 403 without `review_findings`.
+    pub fn subscribe_findings(
+        &self,
+        caller: &Caller,
+    ) -> Result<tokio::sync::broadcast::Receiver<std::sync::Arc<Finding>>> {
+        caller.require(Permission::ReviewFindings)?;
+        Ok(self.findings_tx.subscribe())
+    }
+
     /// Tells whether a caller may see a finding: supervisors and auditors of the searching
     /// agency, auditors of an agency whose data the searches touched, node operators.
     pub fn may_see_finding(&self, caller: &Caller, f: &WatchFinding) -> bool {

@@ -490,6 +490,19 @@ impl Node {
         Ok(self.hotlists.hits_for(&who.agency.id, limit.min(1000))?)
     }
 
+    /// The live feed of hot-list hits, for callers with `receive_alerts`; each hit on it is for
+    /// the caller only if [`Node::may_see_hit`] says so.
+    ///
+    /// # Errors
+    /// 403 without `receive_alerts`.
+    pub fn subscribe_alerts(
+        &self,
+        caller: &Caller,
+    ) -> Result<tokio::sync::broadcast::Receiver<sightline_hotlist::Hit>> {
+        caller.require(Permission::ReceiveAlerts)?;
+        Ok(self.alerts.subscribe())
+    }
+
     /// Tells whether the caller may see a hit as it is broadcast (its list's or camera's agency).
     pub fn may_see_hit(&self, caller: &Caller, hit: &Hit) -> bool {
         caller.require(Permission::ReceiveAlerts).is_ok()

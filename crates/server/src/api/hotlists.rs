@@ -226,14 +226,14 @@ pub fn alert_events(
     node: &AppState,
     caller: sightline_service::Caller,
 ) -> ApiResult<Sse<impl tokio_stream::Stream<Item = Result<Event, Infallible>> + use<>>> {
-    caller.require(sightline_service::Permission::ReceiveAlerts)?;
+    let hits = node.subscribe_alerts(&caller)?;
     let n = node.clone();
     let caller_f = caller.clone();
     let mut stop = node.shutdown.subscribe();
     let stopped = async move {
         let _ = stop.wait_for(|s| *s).await;
     };
-    let events = BroadcastStream::new(node.alerts.subscribe()).filter_map(move |h| {
+    let events = BroadcastStream::new(hits).filter_map(move |h| {
         let h = h.ok()?;
         n.may_see_hit(&caller, &h).then(|| {
             Ok(Event::default()
@@ -243,7 +243,11 @@ pub fn alert_events(
         })
     });
     // Supervisors also receive the usage watch's findings here (`event: finding`).
-    let events = events.merge(super::security::finding_events(node, caller_f));
+    let events = events.merge(super::security::finding_events(
+        node,
+        caller_f,
+        node.findings_tx.subscribe(),
+    ));
     // The stream ends when the node shuts down, so graceful shutdown does not wait for clients.
     Ok(Sse::new(futures_util::StreamExt::take_until(
         events,

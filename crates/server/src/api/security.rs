@@ -169,13 +169,13 @@ pub async fn stream(
     auth: UserAuth,
 ) -> ApiResult<Sse<impl tokio_stream::Stream<Item = Result<Event, Infallible>>>> {
     let caller = auth.caller();
-    caller.require(sightline_service::Permission::ReviewFindings)?;
+    let findings = node.subscribe_findings(&caller)?;
     let mut stop = node.shutdown.subscribe();
     let stopped = async move {
         let _ = stop.wait_for(|s| *s).await;
     };
     Ok(Sse::new(futures_util::StreamExt::take_until(
-        finding_events(&node, caller),
+        finding_events(&node, caller, findings),
         Box::pin(stopped),
     ))
     .keep_alive(KeepAlive::default()))
@@ -185,9 +185,12 @@ pub async fn stream(
 pub fn finding_events(
     node: &AppState,
     caller: sightline_service::Caller,
+    findings: tokio::sync::broadcast::Receiver<
+        std::sync::Arc<sightline_service::findings::Finding>,
+    >,
 ) -> impl tokio_stream::Stream<Item = Result<Event, Infallible>> + use<> {
     let n = node.clone();
-    BroadcastStream::new(node.findings_tx.subscribe()).filter_map(move |f| {
+    BroadcastStream::new(findings).filter_map(move |f| {
         let f = f.ok()?;
         n.may_see_finding(&caller, &f.finding).then(|| {
             Ok(Event::default()
