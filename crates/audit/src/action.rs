@@ -109,6 +109,8 @@ actions! {
     MfaSuccess => "mfa.success",
     /// A second factor was refused at sign-in (wrong, expired or replayed code; no code logged).
     MfaFailure => "mfa.failure",
+    /// A user registered a passkey or security key (WebAuthn) as a second factor.
+    PasskeyRegister => "passkey.register",
     /// An agency's sign-in settings (roles that need MFA, session time-outs) changed.
     SecuritySettings => "security.settings",
     /// The usage watch raised a finding (with the audit entries behind it).

@@ -953,6 +953,11 @@ fn print_banner(url: &str, creds: Option<&Credentials>, path: &Path) {
             println!(
                 "  Sign-in asks for a second factor: `sightline totp <totp_secret>` prints the code (secrets in the file)."
             );
+            if let Some(port) = url.rsplit(':').next() {
+                println!(
+                    "  Passkeys: open http://localhost:{port}/ui/account to add one (passkeys are bound to the name localhost), then sign in with it instead of a code."
+                );
+            }
             println!("  Vehicles of interest:");
             for v in &c.vehicles_of_interest {
                 println!(

@@ -5,7 +5,7 @@
 
 use crate::AppState;
 use crate::api::{
-    audit, directory, governance, hotlists, meta, reads, searches, security, transparency,
+    audit, directory, governance, hotlists, meta, passkeys, reads, searches, security, transparency,
 };
 use axum::Router;
 use axum::routing::{MethodRouter, get, post, put};
@@ -59,9 +59,14 @@ table! {
     post "/api/v1/login" Public => directory::login;
     post "/api/v1/login/mfa" Public => security::mfa_verify;
     post "/api/v1/login/mfa/enrol" Public => security::mfa_enrol;
+    post "/api/v1/login/passkey/options" Public => passkeys::login_options;
+    post "/api/v1/login/passkey" Public => passkeys::login;
     post "/api/v1/logout" Own => directory::logout;
     get "/api/v1/me" Own => directory::me;
     post "/api/v1/me/password" Own => directory::change_password;
+    get "/api/v1/me/passkeys" Own => passkeys::list;
+    post "/api/v1/me/passkeys/options" Own => passkeys::register_options;
+    post "/api/v1/me/passkeys" Own => passkeys::register;
     get "/api/v1/agencies" User(ViewDirectory) => directory::list_agencies;
     post "/api/v1/agencies" User(ManageAgencies) => directory::create_agency;
     put "/api/v1/agencies/{id}/location" User(ManageAgencies) => directory::set_location;

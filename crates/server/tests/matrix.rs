@@ -237,6 +237,12 @@ fn body_for(method: &str, path: &str) -> Option<Value> {
         (_, "/api/v1/transparency-note") => json!({"note": "n"}),
         (_, "/api/v1/login/mfa") => json!({"challenge": "slm_unknown", "code": "123456"}),
         (_, "/api/v1/login/mfa/enrol") => json!({"challenge": "slm_unknown"}),
+        (_, "/api/v1/login/passkey/options") => json!({"challenge": "slm_unknown"}),
+        (_, "/api/v1/login/passkey") => {
+            json!({"challenge": "slm_unknown", "credential": {"type": "public-key"}})
+        }
+        (_, "/api/v1/me/passkeys/options") => json!({}),
+        (_, "/api/v1/me/passkeys") => json!({"label": "k", "credential": {"type": "public-key"}}),
         (_, "/api/v1/agency-security") => json!({"mfa_roles": ["officer"]}),
         (_, "/api/v1/findings/{id}/review") => json!({"decision": "justified", "note": "n"}),
         (m, p) => panic!("no test body for {m} {p}: add one (every route is in this test)"),

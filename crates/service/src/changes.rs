@@ -206,6 +206,18 @@ pub enum Change {
         user_id: i64,
         agency: AgencyId,
     },
+    PasskeyRegister {
+        user_id: i64,
+        agency: AgencyId,
+        label: String,
+        /// base64url of each `webauthn_rp` binary encoding (public data: no secret is stored).
+        credential_id: String,
+        user_handle: String,
+        transports: String,
+        static_state: String,
+        dynamic_state: String,
+        at: chrono::DateTime<chrono::Utc>,
+    },
     SessionExpire {
         user_id: i64,
         agency: AgencyId,
@@ -303,6 +315,7 @@ impl Change {
             Change::MfaEnrol { .. } => Action::MfaEnrol,
             Change::MfaConfirm { .. } => Action::MfaConfirm,
             Change::MfaReset { .. } => Action::MfaReset,
+            Change::PasskeyRegister { .. } => Action::PasskeyRegister,
             Change::SessionExpire { .. } => Action::SessionExpired,
             Change::SecuritySettings { .. } => Action::SecuritySettings,
             Change::FindingRaise { .. } => Action::FindingRaise,
@@ -356,6 +369,7 @@ impl Change {
             | Change::MfaEnrol { agency, .. }
             | Change::MfaConfirm { agency, .. }
             | Change::MfaReset { agency, .. }
+            | Change::PasskeyRegister { agency, .. }
             | Change::SessionExpire { agency, .. }
             | Change::SecuritySettings { agency, .. } => one(agency),
             Change::FindingRaise { agencies, .. } | Change::FindingReview { agencies, .. } => {
@@ -722,6 +736,7 @@ impl Node {
                 ..
             } => self.apply_mfa_enrol(*user_id, secret, recovery)?,
             Change::MfaConfirm { user_id, .. } => self.apply_mfa_confirm(*user_id)?,
+            Change::PasskeyRegister { .. } => self.apply_passkey_register(change)?,
             Change::SessionExpire { token_hash, .. } => {
                 self.store.revoke_token(token_hash)?;
             }

@@ -49,6 +49,12 @@ pub struct SecurityConfig {
     pub public_mfa_roles: Vec<Role>,
     /// Issuer shown in authenticator apps.
     pub issuer: String,
+    /// The WebAuthn relying-party id: the domain users reach the node's web UI at (passkeys are
+    /// bound to it). Default `localhost`.
+    pub webauthn_rp_id: String,
+    /// Origins passkey ceremonies may come from (e.g. `https://alpr.example.gov`); empty: any
+    /// scheme and port on `webauthn_rp_id`.
+    pub webauthn_origins: Vec<String>,
 }
 
 impl Default for SecurityConfig {
@@ -56,6 +62,8 @@ impl Default for SecurityConfig {
         SecurityConfig {
             public_mfa_roles: vec![Role::Officer, Role::Supervisor, Role::Admin, Role::Auditor],
             issuer: "Sightline".into(),
+            webauthn_rp_id: "localhost".into(),
+            webauthn_origins: Vec::new(),
         }
     }
 }
@@ -151,7 +159,7 @@ impl Challenges {
     }
 
     /// Counts an attempt and returns the user and whether it is an enrolment challenge.
-    fn attempt(&self, token: &str, count: bool) -> Result<(UserId, bool)> {
+    pub(crate) fn attempt(&self, token: &str, count: bool) -> Result<(UserId, bool)> {
         let key = secrets::hash_secret(token.trim());
         let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
         let expired = || {
@@ -171,7 +179,7 @@ impl Challenges {
         Ok((p.user, p.enrol))
     }
 
-    fn done(&self, token: &str) {
+    pub(crate) fn done(&self, token: &str) {
         self.0
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -276,14 +284,14 @@ impl Node {
         })
     }
 
-    fn user_of(&self, id: UserId) -> Result<UserRecord> {
+    pub(crate) fn user_of(&self, id: UserId) -> Result<UserRecord> {
         self.store
             .user_by_id(id)?
             .filter(|u| !u.disabled)
             .ok_or_else(|| Error::new(ErrorCode::Unauthenticated, "this account is disabled"))
     }
 
-    fn audit_mfa(
+    pub(crate) fn audit_mfa(
         &self,
         user: &UserRecord,
         action: Action,
@@ -311,12 +319,20 @@ impl Node {
         client: Option<std::net::IpAddr>,
     ) -> Result<LoginOutcome> {
         let user = self.check_password(req.username.trim(), &req.password, client)?;
-        let enrolled = self.store.mfa(user.id)?.is_some_and(|m| m.confirmed);
-        if enrolled {
+        let totp = self.store.mfa(user.id)?.is_some_and(|m| m.confirmed);
+        let passkey = self.has_passkey(user.id)?;
+        if totp || passkey {
+            let mut ways = Vec::new();
+            if totp {
+                ways.push("send a code from your authenticator app (or a recovery code) to POST /api/v1/login/mfa");
+            }
+            if passkey {
+                ways.push("sign with a passkey: POST /api/v1/login/passkey/options, then POST /api/v1/login/passkey");
+            }
             return Ok(LoginOutcome::Mfa(MfaChallenge {
                 mfa: "required".into(),
                 challenge: self.mfa_challenges.put(user.id, false),
-                message: "send a code from your authenticator app (or a recovery code) to POST /api/v1/login/mfa".into(),
+                message: ways.join("; or "),
             }));
         }
         if self.mfa_required(&user)? {
@@ -390,6 +406,11 @@ impl Node {
             return Err(Error::bad_request("the code is too long"));
         }
         let Some(m) = self.store.mfa(user.id)? else {
+            if self.has_passkey(user.id)? {
+                return Err(Error::forbidden(
+                    "this account signs in with a passkey, not a TOTP code (POST /api/v1/login/passkey/options)",
+                ));
+            }
             return Err(Error::forbidden(
                 "this account has no second factor yet: enrol first (POST /api/v1/login/mfa/enrol)",
             ));

@@ -70,6 +70,8 @@ pub struct Node {
     pub alerts: tokio::sync::broadcast::Sender<sightline_hotlist::Hit>,
     /// Sign-in challenges awaiting their second factor.
     pub(crate) mfa_challenges: crate::mfa::Challenges,
+    /// WebAuthn ceremonies in progress.
+    pub(crate) webauthn: crate::webauthn::Ceremonies,
     /// The usage watch's detectors and cursor.
     pub(crate) watch: std::sync::Mutex<crate::findings::WatchState>,
     /// Wakes the usage watch after a search.
@@ -161,6 +163,7 @@ impl Node {
             })?,
             transparency_cache: Default::default(),
             mfa_challenges: Default::default(),
+            webauthn: Default::default(),
             watch: std::sync::Mutex::new(watch_state),
             watch_wake: Default::default(),
             findings_tx: tokio::sync::broadcast::channel(256).0,

@@ -38,7 +38,7 @@ pub use lifecycle::{IdTable, PendingChange};
 pub use partition::{Period, day_of, day_start};
 pub use query::{MAX_RESOLVED_PLATES, PlateSelector, ReadQuery, ReadSelector};
 pub use retention::{PurgeReport, PurgeRule};
-pub use security::{FindingRow, MfaRecord, SecuritySettings};
+pub use security::{FindingRow, MfaRecord, PasskeyRecord, SecuritySettings};
 pub use writer::{AppendOutcome, ReadRecord};
 
 use dictionary::PlateDictionary;

@@ -37,6 +37,18 @@ CREATE TABLE IF NOT EXISTS findings (
     review TEXT
 );
 CREATE INDEX IF NOT EXISTS findings_agency ON findings(agency_id, raised_us);
+CREATE TABLE IF NOT EXISTS user_passkeys (
+    credential_id BLOB PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    user_handle BLOB NOT NULL,
+    transports BLOB NOT NULL,
+    static_state BLOB NOT NULL,
+    dynamic_state BLOB NOT NULL,
+    label TEXT NOT NULL,
+    registered_us INTEGER NOT NULL,
+    used_us INTEGER
+);
+CREATE INDEX IF NOT EXISTS user_passkeys_user ON user_passkeys(user_id);
 "#;
 
 /// A user's TOTP enrolment.
@@ -66,6 +78,30 @@ pub struct SecuritySettings {
     /// Hours after sign-in after which a session ends regardless (0: the node's token lifetime).
     #[serde(default)]
     pub absolute_hours: u32,
+}
+
+/// A registered WebAuthn credential (a passkey or security key used as a second factor), in the
+/// binary encodings of `webauthn_rp` (the service decodes them).
+#[derive(Debug, Clone)]
+pub struct PasskeyRecord {
+    /// The user.
+    pub user_id: UserId,
+    /// The credential id chosen by the authenticator.
+    pub credential_id: Vec<u8>,
+    /// The WebAuthn user handle (random, one per user, shared by the user's credentials).
+    pub user_handle: Vec<u8>,
+    /// The transports the authenticator reported.
+    pub transports: Vec<u8>,
+    /// The public key and static extension outputs.
+    pub static_state: Vec<u8>,
+    /// Signature counter, backup and verification flags (updated at each use).
+    pub dynamic_state: Vec<u8>,
+    /// The user's name for it.
+    pub label: String,
+    /// When it was registered.
+    pub registered: DateTime<Utc>,
+    /// When it was last used to sign in.
+    pub used: Option<DateTime<Utc>>,
 }
 
 /// A stored finding of the usage watch with its review.
@@ -226,13 +262,82 @@ impl Store {
         })
     }
 
-    /// Removes a user's TOTP enrolment (admin reset).
+    /// Removes a user's second factors, TOTP and passkeys (admin reset).
     ///
     /// # Errors
     /// Database failures.
     pub fn delete_mfa(&self, user: UserId) -> Result<()> {
         self.with_directory(|c| {
             c.execute("DELETE FROM user_mfa WHERE user_id = ?1", [user.0])?;
+            c.execute("DELETE FROM user_passkeys WHERE user_id = ?1", [user.0])?;
+            Ok(())
+        })
+    }
+
+    /// A user's registered passkeys, oldest first.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn passkeys(&self, user: UserId) -> Result<Vec<PasskeyRecord>> {
+        self.with_directory(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT credential_id, user_handle, transports, static_state, dynamic_state,                  label, registered_us, used_us FROM user_passkeys WHERE user_id = ?1                  ORDER BY registered_us, credential_id",
+            )?;
+            let rows = st.query_map([user.0], |r| {
+                Ok(PasskeyRecord {
+                    user_id: user,
+                    credential_id: r.get(0)?,
+                    user_handle: r.get(1)?,
+                    transports: r.get(2)?,
+                    static_state: r.get(3)?,
+                    dynamic_state: r.get(4)?,
+                    label: r.get(5)?,
+                    registered: DateTime::from_timestamp_micros(r.get(6)?).unwrap_or_default(),
+                    used: r.get::<_, Option<i64>>(7)?.and_then(DateTime::from_timestamp_micros),
+                })
+            })?;
+            Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
+        })
+    }
+
+    /// Stores a new passkey; `false` when the credential id is already registered (to anyone).
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn put_passkey(&self, p: &PasskeyRecord) -> Result<bool> {
+        self.with_directory(|c| {
+            Ok(c.execute(
+                "INSERT INTO user_passkeys(credential_id, user_id, user_handle, transports,                  static_state, dynamic_state, label, registered_us)                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(credential_id) DO NOTHING",
+                rusqlite::params![
+                    &p.credential_id,
+                    p.user_id.0,
+                    &p.user_handle,
+                    &p.transports,
+                    &p.static_state,
+                    &p.dynamic_state,
+                    &p.label,
+                    p.registered.timestamp_micros()
+                ],
+            )? == 1)
+        })
+    }
+
+    /// Records a passkey's use: its new dynamic state (signature counter) and the time.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn use_passkey(
+        &self,
+        user: UserId,
+        credential_id: &[u8],
+        dynamic_state: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.with_directory(|c| {
+            c.execute(
+                "UPDATE user_passkeys SET dynamic_state = ?3, used_us = ?4                  WHERE user_id = ?1 AND credential_id = ?2",
+                rusqlite::params![user.0, credential_id, dynamic_state, now.timestamp_micros()],
+            )?;
             Ok(())
         })
     }

@@ -158,6 +158,27 @@ impl Browser {
         )
     }
 
+    /// Runs an async script: the page calls `arguments[arguments.length - 1](value)` when done.
+    pub fn script_async(&self, js: &str, args: Value) -> Value {
+        post(
+            &self.url("/execute/async"),
+            json!({"script": js, "args": args}),
+        )
+    }
+
+    /// Adds a WebAuthn virtual authenticator (a CTAP2 USB security key that always consents), so
+    /// `navigator.credentials` works headless (WebDriver's Web Authentication extension).
+    pub fn add_virtual_authenticator(&self) -> String {
+        let v = post(
+            &self.url("/webauthn/authenticator"),
+            json!({"protocol": "ctap2", "transport": "usb", "hasResidentKey": false,
+                   "hasUserVerification": false, "isUserConsenting": true}),
+        );
+        v.as_str()
+            .unwrap_or_else(|| panic!("no virtual authenticator: {v}"))
+            .to_owned()
+    }
+
     pub fn page_text(&self) -> String {
         self.script("return document.body.innerText;")
             .as_str()

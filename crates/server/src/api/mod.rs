@@ -5,6 +5,7 @@ pub mod directory;
 pub mod governance;
 pub mod hotlists;
 pub mod meta;
+pub mod passkeys;
 pub mod reads;
 pub mod searches;
 pub mod security;

@@ -196,6 +196,22 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         "area_lon" => ("Area centre longitude", "Gebietsmitte Länge"),
         "area_km" => ("Area radius (km)", "Gebietsradius (km)"),
         "vehicle" => ("Vehicle", "Fahrzeug"),
+        // --- lead: passkeys ---
+        "account" => ("Account", "Konto"),
+        "passkeys" => ("Passkeys", "Passkeys"),
+        "passkeys_help" => (
+            "A passkey or security key signs you in as the second factor instead of a code from your authenticator app. It works only on this site.",
+            "Ein Passkey oder Sicherheitsschlüssel ersetzt beim Anmelden als zweiter Faktor den Code aus der Authenticator-App. Er gilt nur für diese Website.",
+        ),
+        "no_passkeys" => (
+            "No passkey registered yet.",
+            "Noch kein Passkey registriert.",
+        ),
+        "passkey_label" => ("Name of the key", "Name des Schlüssels"),
+        "passkey_registered" => ("Registered", "Registriert"),
+        "passkey_used" => ("Last used", "Zuletzt benutzt"),
+        "passkey_add" => ("Add a passkey", "Passkey hinzufügen"),
+        "passkey_signin" => ("Sign in with a passkey", "Mit Passkey anmelden"),
         _ => ("?", "?"),
     };
     match lang {

@@ -8,6 +8,7 @@ mod alerts;
 mod audit;
 mod findings;
 mod i18n;
+mod passkey;
 mod search;
 
 use crate::AppState;
@@ -31,6 +32,14 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(home))
         .route("/ui/login", get(login_page).post(login))
         .route("/ui/login/mfa", post(login_mfa))
+        .route("/ui/login/passkey/options", post(passkey::login_options))
+        .route("/ui/login/passkey", post(passkey::login))
+        .route("/ui/account", get(passkey::account))
+        .route(
+            "/ui/account/passkey/options",
+            post(passkey::register_options),
+        )
+        .route("/ui/account/passkey", post(passkey::register))
         .route("/ui/logout", post(logout))
         .route("/ui/search", get(search::page).post(search::run))
         .route("/ui/alerts", get(alerts::page))
@@ -176,6 +185,7 @@ pub fn layout(lang: Lang, title: &str, user: Option<&WebUser>, body: Markup) -> 
                             span #who-name { (u.who.user.display_name) }
                             " · " span #who-agency { (u.who.agency.name) } " · " span #who-role { (u.who.user.role) }
                         }
+                        p.account { a #account-link href="/ui/account" { (t(lang, "account")) } }
                         form method="post" action="/ui/logout" {
                             input type="hidden" name="csrf" value=(u.csrf);
                             button type="submit" { (t(lang, "logout")) }
@@ -322,13 +332,14 @@ fn mfa_page(
         } @else {
             p { "Enter the code from your authenticator app (or a recovery code)." }
         }
-        form method="post" action="/ui/login/mfa" {
+        form #mfa-form method="post" action="/ui/login/mfa" {
             input type="hidden" name="csrf" value=(csrf);
             input type="hidden" name="challenge" value=(challenge);
             label for="code" { "Code" }
             input #code name="code" autocomplete="one-time-code" inputmode="numeric" required;
             button #verify type="submit" { (t(lang, "signin")) }
         }
+        @if enrolment.is_none() { (passkey::signin_part(lang)) }
     };
     layout(lang, t(lang, "signin"), None, body).into_response()
 }
@@ -372,18 +383,23 @@ async fn login_mfa(
     }
 }
 
-/// Sets the session cookie for a token and goes to the search page.
-fn session_response(node: &AppState, login: &crate::admin::LoginResponse) -> Response {
+/// The session cookie for a token.
+fn session_cookie(node: &AppState, login: &crate::admin::LoginResponse) -> String {
     let secure = if node.config.secure_cookies {
         "; Secure"
     } else {
         ""
     };
-    let cookie = format!(
+    format!(
         "{SESSION}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
         login.token,
         node.config.token_ttl_hours * 3600
-    );
+    )
+}
+
+/// Sets the session cookie for a token and goes to the search page.
+fn session_response(node: &AppState, login: &crate::admin::LoginResponse) -> Response {
+    let cookie = session_cookie(node, login);
     let mut resp = Redirect::to("/ui/search").into_response();
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         resp.headers_mut().insert(header::SET_COOKIE, v);
