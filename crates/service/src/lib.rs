@@ -26,6 +26,7 @@ pub mod permissions;
 pub mod secrets;
 pub mod session;
 pub mod transparency;
+pub mod transparency_node;
 pub mod webhooks;
 
 pub use config::NodeConfig;

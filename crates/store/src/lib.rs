@@ -25,6 +25,7 @@ mod partition;
 mod query;
 pub mod retention;
 mod schema;
+mod stats;
 pub mod security;
 mod writer;
 
@@ -39,6 +40,7 @@ pub use partition::{Period, day_of, day_start};
 pub use query::{MAX_RESOLVED_PLATES, PlateSelector, ReadQuery, ReadSelector};
 pub use retention::{PurgeReport, PurgeRule};
 pub use security::{FindingRow, MfaRecord, SecuritySettings};
+pub use stats::CameraReadStats;
 pub use writer::{AppendOutcome, ReadRecord};
 
 use dictionary::PlateDictionary;

@@ -9,6 +9,8 @@ mod audit;
 mod findings;
 mod i18n;
 mod search;
+pub(crate) mod transparency_charts;
+mod charts;
 
 use crate::AppState;
 use crate::error::ApiError;
