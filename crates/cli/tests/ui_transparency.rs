@@ -84,9 +84,15 @@ fn expected(r: &Value, table: &str, key: &str, series: &str) -> f64 {
                 // The node's summary: one row per owner.
                 Some(owners) => {
                     let o = owners.iter().find(|o| o["agency"] == key).unwrap();
-                    (num(&o["retention_minutes"]), num(&o["oldest_read_age_hours"]))
+                    (
+                        num(&o["retention_minutes"]),
+                        num(&o["oldest_read_age_hours"]),
+                    )
                 }
-                None => (num(&r["retention_minutes"]), num(&r["oldest_read_age_hours"])),
+                None => (
+                    num(&r["retention_minutes"]),
+                    num(&r["oldest_read_age_hours"]),
+                ),
             };
             match series {
                 "retention_hours" => (minutes / 60.0 * 100.0).round() / 100.0,
@@ -96,7 +102,13 @@ fn expected(r: &Value, table: &str, key: &str, series: &str) -> f64 {
         "received" => match r["data_flows"].as_array() {
             Some(flows) => flows
                 .iter()
-                .find(|f| format!("{}>{}", f["requester"].as_str().unwrap(), f["owner"].as_str().unwrap()) == key)
+                .find(|f| {
+                    format!(
+                        "{}>{}",
+                        f["requester"].as_str().unwrap(),
+                        f["owner"].as_str().unwrap()
+                    ) == key
+                })
                 .map_or(0.0, |f| num(&f[series])),
             None => num(&r["requests_from_others"][key][series]),
         },
@@ -120,7 +132,10 @@ fn page_figures(b: &Browser) -> (Figures, Figures) {
             })
             .collect()
     };
-    (grab("svg.chart rect"), grab("table.figures td[data-series]"))
+    (
+        grab("svg.chart rect"),
+        grab("table.figures td[data-series]"),
+    )
 }
 
 /// Checks a page's charts against its JSON report both ways, and its tables and CSV against the
@@ -157,14 +172,22 @@ fn check_page(b: &Browser, report: &Value, csv_url: &str) -> usize {
     let (st, ctype, disposition, body) = get_raw(csv_url);
     assert_eq!(st, 200, "{body}");
     assert!(ctype.starts_with("text/csv"), "{ctype}");
-    assert!(disposition.starts_with("attachment; filename="), "{disposition}");
+    assert!(
+        disposition.starts_with("attachment; filename="),
+        "{disposition}"
+    );
     let rows = parse_csv(&body);
     assert_eq!(rows[0], ["table", "row", "label", "series", "value"]);
     let charted: BTreeSet<&String> = bars.keys().map(|(t, _, _)| t).collect();
     let from_csv: Figures = rows[1..]
         .iter()
         .filter(|r| r[3] != "detail" && charted.contains(&r[0]))
-        .map(|r| ((r[0].clone(), r[1].clone(), r[3].clone()), r[4].parse().unwrap()))
+        .map(|r| {
+            (
+                (r[0].clone(), r[1].clone(), r[3].clone()),
+                r[4].parse().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(from_csv, bars, "the CSV download differs from the charts");
     bars.len()
@@ -178,19 +201,38 @@ fn test_transparency_charts_match_the_report_api() {
     let url = demo.url.clone();
     let now = chrono::Utc::now();
     let search = |user: &str, purpose: &str, case: &str| {
-        call(&url, "POST", "/api/v1/searches", Some(&demo.token(user)), Some(json!({
+        call(
+            &url,
+            "POST",
+            "/api/v1/searches",
+            Some(&demo.token(user)),
+            Some(json!({
             "purpose": purpose, "case_number": case, "reason": "transparency test",
-            "query": {"plate": {"exact": "CV 48213"}, "window": {"from": (now - chrono::Duration::days(2)).to_rfc3339(), "to": now.to_rfc3339()}}})))
+            "query": {"plate": {"exact": "CV 48213"}, "window": {"from": (now - chrono::Duration::days(2)).to_rfc3339(), "to": now.to_rfc3339()}}})),
+        )
     };
-    assert_eq!(search("officer@oak-park-pd", "stolen_vehicle", "26-000123").0, 200);
-    assert_eq!(search("officer@oak-park-pd", "stolen_vehicle", "26-000124").0, 200);
+    assert_eq!(
+        search("officer@oak-park-pd", "stolen_vehicle", "26-000123").0,
+        200
+    );
+    assert_eq!(
+        search("officer@oak-park-pd", "stolen_vehicle", "26-000124").0,
+        200
+    );
     // Refused before any owner is asked: no case number.
     assert_ne!(search("officer@oak-park-pd", "stolen_vehicle", "").0, 200);
     // Illinois law refuses Oak Park's data to a federal immigration search.
     let (st, v) = search("officer@ice-ero-chicago", "civil_immigration", "26-900001");
     assert_eq!(st, 200, "{v}");
-    assert_eq!(support::owner(&v, "oak-park-pd")["outcome"], "excluded", "{v}");
-    assert_eq!(search("officer@harris-county-so", "stolen_vehicle", "26-000777").0, 200);
+    assert_eq!(
+        support::owner(&v, "oak-park-pd")["outcome"],
+        "excluded",
+        "{v}"
+    );
+    assert_eq!(
+        search("officer@harris-county-so", "stolen_vehicle", "26-000777").0,
+        200
+    );
     // A hot-list hit on an Oak Park camera, confirmed by the officer.
     let camera = demo.creds["cameras"]
         .as_array()
@@ -199,8 +241,14 @@ fn test_transparency_charts_match_the_report_api() {
         .find(|c| c["owner"] == "oak-park-pd")
         .unwrap();
     let key = camera["device_key"].as_str().unwrap();
-    let (st, v) = call(&url, "POST", "/api/v1/reads", Some(key), Some(json!({"reads": [
-        {"id": "transparency-1", "captured_at": chrono::Utc::now().to_rfc3339(), "plate": "CV 48213"}]})));
+    let (st, v) = call(
+        &url,
+        "POST",
+        "/api/v1/reads",
+        Some(key),
+        Some(json!({"reads": [
+        {"id": "transparency-1", "captured_at": chrono::Utc::now().to_rfc3339(), "plate": "CV 48213"}]})),
+    );
     assert_eq!(st, 200, "{v}");
     let officer = demo.token("officer@oak-park-pd");
     let hit = (0..150)
@@ -213,20 +261,41 @@ fn test_transparency_charts_match_the_report_api() {
             first
         })
         .expect("the read of a listed plate raised a hit");
-    let (st, v) = call(&url, "POST", &format!("/api/v1/alerts/{}/ack", hit["id"]), Some(&officer), Some(json!({"outcome": "confirmed"})));
+    let (st, v) = call(
+        &url,
+        "POST",
+        &format!("/api/v1/alerts/{}/ack", hit["id"]),
+        Some(&officer),
+        Some(json!({"outcome": "confirmed"})),
+    );
     assert_eq!(st, 200, "{v}");
     // A checkpoint over all of it.
-    let (st, v) = call(&url, "POST", "/api/v1/audit/checkpoint", Some(&demo.token("auditor@oak-park-pd")), None);
+    let (st, v) = call(
+        &url,
+        "POST",
+        "/api/v1/audit/checkpoint",
+        Some(&demo.token("auditor@oak-park-pd")),
+        None,
+    );
     assert_eq!(st, 200, "{v}");
 
     // The JSON reports (computed now, then cached: the pages show the same computation).
     let (st, op) = call(&url, "GET", "/api/v1/transparency/oak-park-pd", None, None);
     assert_eq!(st, 200, "{op}");
-    assert!(op["denials_by_rule"].as_object().unwrap().len() >= 1, "{op}");
+    assert!(
+        !op["denials_by_rule"].as_object().unwrap().is_empty(),
+        "{op}"
+    );
     assert_eq!(op["hotlist_hits"]["confirmed"], 1, "{op}");
     assert_eq!(op["searches_by_outcome"]["refused"], 1, "{op}");
-    assert!(op["requests_from_others"]["ice-ero-chicago"]["refused"].as_u64() >= Some(1), "{op}");
-    assert!(op["reads_held"].as_u64() > Some(0) && op["oldest_read_age_hours"].as_i64() >= Some(47), "{op}");
+    assert!(
+        op["requests_from_others"]["ice-ero-chicago"]["refused"].as_u64() >= Some(1),
+        "{op}"
+    );
+    assert!(
+        op["reads_held"].as_u64() > Some(0) && op["oldest_read_age_hours"].as_i64() >= Some(47),
+        "{op}"
+    );
     let weeks: u64 = op["weekly_searches"]
         .as_array()
         .unwrap()
@@ -234,7 +303,10 @@ fn test_transparency_charts_match_the_report_api() {
         .flat_map(|w| w["by_outcome"].as_object().unwrap().values())
         .map(|n| n.as_u64().unwrap())
         .sum();
-    assert_eq!(weeks, 3, "the weekly series holds every search of the agency: {op}");
+    assert_eq!(
+        weeks, 3,
+        "the weekly series holds every search of the agency: {op}"
+    );
     let (_, all) = call(&url, "GET", "/api/v1/transparency", None, None);
     let agencies: Vec<String> = all
         .as_array()
@@ -245,8 +317,18 @@ fn test_transparency_charts_match_the_report_api() {
     assert_eq!(agencies.len(), 6, "{agencies:?}");
     let (st, node) = call(&url, "GET", "/api/v1/transparency-summary", None, None);
     assert_eq!(st, 200, "{node}");
-    let searches = |r: &Value| -> u64 { r["searches_by_outcome"].as_object().unwrap().values().map(|n| n.as_u64().unwrap()).sum() };
-    assert_eq!(searches(&node), all.as_array().unwrap().iter().map(searches).sum::<u64>());
+    let searches = |r: &Value| -> u64 {
+        r["searches_by_outcome"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|n| n.as_u64().unwrap())
+            .sum()
+    };
+    assert_eq!(
+        searches(&node),
+        all.as_array().unwrap().iter().map(searches).sum::<u64>()
+    );
     assert_eq!(searches(&node), 5);
 
     let b = Browser::start();
@@ -257,27 +339,52 @@ fn test_transparency_charts_match_the_report_api() {
     assert!(checked >= 8, "{checked} bars");
     // Screen readers get the numbers: each chart is an image named by its title and desc.
     let desc = b.text("#fig-refusals");
-    let rule = op["denials_by_rule"].as_object().unwrap().keys().next().unwrap().clone();
+    let rule = op["denials_by_rule"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .next()
+        .unwrap()
+        .clone();
     assert!(desc.contains(&rule), "{desc}");
     let labelled = b.script("return [...document.querySelectorAll('svg.chart')].every(s => s.getAttribute('role') === 'img' && s.getAttribute('aria-labelledby').split(' ').every(id => document.getElementById(id) && document.getElementById(id).textContent.length > 0));");
     assert_eq!(labelled, Value::Bool(true));
     // The checkpoint with the node's key.
     let (_, cp) = call(&url, "GET", "/api/v1/audit/checkpoint", None, None);
     assert_eq!(b.text("#cp-size"), op["checkpoint"]["size"].to_string());
-    assert_eq!(b.text("#cp-root"), op["checkpoint"]["root"].as_str().unwrap());
+    assert_eq!(
+        b.text("#cp-root"),
+        op["checkpoint"]["root"].as_str().unwrap()
+    );
     assert_eq!(b.text("#node-key"), cp["public_key"].as_str().unwrap());
     b.screenshot("transparency-agency.png");
     // One table's CSV: the refusals with their citations, as in the report.
-    let (st, ctype, disposition, body) = get_raw(&format!("{url}/transparency/oak-park-pd/csv?table=refusals"));
+    let (st, ctype, disposition, body) = get_raw(&format!(
+        "{url}/transparency/oak-park-pd/csv?table=refusals"
+    ));
     assert_eq!(st, 200);
-    assert!(ctype.starts_with("text/csv") && disposition.contains("refusals.csv"), "{ctype} {disposition}");
+    assert!(
+        ctype.starts_with("text/csv") && disposition.contains("refusals.csv"),
+        "{ctype} {disposition}"
+    );
     let rows = parse_csv(&body);
     assert_eq!(rows[0], ["row", "label", "refusals", "detail"]);
     for r in &rows[1..] {
-        assert_eq!(r[2].parse::<f64>().unwrap(), num(&op["denials_by_rule"][&r[0]]), "{r:?}");
-        assert_eq!(r[3], op["denial_citations"][&r[0]].as_str().unwrap(), "{r:?}");
+        assert_eq!(
+            r[2].parse::<f64>().unwrap(),
+            num(&op["denials_by_rule"][&r[0]]),
+            "{r:?}"
+        );
+        assert_eq!(
+            r[3],
+            op["denial_citations"][&r[0]].as_str().unwrap(),
+            "{r:?}"
+        );
     }
-    assert_eq!(rows.len() - 1, op["denials_by_rule"].as_object().unwrap().len());
+    assert_eq!(
+        rows.len() - 1,
+        op["denials_by_rule"].as_object().unwrap().len()
+    );
     let (st, ..) = get_raw(&format!("{url}/transparency/oak-park-pd/csv?table=nope"));
     assert_eq!(st, 404);
 
@@ -311,17 +418,32 @@ fn test_transparency_charts_match_the_report_api() {
 
     // The explainer, in English and in German; the German report has no untranslated text.
     b.goto(&format!("{url}/transparency-explained?lang=en"));
-    assert!(b.text("#explained").contains("Transparency report explained"));
+    assert!(
+        b.text("#explained")
+            .contains("Transparency report explained")
+    );
     let text = b.page_text();
-    assert!(text.contains("sightline audit verify") && text.contains("/api/v1/audit/checkpoint/note"), "{text}");
+    assert!(
+        text.contains("sightline audit verify") && text.contains("/api/v1/audit/checkpoint/note"),
+        "{text}"
+    );
     b.goto(&format!("{url}/transparency-explained?lang=de"));
-    assert!(b.text("#explained").contains("Der Transparenzbericht erklärt"));
-    assert_eq!(b.script("return document.documentElement.lang;"), json!("de"));
+    assert!(
+        b.text("#explained")
+            .contains("Der Transparenzbericht erklärt")
+    );
+    assert_eq!(
+        b.script("return document.documentElement.lang;"),
+        json!("de")
+    );
     b.screenshot("transparency-explained-de.png");
     b.goto(&format!("{url}/transparency/oak-park-pd?lang=de"));
     b.wait_for("svg.chart", 10);
     assert!(b.text("#agency-name").starts_with("Transparenzbericht"));
     let text = b.page_text();
-    assert!(!text.lines().any(|l| l.trim() == "?") && text.contains("Suchen pro Woche"), "{text}");
+    assert!(
+        !text.lines().any(|l| l.trim() == "?") && text.contains("Suchen pro Woche"),
+        "{text}"
+    );
     b.screenshot("transparency-agency-de.png");
 }

@@ -302,9 +302,18 @@ mod tests {
     fn test_week_of_is_the_monday_before() {
         // 2026-12-02 is a Wednesday; 2026-11-30 the Monday before; a Sunday belongs to the week
         // that started six days earlier.
-        assert_eq!(week_of(at("2026-12-02T04:00:00Z")).to_string(), "2026-11-30");
-        assert_eq!(week_of(at("2026-11-30T00:00:00Z")).to_string(), "2026-11-30");
-        assert_eq!(week_of(at("2026-12-06T23:59:59Z")).to_string(), "2026-11-30");
+        assert_eq!(
+            week_of(at("2026-12-02T04:00:00Z")).to_string(),
+            "2026-11-30"
+        );
+        assert_eq!(
+            week_of(at("2026-11-30T00:00:00Z")).to_string(),
+            "2026-11-30"
+        );
+        assert_eq!(
+            week_of(at("2026-12-06T23:59:59Z")).to_string(),
+            "2026-11-30"
+        );
     }
 
     #[test]
@@ -321,7 +330,10 @@ mod tests {
         );
         let s = week_series(weeks, at("2026-12-02T00:00:00Z"));
         let names: Vec<_> = s.iter().map(|w| w.week.as_str()).collect();
-        assert_eq!(names, ["2026-11-09", "2026-11-16", "2026-11-23", "2026-11-30"]);
+        assert_eq!(
+            names,
+            ["2026-11-09", "2026-11-16", "2026-11-23", "2026-11-30"]
+        );
         assert_eq!(s[0].by_outcome["allowed"], 2);
         assert!(s[3].by_outcome.is_empty());
         assert!(week_series(BTreeMap::new(), at("2026-12-02T00:00:00Z")).is_empty());

@@ -145,7 +145,9 @@ impl NodeReport {
                 t.confirmed += f.confirmed;
             }
             for w in &r.weekly_searches {
-                let Ok(day) = w.week.parse::<NaiveDate>() else { continue };
+                let Ok(day) = w.week.parse::<NaiveDate>() else {
+                    continue;
+                };
                 let t = weeks.entry(day).or_insert_with(|| WeekSearches {
                     week: w.week.clone(),
                     ..WeekSearches::default()
@@ -168,9 +170,7 @@ impl NodeReport {
                     refused: c.refused,
                 });
             }
-            if n.checkpoint.as_ref().map(|c| c.size)
-                < r.checkpoint.as_ref().map(|c| c.size)
-            {
+            if n.checkpoint.as_ref().map(|c| c.size) < r.checkpoint.as_ref().map(|c| c.size) {
                 n.checkpoint = r.checkpoint.clone();
             }
         }

@@ -25,8 +25,8 @@ mod partition;
 mod query;
 pub mod retention;
 mod schema;
-mod stats;
 pub mod security;
+mod stats;
 mod writer;
 
 pub use cotravel::Sighting;

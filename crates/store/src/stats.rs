@@ -27,7 +27,10 @@ impl Store {
     ///
     /// # Errors
     /// Database failures.
-    pub fn read_stats_per_camera(&self, since_us: i64) -> Result<HashMap<CameraId, CameraReadStats>> {
+    pub fn read_stats_per_camera(
+        &self,
+        since_us: i64,
+    ) -> Result<HashMap<CameraId, CameraReadStats>> {
         let days: Vec<i32> = self
             .shared
             .partitions

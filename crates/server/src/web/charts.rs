@@ -61,7 +61,8 @@ pub fn colour(code: &str, i: usize) -> &'static str {
     match code {
         "allowed" | "confirmed" => "#009E73",
         "partial" | "pending" => "#E69F00",
-        "denied" | "refused" => "#D55E00",
+        "denied" => "#D55E00",
+        "refused" => "#882255",
         _ => PALETTE[i % PALETTE.len()],
     }
 }
@@ -87,6 +88,16 @@ pub fn fmt_num(v: f64) -> String {
     } else {
         let s = format!("{v:.2}");
         s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    }
+}
+
+/// A label short enough for the chart's label column (the full text is in the bar's title and
+/// the table beside the chart).
+pub fn short(label: &str, max: usize) -> String {
+    if label.chars().count() <= max {
+        label.to_owned()
+    } else {
+        label.chars().take(max - 1).collect::<String>() + "…"
     }
 }
 
@@ -187,7 +198,7 @@ fn bars(c: &Chart<'_>) -> Markup {
             }
             @for (ri, r) in c.rows.iter().enumerate() {
                 @let y0 = ri as f64 * row_h + 4.0;
-                text x=(LABEL_W - 6.0) y=(y0 + row_h / 2.0 - 1.0) font-size="12" text-anchor="end" { (r.label) }
+                text x=(LABEL_W - 6.0) y=(y0 + row_h / 2.0 - 1.0) font-size="12" text-anchor="end" { (short(&r.label, 32)) }
                 @let starts = stack_starts(&r.values, top, PLOT_W);
                 @for (si, ((code, s), v)) in c.series.iter().zip(&r.values).enumerate() {
                     @let w = scale(*v, top, PLOT_W);
@@ -224,8 +235,9 @@ fn stack_starts(values: &[f64], top: f64, len: f64) -> Vec<f64> {
 
 fn columns(c: &Chart<'_>) -> Markup {
     let (plot_h, axis_w, gap) = (180.0, 40.0, 4.0);
-    let col_w = (600.0 / c.rows.len().max(1) as f64).clamp(10.0, 48.0);
-    let width = axis_w + col_w * c.rows.len() as f64 + 10.0;
+    let col_w = (600.0 / c.rows.len().max(1) as f64).clamp(10.0, 72.0);
+    // Room on the right for the last week's label.
+    let width = axis_w + col_w * c.rows.len() as f64 + 60.0;
     let height = plot_h + 50.0;
     let top = nice_max(c.rows.iter().map(total).fold(0.0, f64::max));
     let (tid, did) = (format!("{}-title", c.id), format!("{}-desc", c.id));
@@ -277,7 +289,10 @@ mod tests {
     }
 
     fn named(codes: &[&str]) -> Vec<(String, String)> {
-        codes.iter().map(|c| ((*c).to_owned(), (*c).to_owned())).collect()
+        codes
+            .iter()
+            .map(|c| ((*c).to_owned(), (*c).to_owned()))
+            .collect()
     }
 
     fn chart<'a>(rows: &'a [Row], series: &'a [(String, String)], layout: Layout) -> String {
@@ -327,7 +342,10 @@ mod tests {
             "{svg}"
         );
         assert!(svg.contains("width=\"80\"") && svg.contains("data-value=\"2\""));
-        assert!(svg.contains("<desc id=\"c-desc\">homicide: 8; robbery: 2</desc>"), "{svg}");
+        assert!(
+            svg.contains("<desc id=\"c-desc\">homicide: 8; robbery: 2</desc>"),
+            "{svg}"
+        );
         assert!(svg.contains("role=\"img\"") && svg.contains("aria-labelledby=\"c-title c-desc\""));
         assert!(svg.contains("<title>homicide · searches: 8</title>"));
     }
@@ -335,14 +353,20 @@ mod tests {
     #[test]
     fn test_stacked_columns_add_up() {
         let series = named(&["allowed", "refused"]);
-        let rows = [row("2026-11-23", &[3.0, 1.0]), row("2026-11-30", &[0.0, 0.0])];
+        let rows = [
+            row("2026-11-23", &[3.0, 1.0]),
+            row("2026-11-30", &[0.0, 0.0]),
+        ];
         let svg = chart(&rows, &series, Layout::Columns);
         assert!(svg.contains("data-top=\"5\""), "{svg}");
         assert!(svg.contains("class=\"total\">4</text>"), "{svg}");
         assert_eq!(svg.matches("<rect").count(), 4);
         assert!(svg.contains("2026-11-23: allowed 3, refused 1; 2026-11-30: allowed 0, refused 0"));
         // The legend names both series.
-        assert!(svg.contains("<li>") && svg.contains("refused</li>"), "{svg}");
+        assert!(
+            svg.contains("<li>") && svg.contains("refused</li>"),
+            "{svg}"
+        );
     }
 
     #[test]
@@ -368,6 +392,27 @@ mod tests {
         assert!(!svg.contains("<script>") && !svg.contains("<b>"), "{svg}");
         assert!(svg.contains("&lt;b&gt;A &amp; B&lt;/b&gt;"), "{svg}");
         assert!(svg.contains("data-key=\"&quot;&gt;&lt;script&gt;"), "{svg}");
+    }
+
+    #[test]
+    fn test_long_labels_are_shortened_in_the_chart_only() {
+        let series = named(&["n"]);
+        let long = "ICE Enforcement and Removal Operations, Chicago";
+        let rows = [Row {
+            key: "ice".into(),
+            label: long.into(),
+            values: vec![1.0],
+        }];
+        let svg = chart(&rows, &series, Layout::Grouped);
+        assert!(
+            svg.contains(">ICE Enforcement and Removal Ope…</text>"),
+            "{svg}"
+        );
+        assert!(
+            svg.contains(&format!("<title>{long} · n: 1</title>")),
+            "{svg}"
+        );
+        assert_eq!(short("abc", 3), "abc");
     }
 
     #[test]

@@ -6,11 +6,11 @@
 mod admin;
 mod alerts;
 mod audit;
+mod charts;
 mod findings;
 mod i18n;
 mod search;
 pub(crate) mod transparency_charts;
-mod charts;
 
 use crate::AppState;
 use crate::error::ApiError;

@@ -349,7 +349,10 @@ pub(crate) fn node_figures(lang: Lang, n: &NodeReport) -> Vec<Figure> {
         layout: Some(Layout::Grouped),
         detail: Some((
             t(lang, "tr_k_reads_held"),
-            n.retention.iter().map(|o| o.reads_held.to_string()).collect(),
+            n.retention
+                .iter()
+                .map(|o| o.reads_held.to_string())
+                .collect(),
         )),
     });
     figs.push(Figure {
@@ -456,7 +459,7 @@ pub(crate) fn all_csv(figs: &[Figure]) -> String {
 fn render_figure(lang: Lang, csv_base: &str, f: &Figure) -> Markup {
     let id = format!("fig-{}", f.key);
     html! {
-        section.figure id=(id) data-table=(f.key) {
+        section.figure.wide[f.layout == Some(Layout::Columns) || f.series.len() > 3] id=(id) data-table=(f.key) {
             h3 { (f.title) }
             @if let Some(l) = f.layout {
                 (charts::render(&Chart {
@@ -632,7 +635,11 @@ pub async fn agency(
     let id = r.agency.id.to_string();
     let csv_base = format!("/transparency/{id}/csv");
     let retention = if r.retention_minutes >= 1440 {
-        format!("{} {}", fmt_num(r.retention_minutes as f64 / 1440.0), t(lang, "tr_days"))
+        format!(
+            "{} {}",
+            fmt_num(r.retention_minutes as f64 / 1440.0),
+            t(lang, "tr_days")
+        )
     } else {
         format!("{} {}", r.retention_minutes, t(lang, "tr_minutes"))
     };
@@ -670,10 +677,10 @@ fn csv_response(name: &str, figs: &[Figure], table: Option<&str>) -> Response {
             Some(f) => (figure_csv(f), format!("{name}-{}.csv", f.key)),
             None => {
                 let known: Vec<_> = figs.iter().map(|f| f.key).collect();
-                return ApiError::new(sightline_types::ErrorCode::NotFound, format!(
-                    "no table `{tb}`; the tables are {}",
-                    known.join(", ")
-                ))
+                return ApiError::new(
+                    sightline_types::ErrorCode::NotFound,
+                    format!("no table `{tb}`; the tables are {}", known.join(", ")),
+                )
                 .into_response();
             }
         },
@@ -734,15 +741,27 @@ pub async fn explained(uri: Uri, headers: HeaderMap) -> Response {
     let lang = Lang::from_request(&uri, &headers);
     let figures = [
         ("summary", "tr_f_summary", "tr_x_summary"),
-        ("weekly_outcome", "tr_f_weekly_outcome", "tr_x_weekly_outcome"),
-        ("weekly_purpose", "tr_f_weekly_purpose", "tr_x_weekly_purpose"),
+        (
+            "weekly_outcome",
+            "tr_f_weekly_outcome",
+            "tr_x_weekly_outcome",
+        ),
+        (
+            "weekly_purpose",
+            "tr_f_weekly_purpose",
+            "tr_x_weekly_purpose",
+        ),
         ("refusals", "tr_f_refusals", "tr_x_refusals"),
         ("hits", "tr_f_hits", "tr_x_hits"),
         ("analysis", "tr_f_analysis", "tr_x_analysis"),
         ("findings", "tr_f_findings", "tr_x_findings"),
         ("retention", "tr_f_retention", "tr_x_retention"),
         ("received", "tr_f_received", "tr_x_received"),
-        ("hits_for_others", "tr_f_hits_for_others", "tr_x_hits_for_others"),
+        (
+            "hits_for_others",
+            "tr_f_hits_for_others",
+            "tr_x_hits_for_others",
+        ),
     ];
     let body = html! {
         h1 #explained { (t(lang, "tr_explained_h")) }
@@ -828,7 +847,10 @@ mod tests {
         let csv = all_csv(&[figure()]);
         let lines: Vec<_> = csv.lines().collect();
         assert_eq!(lines[0], "table,row,label,series,value");
-        assert_eq!(lines[1], "refusals,us-il.immigration,us-il.immigration,refusals,2");
+        assert_eq!(
+            lines[1],
+            "refusals,us-il.immigration,us-il.immigration,refusals,2"
+        );
         assert_eq!(
             lines[2],
             "refusals,us-il.immigration,us-il.immigration,detail,625 ILCS 5/2-130(b)(2)"
