@@ -20,7 +20,8 @@ pub use serve::serve;
 pub use sightline_service::Error as ServiceError;
 pub use sightline_service::{
     Caller, Node, NodeConfig, OpenError, Permission, admin, config, findings, governance, hotlists,
-    metrics, mfa, spawn_checkpoints, spawn_retention, spawn_watch, transparency, webhooks,
+    metrics, mfa, spawn_checkpoints, spawn_retention, spawn_watch, transparency, transparency_node,
+    webhooks,
 };
 
 use axum::Router;

@@ -36,6 +36,7 @@ use utoipa::{Modify, OpenApi};
         crate::api::audit::latest_checkpoint, crate::api::audit::checkpoint_note, crate::api::audit::publish_checkpoint,
         crate::api::audit::inclusion, crate::api::audit::consistency, crate::api::audit::export,
         crate::api::transparency::all, crate::api::transparency::one, crate::api::transparency::set_note,
+        crate::api::transparency::summary,
         crate::api::transparency::oversight,
         crate::api::hotlists::create, crate::api::hotlists::list, crate::api::hotlists::entries,
         crate::api::hotlists::put_entries, crate::api::hotlists::import, crate::api::hotlists::share,

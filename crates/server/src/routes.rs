@@ -117,8 +117,12 @@ table! {
     get "/api/v1/transparency" Public => transparency::all;
     get "/api/v1/transparency/{agency}" Public => transparency::one;
     put "/api/v1/transparency-note" User(EditTransparency) => transparency::set_note;
-    get "/transparency" Public => transparency::page_all;
-    get "/transparency/{agency}" Public => transparency::page_one;
+    get "/api/v1/transparency-summary" Public => transparency::summary;
+    get "/transparency" Public => crate::web::transparency_charts::index;
+    get "/transparency/{agency}" Public => crate::web::transparency_charts::agency;
+    get "/transparency/{agency}/csv" Public => crate::web::transparency_charts::agency_csv;
+    get "/transparency-csv" Public => crate::web::transparency_charts::node_csv;
+    get "/transparency-explained" Public => crate::web::transparency_charts::explained;
     get "/api/v1/oversight/report" User(ReadAudit) => transparency::oversight;
     get "/api/v1/audit/entries" User(ReadAudit) => audit::list_entries;
     get "/api/v1/audit/verify" User(ReadAudit) => audit::verify;

@@ -27,6 +27,7 @@ pub mod secrets;
 pub mod session;
 pub mod transparency;
 pub mod webauthn;
+pub mod transparency_node;
 pub mod webhooks;
 
 pub use config::NodeConfig;

@@ -26,6 +26,7 @@ mod query;
 pub mod retention;
 mod schema;
 pub mod security;
+mod stats;
 mod writer;
 
 pub use cotravel::Sighting;
@@ -39,6 +40,7 @@ pub use partition::{Period, day_of, day_start};
 pub use query::{MAX_RESOLVED_PLATES, PlateSelector, ReadQuery, ReadSelector};
 pub use retention::{PurgeReport, PurgeRule};
 pub use security::{FindingRow, MfaRecord, PasskeyRecord, SecuritySettings};
+pub use stats::CameraReadStats;
 pub use writer::{AppendOutcome, ReadRecord};
 
 use dictionary::PlateDictionary;

@@ -515,3 +515,31 @@ fn test_purge_in_chunks_deletes_everything_due_and_keeps_holds() {
     assert_eq!(report.deleted.values().sum::<u64>(), 50);
     assert_eq!(report.dropped_partitions.len(), 1);
 }
+
+/// The transparency report's read counts: held, recent and oldest per camera, over every
+/// partition (issue 21).
+#[test]
+fn test_read_stats_per_camera_counts_every_partition() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), Durability::Process).unwrap();
+    let cam = setup(&store);
+    assert!(store.read_stats_per_camera(0).unwrap().is_empty());
+    let reads: Vec<ReadRecord> = (0..5)
+        .map(|d| {
+            read(
+                &cam,
+                &format!("d{d}"),
+                "ABC1234",
+                t0() + Duration::days(d),
+                "red",
+            )
+        })
+        .collect();
+    store.append_reads_blocking(reads).unwrap();
+    let since = (t0() + Duration::days(3)).timestamp_micros();
+    let stats = store.read_stats_per_camera(since).unwrap();
+    let s = stats[&cam.id];
+    assert_eq!((s.held, s.since), (5, 2));
+    assert_eq!(s.oldest_us, Some(t0().timestamp_micros()));
+    assert_eq!(stats.len(), 1);
+}

@@ -212,6 +212,211 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         "passkey_used" => ("Last used", "Zuletzt benutzt"),
         "passkey_add" => ("Add a passkey", "Passkey hinzufügen"),
         "passkey_signin" => ("Sign in with a passkey", "Mit Passkey anmelden"),
+        // --- h21tr ---
+        "tr_title" => ("Transparency report", "Transparenzbericht"),
+        "tr_lead" => (
+            "Every figure here is computed from the node's tamper-evident audit log and its store, never typed in. Each chart shows its numbers beside it and can be downloaded as CSV.",
+            "Jede Zahl hier wird aus dem manipulationssicheren Protokoll und dem Datenbestand des Knotens berechnet, nie von Hand eingetragen. Jedes Diagramm zeigt seine Zahlen daneben und kann als CSV heruntergeladen werden.",
+        ),
+        "tr_computed" => ("Figures computed at", "Zahlen berechnet am"),
+        "tr_nav" => ("Agencies", "Behörden"),
+        "tr_node" => (
+            "Whole node and all agencies",
+            "Gesamter Knoten und alle Behörden",
+        ),
+        "tr_node_h" => ("The whole node", "Der gesamte Knoten"),
+        "tr_explained_link" => (
+            "What the figures mean and how to check them",
+            "Was die Zahlen bedeuten und wie man sie prüft",
+        ),
+        "tr_explained_h" => (
+            "Transparency report explained",
+            "Der Transparenzbericht erklärt",
+        ),
+        "tr_none" => ("Nothing to show yet.", "Noch nichts anzuzeigen."),
+        "tr_numbers" => ("The numbers", "Die Zahlen"),
+        "tr_csv" => ("Download as CSV", "Als CSV herunterladen"),
+        "tr_csv_all" => (
+            "Download every table as one CSV",
+            "Alle Tabellen als eine CSV herunterladen",
+        ),
+        "tr_note" => (
+            "Note from the agency (its own words)",
+            "Anmerkung der Behörde (ihre eigenen Worte)",
+        ),
+        "tr_days" => ("days", "Tage"),
+        "tr_minutes" => ("minutes", "Minuten"),
+        "tr_retention_in_force" => (
+            "Retention of reads that matched no hot list:",
+            "Speicherfrist für Lesungen ohne Treffer:",
+        ),
+        "tr_f_summary" => ("Key figures", "Eckzahlen"),
+        "tr_f_weekly_outcome" => (
+            "Searches per week, by outcome",
+            "Suchen pro Woche, nach Ergebnis",
+        ),
+        "tr_f_weekly_purpose" => (
+            "Searches per week, by declared purpose",
+            "Suchen pro Woche, nach angegebenem Zweck",
+        ),
+        "tr_f_refusals" => (
+            "Searches refused this data, by rule",
+            "Abgelehnte Zugriffe auf diese Daten, nach Regel",
+        ),
+        "tr_f_hits" => (
+            "Hot-list hits, by outcome (confirmed, false, pending)",
+            "Fahndungstreffer nach Ergebnis (bestätigt, falsch, offen)",
+        ),
+        "tr_f_analysis" => (
+            "Multi-location and convoy searches, by kind and outcome",
+            "Mehrorts- und Konvoisuchen, nach Art und Ergebnis",
+        ),
+        "tr_f_findings" => (
+            "Usage-watch findings about searches",
+            "Befunde der Nutzungsüberwachung zu Suchen",
+        ),
+        "tr_f_retention" => (
+            "Reads held against retention (hours)",
+            "Gespeicherte Lesungen im Vergleich zur Speicherfrist (Stunden)",
+        ),
+        "tr_f_received" => (
+            "Who searched this agency's data: allowed and refused",
+            "Wer die Daten dieser Behörde durchsucht hat: erlaubt und abgelehnt",
+        ),
+        "tr_f_flows" => (
+            "Searches for other agencies' data (requester → owner): allowed and refused",
+            "Suchen in Daten anderer Behörden (anfragend → Halter): erlaubt und abgelehnt",
+        ),
+        "tr_f_hits_for_others" => (
+            "Hits on this agency's cameras reported to other agencies' lists",
+            "Treffer an Kameras dieser Behörde für Listen anderer Behörden",
+        ),
+        "tr_s_value" => ("Value", "Wert"),
+        "tr_s_row" => ("Category", "Kategorie"),
+        "tr_s_refusals" => ("Refusals", "Ablehnungen"),
+        "tr_s_citation" => ("Citation", "Fundstelle"),
+        "tr_s_hits" => ("Hits", "Treffer"),
+        "tr_s_searches" => ("Searches", "Suchen"),
+        "tr_s_raised" => ("Raised", "Gemeldet"),
+        "tr_s_reviewed" => ("Reviewed", "Geprüft"),
+        "tr_s_misuse" => ("Misuse confirmed", "Missbrauch bestätigt"),
+        "tr_s_retention" => ("Retention (hours)", "Speicherfrist (Stunden)"),
+        "tr_s_oldest" => (
+            "Oldest read held (hours)",
+            "Älteste gespeicherte Lesung (Stunden)",
+        ),
+        "tr_k_agencies" => ("Agencies", "Behörden"),
+        "tr_k_cameras" => ("Cameras", "Kameras"),
+        "tr_k_reads_30" => ("Reads in the last 30 days", "Lesungen der letzten 30 Tage"),
+        "tr_k_reads_held" => ("Reads held", "Gespeicherte Lesungen"),
+        "tr_k_searches" => ("Searches by its users", "Suchen ihrer Benutzer"),
+        "tr_k_uninvolved" => (
+            "Uninvolved vehicles revealed by analysis searches",
+            "Durch Analysesuchen offengelegte unbeteiligte Fahrzeuge",
+        ),
+        "tr_o_allowed" => ("allowed", "erlaubt"),
+        "tr_o_partial" => ("partly allowed", "teilweise erlaubt"),
+        "tr_o_denied" => ("denied by every owner", "von allen Haltern abgelehnt"),
+        "tr_o_refused" => ("refused", "abgelehnt"),
+        "tr_o_confirmed" => ("confirmed", "bestätigt"),
+        "tr_o_wrong_state" => (
+            "false: wrong state or country",
+            "falsch: falscher Staat oder falsches Land",
+        ),
+        "tr_o_misread" => ("false: misread plate", "falsch: Kennzeichen falsch gelesen"),
+        "tr_o_dismissed" => ("dismissed", "verworfen"),
+        "tr_o_pending" => (
+            "pending (not yet acknowledged)",
+            "offen (noch nicht quittiert)",
+        ),
+        "tr_cp_h" => (
+            "Latest signed checkpoint of the audit log",
+            "Letzter signierter Prüfpunkt des Protokolls",
+        ),
+        "tr_cp_none" => ("No checkpoint signed yet.", "Noch kein Prüfpunkt signiert."),
+        "tr_cp_size" => ("Tree size (entries)", "Baumgröße (Einträge)"),
+        "tr_cp_root" => ("Root hash", "Wurzel-Hash"),
+        "tr_cp_time" => ("Signed at", "Signiert am"),
+        "tr_cp_sig" => ("Signature (Ed25519)", "Signatur (Ed25519)"),
+        "tr_cp_origin" => ("Log name", "Protokollname"),
+        "tr_cp_key" => (
+            "The node's public key",
+            "Öffentlicher Schlüssel des Knotens",
+        ),
+        "tr_cp_vkey" => (
+            "Verifier key (C2SP signed note)",
+            "Prüfschlüssel (C2SP signierte Notiz)",
+        ),
+        "tr_cp_how" => (
+            "Keep this checkpoint. Anyone can later check with the public key that the log still contains exactly these entries.",
+            "Bewahren Sie diesen Prüfpunkt auf. Jeder kann später mit dem öffentlichen Schlüssel prüfen, dass das Protokoll noch genau diese Einträge enthält.",
+        ),
+        "tr_x_intro" => (
+            "This page says in plain words what each figure of the transparency report counts, where it comes from, and how anyone can check that the log behind it was not changed.",
+            "Diese Seite erklärt in einfachen Worten, was jede Zahl des Transparenzberichts zählt, woher sie kommt und wie jeder prüfen kann, dass das Protokoll dahinter nicht verändert wurde.",
+        ),
+        "tr_x_meanings" => ("What each figure means", "Was jede Zahl bedeutet"),
+        "tr_x_summary" => (
+            "Cameras the agency owns; reads (plate sightings) its cameras made that are still stored, in total and from the last 30 days; searches its users ran; and how many vehicles other than the target a multi-location or convoy search showed.",
+            "Kameras der Behörde; noch gespeicherte Lesungen (Kennzeichen-Sichtungen) ihrer Kameras, insgesamt und aus den letzten 30 Tagen; Suchen ihrer Benutzer; und wie viele andere Fahrzeuge als das gesuchte eine Mehrorts- oder Konvoisuche gezeigt hat.",
+        ),
+        "tr_x_weekly_outcome" => (
+            "Every search its users ran, counted in the week (Monday to Sunday, UTC) it was logged: allowed by every data owner asked, partly allowed, denied by every owner, or refused before any owner was asked (no purpose, no case number, bad query).",
+            "Jede Suche ihrer Benutzer, gezählt in der Woche (Montag bis Sonntag, UTC) ihrer Protokollierung: von allen gefragten Datenhaltern erlaubt, teilweise erlaubt, von allen abgelehnt, oder abgelehnt, bevor ein Halter gefragt wurde (kein Zweck, kein Aktenzeichen, fehlerhafte Anfrage).",
+        ),
+        "tr_x_weekly_purpose" => (
+            "The same searches by the purpose the searcher had to declare (a fixed list of codes).",
+            "Dieselben Suchen nach dem Zweck, den die suchende Person angeben musste (eine feste Liste von Codes).",
+        ),
+        "tr_x_refusals" => (
+            "Searches, by anyone, that asked for this agency's data and got none, with the rule that said no and the law or policy it cites.",
+            "Suchen, von wem auch immer, die Daten dieser Behörde anfragten und keine bekamen, mit der ablehnenden Regel und dem Gesetz oder der Richtlinie, auf die sie sich stützt.",
+        ),
+        "tr_x_hits" => (
+            "Alerts from the agency's hot lists and what the officer found: confirmed, a false match (wrong state or misread plate), dismissed, or not yet acknowledged.",
+            "Alarme aus den Fahndungslisten der Behörde und was die Beamten festgestellt haben: bestätigt, ein Fehltreffer (falscher Staat oder falsch gelesenes Kennzeichen), verworfen oder noch nicht quittiert.",
+        ),
+        "tr_x_analysis" => (
+            "Searches that look for patterns (a vehicle at several places, vehicles travelling together) rather than one plate, counted apart because they reveal more.",
+            "Suchen nach Mustern (ein Fahrzeug an mehreren Orten, gemeinsam fahrende Fahrzeuge) statt nach einem Kennzeichen, getrennt gezählt, weil sie mehr offenlegen.",
+        ),
+        "tr_x_findings" => (
+            "The node watches its own log for signs of misuse (bursts, look-ups at odd hours, repeated searches for one vehicle). Raised: flagged; reviewed: a supervisor looked; misuse confirmed: the review found misuse.",
+            "Der Knoten überwacht sein eigenes Protokoll auf Anzeichen von Missbrauch (Häufungen, Abfragen zu ungewöhnlichen Zeiten, wiederholte Suchen nach einem Fahrzeug). Gemeldet: markiert; geprüft: eine Vorgesetzte hat nachgesehen; Missbrauch bestätigt: die Prüfung fand Missbrauch.",
+        ),
+        "tr_x_retention" => (
+            "How long the law in force lets the agency keep reads that matched no hot list, against the age of the oldest read still stored. Hits and reads under a legal hold may be kept longer.",
+            "Wie lange das geltende Recht die Behörde Lesungen ohne Treffer aufbewahren lässt, verglichen mit dem Alter der ältesten noch gespeicherten Lesung. Treffer und gesicherte Lesungen dürfen länger aufbewahrt werden.",
+        ),
+        "tr_x_received" => (
+            "Which other agencies' users searched this agency's data, and how often its data was given (allowed) or withheld (refused).",
+            "Welche anderen Behörden die Daten dieser Behörde durchsucht haben, und wie oft ihre Daten geliefert (erlaubt) oder zurückgehalten (abgelehnt) wurden.",
+        ),
+        "tr_x_hits_for_others" => (
+            "Vehicles this agency's cameras saw that were on other agencies' hot lists, by the agency that received the alert.",
+            "Fahrzeuge, die Kameras dieser Behörde sahen und die auf Fahndungslisten anderer Behörden standen, nach der Behörde, die den Alarm erhielt.",
+        ),
+        "tr_x_verify_h" => ("How to check the figures", "Wie man die Zahlen prüft"),
+        "tr_x_verify_1" => (
+            "Save the latest signed checkpoint. It is on every report page, and the node serves it as a signed note at",
+            "Speichern Sie den letzten signierten Prüfpunkt. Er steht auf jeder Berichtsseite, und der Knoten liefert ihn als signierte Notiz unter",
+        ),
+        "tr_x_verify_2" => (
+            "Later, save a newer one. The node answers a consistency proof (RFC 9162 format) that the newer log only extends the older one; any tool for Certificate-Transparency-style logs can check it against the two roots:",
+            "Speichern Sie später einen neueren. Der Knoten liefert einen Konsistenzbeweis (Format nach RFC 9162), dass das neuere Protokoll das ältere nur fortsetzt; jedes Werkzeug für Protokolle nach Art von Certificate Transparency kann ihn gegen die beiden Wurzeln prüfen:",
+        ),
+        "tr_x_verify_3" => (
+            "Auditors and councils who receive an export of the log check every entry against your saved checkpoints and the node's public key with the command below; it recomputes every hash and says exactly what is wrong.",
+            "Prüfstellen und Räte, die einen Export des Protokolls erhalten, prüfen jeden Eintrag gegen Ihre gespeicherten Prüfpunkte und den öffentlichen Schlüssel des Knotens mit dem Befehl unten; er berechnet jeden Hash neu und sagt genau, was nicht stimmt.",
+        ),
+        "tr_x_verify_4" => (
+            "Each figure can then be recounted from the exported entries: a search is an entry with action search, its purpose, outcome and each data owner's decision with rule and citation.",
+            "Jede Zahl lässt sich dann aus den exportierten Einträgen nachzählen: eine Suche ist ein Eintrag mit der Aktion search, ihrem Zweck, Ergebnis und der Entscheidung jedes Datenhalters mit Regel und Fundstelle.",
+        ),
+        "tr_x_verify_5" => (
+            "The figures never contain plate numbers: only counts, purposes, rules and agency names.",
+            "Die Zahlen enthalten nie Kennzeichen: nur Anzahlen, Zwecke, Regeln und Behördennamen.",
+        ),
         _ => ("?", "?"),
     };
     match lang {

@@ -6,10 +6,12 @@
 mod admin;
 mod alerts;
 mod audit;
+mod charts;
 mod findings;
 mod i18n;
 mod passkey;
 mod search;
+pub(crate) mod transparency_charts;
 
 use crate::AppState;
 use crate::error::ApiError;
