@@ -164,7 +164,10 @@ pub fn write_archive(search_seq: u64, files: &[(String, Vec<u8>)]) -> Result<Vec
 }
 
 fn is_safe(path: &str) -> bool {
-    !path.starts_with('/') && !path.split('/').any(|s| s.is_empty() || s == ".." || s == ".")
+    !path.starts_with('/')
+        && !path
+            .split('/')
+            .any(|s| s.is_empty() || s == ".." || s == ".")
 }
 
 /// The regular files of a tar archive, keyed by their path relative to the folder that holds
@@ -217,7 +220,10 @@ pub fn verify_archive(path: &Path, trusted_verifier: Option<&str>) -> PackageRep
             trusted_verifier,
         ),
         Err(e) => PackageReport {
-            problems: vec![format!("{}: not a readable package archive ({e})", path.display())],
+            problems: vec![format!(
+                "{}: not a readable package archive ({e})",
+                path.display()
+            )],
             ..PackageReport::default()
         },
     }
@@ -412,7 +418,10 @@ mod tests {
         let cams: &[u8] = b"{\"cameras\": [17]}";
         let reads: &[u8] = b"{\"reads\": []}";
         let files = vec![
-            (MANIFEST.to_owned(), manifest_for(&[("cameras.json", cams), ("reads.json", reads)])),
+            (
+                MANIFEST.to_owned(),
+                manifest_for(&[("cameras.json", cams), ("reads.json", reads)]),
+            ),
             ("cameras.json".to_owned(), cams.to_vec()),
             ("reads.json".to_owned(), reads.to_vec()),
         ];
@@ -422,15 +431,27 @@ mod tests {
         assert!(read.contains_key(MANIFEST));
         // Intact: no data file is named (the audit files are absent from this toy package).
         let ok = problems_of(&tar);
-        assert!(!ok.iter().any(|p| p.starts_with("cameras.json") || p.starts_with("reads.json")), "{ok:?}");
+        assert!(
+            !ok.iter()
+                .any(|p| p.starts_with("cameras.json") || p.starts_with("reads.json")),
+            "{ok:?}"
+        );
         assert!(ok.iter().any(|p| p.starts_with(VERIFIER)), "{ok:?}");
         // One byte of one file's content changed: that file, and only it, is named.
         let mut bad = tar.clone();
         let at = bad.windows(4).position(|w| w == b"[17]").unwrap() + 1;
         bad[at] = b'8';
         let problems = problems_of(&bad);
-        assert!(problems.iter().any(|p| p == "cameras.json: altered (SHA-256 differs from the manifest)"), "{problems:?}");
-        assert!(!problems.iter().any(|p| p.starts_with("reads.json")), "{problems:?}");
+        assert!(
+            problems
+                .iter()
+                .any(|p| p == "cameras.json: altered (SHA-256 differs from the manifest)"),
+            "{problems:?}"
+        );
+        assert!(
+            !problems.iter().any(|p| p.starts_with("reads.json")),
+            "{problems:?}"
+        );
     }
 
     #[test]
@@ -439,6 +460,9 @@ mod tests {
         assert!(write_archive(1, &[("/etc/x".to_owned(), Vec::new())]).is_err());
         let problems = problems_of(b"not a tar file at all");
         assert_eq!(problems.len(), 1, "{problems:?}");
-        assert!(problems[0].contains("not a readable package archive"), "{problems:?}");
+        assert!(
+            problems[0].contains("not a readable package archive"),
+            "{problems:?}"
+        );
     }
 }
