@@ -115,10 +115,8 @@ fn test_investigations_page_in_chromium() {
     b.click("#run-analysis");
     b.wait_for("#convoy-results", 20);
     assert_eq!(
-        b.script(
-            "return document.querySelector('#convoy-results tbody tr.match').dataset.plate;"
-        )
-        .as_str(),
+        b.script("return document.querySelector('#convoy-results tbody tr.match').dataset.plate;")
+            .as_str(),
         Some(companion.as_str()),
         "{}",
         b.text("#convoy-results")
@@ -141,6 +139,8 @@ fn test_investigations_page_in_chromium() {
     assert!(b.text("#map-legend").contains(&companion));
     b.script("document.getElementById('analysis-result').scrollIntoView();");
     b.screenshot("inv-01-convoy-ranked.png");
+    b.script("document.getElementById('analysis-figure').scrollIntoView();");
+    b.screenshot("inv-01b-convoy-co-travel-map.png");
 
     // 2. The export button's download: a tar package that verifies offline.
     let (status, disposition, tar) = download(&b);
@@ -161,7 +161,11 @@ fn test_investigations_page_in_chromium() {
     let content = (name / 512 + 1) * 512;
     let digit = content + tar[content..].iter().position(u8::is_ascii_digit).unwrap();
     let mut bad = tar.clone();
-    bad[digit] = if bad[digit] == b'9' { b'8' } else { bad[digit] + 1 };
+    bad[digit] = if bad[digit] == b'9' {
+        b'8'
+    } else {
+        bad[digit] + 1
+    };
     std::fs::write(&archive, &bad).unwrap();
     let (ok, out) = verify(&archive);
     assert!(!ok, "{out}");

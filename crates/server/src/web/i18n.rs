@@ -272,6 +272,10 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
             "Map: the places, the target's track (line) and each vehicle's sightings (squares, one colour each)",
             "Karte: die Orte, der Weg des Zielfahrzeugs (Linie) und die Sichtungen jedes Fahrzeugs (Quadrate, je eine Farbe)",
         ),
+        "inv_map_multi" => (
+            "Map: the places (circles) and each vehicle's sightings (squares, one colour each)",
+            "Karte: die Orte (Kreise) und die Sichtungen jedes Fahrzeugs (Quadrate, je eine Farbe)",
+        ),
         "inv_export" => ("Export evidence package", "Beweispaket exportieren"),
         "inv_export_hint" => (
             "(re-runs this search under today's law, audited; a .tar file that `sightline evidence verify` checks)",

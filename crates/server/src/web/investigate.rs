@@ -676,9 +676,15 @@ struct Layer<'a> {
     reads: Vec<&'a StoredRead>,
 }
 
+fn in_time_order<'a>(reads: &[&'a StoredRead]) -> Vec<&'a StoredRead> {
+    let mut v = reads.to_vec();
+    v.sort_by_key(|r| r.captured_at);
+    v
+}
+
 /// The result map: circles of the places, the target's track, and each vehicle's sightings in
 /// its own colour (square markers, so a vehicle never reads as the track), with a legend.
-fn analysis_map(lang: Lang, circles: &[GeoRadius], layers: &[Layer<'_>]) -> Markup {
+fn analysis_map(lang: Lang, caption: &str, circles: &[GeoRadius], layers: &[Layer<'_>]) -> Markup {
     let points = layers
         .iter()
         .flat_map(|l| l.reads.iter().map(|r| (r.lat, r.lon)))
@@ -699,8 +705,8 @@ fn analysis_map(lang: Lang, circles: &[GeoRadius], layers: &[Layer<'_>]) -> Mark
     };
     html! {
         figure #analysis-figure {
-            figcaption { (t(lang, "inv_map")) }
-            svg #analysis-map viewBox=(format!("0 0 {w} {h}")) width="640" height="420" role="img" aria-label=(t(lang, "inv_map")) {
+            figcaption { (t(lang, caption)) }
+            svg #analysis-map viewBox=(format!("0 0 {w} {h}")) width="640" height="420" role="img" aria-label=(t(lang, caption)) {
                 @for (i, c) in circles.iter().enumerate() {
                     @let (x, y) = xy(c.lat, c.lon);
                     @let rx = c.radius_m / (111_320.0 * c.lat.to_radians().cos().max(0.01)) / (lon1 - lon0) * w;
@@ -713,8 +719,7 @@ fn analysis_map(lang: Lang, circles: &[GeoRadius], layers: &[Layer<'_>]) -> Mark
                 @for l in layers {
                     g.layer data-label=(l.label) {
                         @if l.track {
-                            @let mut path = l.reads.clone();
-                            @let _ = path.sort_by_key(|r| r.captured_at);
+                            @let path = in_time_order(&l.reads);
                             @let pts: Vec<String> = path.iter().map(|r| { let (x, y) = xy(r.lat, r.lon); format!("{x:.1},{y:.1}") }).collect();
                             polyline.track points=(pts.join(" ")) fill="none" stroke=(l.colour) stroke-width="3" {}
                             @for r in &path {
@@ -838,7 +843,7 @@ fn convoy_result(lang: Lang, r: &AnalysisResponse, f: &Fields) -> Markup {
                 }
             }
         }
-        (analysis_map(lang, &[], &layers))
+        (analysis_map(lang, "inv_map", &[], &layers))
     }
 }
 
@@ -897,7 +902,7 @@ fn multi_result(lang: Lang, r: &AnalysisResponse, places: &[Place]) -> Markup {
                 }
             }
         }
-        (analysis_map(lang, &circles, &layers))
+        (analysis_map(lang, "inv_map_multi", &circles, &layers))
     }
 }
 
