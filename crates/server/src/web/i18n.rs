@@ -269,8 +269,8 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         ),
         "inv_places_matched" => ("Places", "Orte"),
         "inv_map" => (
-            "Map: the places, the target's track (line) and each vehicle's sightings (squares, one colour each)",
-            "Karte: die Orte, der Weg des Zielfahrzeugs (Linie) und die Sichtungen jedes Fahrzeugs (Quadrate, je eine Farbe)",
+            "Co-travel map: the target's track (line) and each vehicle's sightings (squares, one colour each)",
+            "Karte der gemeinsamen Fahrten: der Weg des Zielfahrzeugs (Linie) und die Sichtungen jedes Fahrzeugs (Quadrate, je eine Farbe)",
         ),
         "inv_map_multi" => (
             "Map: the places (circles) and each vehicle's sightings (squares, one colour each)",

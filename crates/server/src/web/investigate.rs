@@ -716,7 +716,7 @@ fn analysis_map(lang: Lang, caption: &str, circles: &[GeoRadius], layers: &[Laye
                         text x=(format!("{:.1}", x + 6.0)) y=(format!("{:.1}", y - 6.0)) font-size="13" { (i + 1) }
                     }
                 }
-                @for l in layers {
+                @for (li, l) in layers.iter().enumerate() {
                     g.layer data-label=(l.label) {
                         @if l.track {
                             @let path = in_time_order(&l.reads);
@@ -727,10 +727,10 @@ fn analysis_map(lang: Lang, caption: &str, circles: &[GeoRadius], layers: &[Laye
                                 circle.sighting cx=(format!("{x:.1}")) cy=(format!("{y:.1}")) r="6" fill=(l.colour) { title { (l.label) " · " (r.captured_at.format("%Y-%m-%d %H:%M:%S")) " · " (r.camera_name) } }
                             }
                         } @else {
-                            @for (j, r) in l.reads.iter().enumerate() {
+                            @for r in &l.reads {
                                 @let (x, y) = xy(r.lat, r.lon);
                                 // Offset a little per vehicle so markers at one camera stay visible.
-                                @let dx = (j % 3) as f64 * 2.0;
+                                @let dx = (li % 4) as f64 * 3.0;
                                 rect.sighting x=(format!("{:.1}", x - 5.0 + dx)) y=(format!("{:.1}", y - 5.0 - dx)) width="10" height="10" fill="none" stroke=(l.colour) stroke-width="2.5" { title { (l.label) " · " (r.captured_at.format("%Y-%m-%d %H:%M:%S")) " · " (r.camera_name) } }
                             }
                         }
