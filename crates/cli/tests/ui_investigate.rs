@@ -193,7 +193,7 @@ fn test_investigations_page_in_chromium() {
     set(&b, "w_issued", &day(now - Duration::days(40)));
     set(&b, "w_expires", &day(now - Duration::days(10)));
     b.click("#run-analysis");
-    b.wait_for("#w_expires-error", 20);
+    b.wait_for("#inv-error", 20);
     assert!(b.text("#w_expires-error").contains("expired"));
     assert!(b.text("#inv-error").contains("Audit entry"));
     assert_eq!(b.count("#convoy-results"), 0);

@@ -94,8 +94,12 @@ async fn test_investigate_form_errors_and_export_refusals() {
     );
     let (st, body) = send(&node, "POST", "/ui/investigate", officer, Some(form)).await;
     assert_eq!(st, StatusCode::BAD_REQUEST, "{body}");
-    assert!(body.contains("id=\"c_from-error\""), "{body}");
-    assert!(body.contains("YYYY-MM-DDTHH:MM"), "{body}");
+    assert!(
+        body.contains(
+            "id=\"c_from-error\" role=\"alert\">from must be a date and time, YYYY-MM-DDTHH:MM"
+        ),
+        "{body}"
+    );
     assert!(body.contains("Audit entry"), "{body}");
 
     // The service's warrant check, beside the court field.
@@ -105,11 +109,14 @@ async fn test_investigate_form_errors_and_export_refusals() {
     );
     let (st, body) = send(&node, "POST", "/ui/investigate", officer, Some(form)).await;
     assert_eq!(st, StatusCode::BAD_REQUEST, "{body}");
-    assert!(body.contains("id=\"w_court-error\""), "{body}");
     assert!(
-        body.contains("warrant.court must be 3 to 200 characters"),
+        body.contains(
+            "id=\"w_court-error\" role=\"alert\">warrant.court must be 3 to 200 characters"
+        ),
         "{body}"
     );
+    // Only that field carries a message (and the alert above the form).
+    assert_eq!(body.matches("role=\"alert\"").count(), 2, "{body}");
 
     // Without the form's CSRF token: refused.
     let (st, _) = send(

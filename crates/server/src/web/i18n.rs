@@ -240,6 +240,7 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         "inv_no_cameras" => ("No fixed cameras yet.", "Noch keine festen Kameras."),
         "inv_places" => ("Places", "Orte"),
         "inv_label" => ("Label", "Bezeichnung"),
+        "inv_place" => ("Place", "Ort"),
         "inv_radius" => ("Radius (m)", "Radius (m)"),
         "inv_cameras" => ("or cameras", "oder Kameras"),
         "inv_add_place" => ("Add a place", "Ort hinzufügen"),

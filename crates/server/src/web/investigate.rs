@@ -461,16 +461,16 @@ fn field(id: &str, label: &str, input: Markup, err: Option<(&str, &str)>) -> Mar
         div.field {
             label for=(id) { (label) }
             (input)
-            @if let Some(m) = mine {
-                p.field-error role="alert" id=(format!("{id}-error")) { (m) }
-            }
+            // Always there (empty unless the service's message concerns this field), so the
+            // input's aria-describedby never points at nothing.
+            p.field-error id=(format!("{id}-error")) role=[mine.map(|_| "alert")] { @if let Some(m) = mine { (m) } }
         }
     }
 }
 
-fn text_input(id: &str, f: &Fields, extra: &str) -> Markup {
+fn text_input(id: &str, f: &Fields) -> Markup {
     let describedby = format!("{id}-error");
-    html! { input id=(id) name=(id) value=(f.get(id)) aria-describedby=(describedby) placeholder=(extra); }
+    html! { input id=(id) name=(id) value=(f.get(id)) aria-describedby=(describedby); }
 }
 
 fn form(
@@ -500,8 +500,8 @@ fn form(
                             }
                         }
                     }, err))
-                    (field("case_number", t(lang, "case"), text_input("case_number", f, ""), err))
-                    (field("reason", t(lang, "reason"), text_input("reason", f, ""), err))
+                    (field("case_number", t(lang, "case"), text_input("case_number", f), err))
+                    (field("reason", t(lang, "reason"), text_input("reason", f), err))
                     (field("on_behalf_of", t(lang, "behalf"), html! {
                         select #on_behalf_of name="on_behalf_of" {
                             option value="" { (t(lang, "nobody")) }
@@ -537,7 +537,7 @@ fn form(
                         legend { (t(lang, "inv_convoy")) }
                         p.hint { (t(lang, "inv_convoy_hint")) }
                         div.grid {
-                            (field("c_plate", t(lang, "plate"), text_input("c_plate", f, ""), err))
+                            (field("c_plate", t(lang, "plate"), text_input("c_plate", f), err))
                             (field("c_from", t(lang, "inv_from"), dt("c_from"), err))
                             (field("c_to", t(lang, "inv_to"), dt("c_to"), err))
                             (field("c_delta", t(lang, "inv_delta"), num("c_delta", "1", "600"), err))
@@ -550,8 +550,8 @@ fn form(
                         legend { (t(lang, "inv_multi")) }
                         p.hint { (t(lang, "inv_multi_hint")) }
                         (picker_map(lang, cameras))
-                        @if let Some((fl, m)) = err.filter(|(fl, _)| *fl == "places") {
-                            p.field-error role="alert" id=(format!("{fl}-error")) { (m) }
+                        @if let Some((_, m)) = err.filter(|(fl, _)| *fl == "places") {
+                            p.field-error role="alert" #places-error { (m) }
                         }
                         (places_table(lang, f, err))
                         button #add-place type="button" { (t(lang, "inv_add_place")) }
@@ -578,17 +578,19 @@ fn places_table(lang: Lang, f: &Fields, err: Option<(&str, &str)>) -> Markup {
         .max()
         .map_or(0, |i| i + 1);
     let shown = filled.max(SHOWN_PLACES);
-    let cell = |id: String, kind: &str, size: &str| {
+    let cell = |i: usize, name: &str, label: &str, kind: &str, size: &str| {
+        let id = format!("p{i}_{name}");
         let mine = err.filter(|(fl, _)| *fl == id).map(|(_, m)| m);
         html! {
             td {
-                input id=(id) name=(id) type=(kind) value=(f.get(&id)) size=(size) step=[(kind == "number").then_some("any")] aria-describedby=(format!("{id}-error"));
-                @if let Some(m) = mine { p.field-error role="alert" id=(format!("{id}-error")) { (m) } }
+                input id=(id) name=(id) type=(kind) value=(f.get(&id)) size=(size) step=[(kind == "number").then_some("any")]
+                    aria-label=(format!("{} {}: {label}", t(lang, "inv_place"), i + 1)) aria-describedby=(format!("{id}-error"));
+                p.field-error id=(format!("{id}-error")) role=[mine.map(|_| "alert")] { @if let Some(m) = mine { (m) } }
             }
         }
     };
     html! {
-        table #places {
+        div.table-scroll { table #places {
             caption { (t(lang, "inv_places")) }
             thead { tr {
                 th { "#" } th { (t(lang, "inv_label")) } th { (t(lang, "latitude")) } th { (t(lang, "longitude")) }
@@ -598,17 +600,17 @@ fn places_table(lang: Lang, f: &Fields, err: Option<(&str, &str)>) -> Markup {
                 @for i in 0..MAX_PLACES {
                     tr.place data-row=(i) hidden[i >= shown] {
                         td { (i + 1) }
-                        (cell(format!("p{i}_label"), "text", "10"))
-                        (cell(format!("p{i}_lat"), "number", "8"))
-                        (cell(format!("p{i}_lon"), "number", "8"))
-                        (cell(format!("p{i}_radius"), "number", "5"))
-                        (cell(format!("p{i}_cameras"), "text", "6"))
-                        (cell(format!("p{i}_from"), "datetime-local", "14"))
-                        (cell(format!("p{i}_to"), "datetime-local", "14"))
+                        (cell(i, "label", t(lang, "inv_label"), "text", "10"))
+                        (cell(i, "lat", t(lang, "latitude"), "number", "8"))
+                        (cell(i, "lon", t(lang, "longitude"), "number", "8"))
+                        (cell(i, "radius", t(lang, "inv_radius"), "number", "5"))
+                        (cell(i, "cameras", t(lang, "inv_cameras"), "text", "6"))
+                        (cell(i, "from", t(lang, "inv_from"), "datetime-local", "14"))
+                        (cell(i, "to", t(lang, "inv_to"), "datetime-local", "14"))
                     }
                 }
             }
-        }
+        } }
     }
 }
 
