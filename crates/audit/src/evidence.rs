@@ -7,14 +7,16 @@
 //! `audit/checkpoint` (a C2SP signed note), and `audit/verifier.txt` the note verifier key.
 //! [`verify_package`] checks all of it without the node: each file's hash, the export entry's
 //! digest, each entry's leaf hash and proof, and the checkpoint's signature. It names every file
-//! that does not match.
+//! that does not match. The web UI offers the same files as one tar archive ([`write_archive`]);
+//! [`verify_archive`] checks such an archive without unpacking it.
 
 use crate::layout::{Hash, verify_inclusion};
 use crate::note::NoteVerifier;
 use crate::verify::leaf_hash;
-use crate::{AuditEntry, open_checkpoint};
+use crate::{AuditEntry, Error, Result, open_checkpoint};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 /// The manifest's format tag.
@@ -119,8 +121,120 @@ fn decode_hash(s: &str) -> Option<Hash> {
 /// # Errors
 /// Never for a damaged package (that is a problem in the report); only a report is returned.
 pub fn verify_package(dir: &Path, trusted_verifier: Option<&str>) -> PackageReport {
+    verify_files(|rel| std::fs::read(dir.join(rel)), trusted_verifier)
+}
+
+/// The directory every file of a package archive sits under (`evidence-<search>/`), so that
+/// unpacking it with `tar xf` gives one folder.
+pub fn archive_root(search_seq: u64) -> String {
+    format!("evidence-{search_seq}")
+}
+
+/// Packs a package's files (path inside the package, bytes) into an uncompressed POSIX tar
+/// archive under [`archive_root`]: the web UI's download. Paths that would leave the package are
+/// refused.
+///
+/// # Errors
+/// [`Error::Export`] for an unsafe path (the archive is never written partly).
+pub fn write_archive(search_seq: u64, files: &[(String, Vec<u8>)]) -> Result<Vec<u8>> {
+    let root = archive_root(search_seq);
+    let mut b = tar::Builder::new(Vec::new());
+    for (i, (path, bytes)) in files.iter().enumerate() {
+        if !is_safe(path) {
+            return Err(Error::Export {
+                line: i as u64 + 1,
+                why: format!("unsafe path `{path}` in an evidence package"),
+            });
+        }
+        let mut h = tar::Header::new_ustar();
+        h.set_size(bytes.len() as u64);
+        h.set_mode(0o644);
+        h.set_mtime(0);
+        h.set_entry_type(tar::EntryType::Regular);
+        b.append_data(&mut h, format!("{root}/{path}"), bytes.as_slice())
+            .map_err(|e| Error::Export {
+                line: i as u64 + 1,
+                why: format!("archiving `{path}`: {e}"),
+            })?;
+    }
+    b.into_inner().map_err(|e| Error::Export {
+        line: 0,
+        why: format!("finishing the archive: {e}"),
+    })
+}
+
+fn is_safe(path: &str) -> bool {
+    !path.starts_with('/')
+        && !path
+            .split('/')
+            .any(|s| s.is_empty() || s == ".." || s == ".")
+}
+
+/// The regular files of a tar archive, keyed by their path relative to the folder that holds
+/// `manifest.json` (the archive's root, or one folder such as `evidence-12/`).
+fn read_archive(bytes: &[u8]) -> std::result::Result<BTreeMap<String, Vec<u8>>, String> {
+    let mut all = BTreeMap::new();
+    let mut archive = tar::Archive::new(bytes);
+    for entry in archive.entries().map_err(|e| e.to_string())? {
+        let mut entry = entry.map_err(|e| e.to_string())?;
+        if entry.header().entry_type() != tar::EntryType::Regular {
+            continue;
+        }
+        let path = entry
+            .path()
+            .map_err(|e| e.to_string())?
+            .to_string_lossy()
+            .trim_start_matches("./")
+            .to_owned();
+        let mut data = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut data).map_err(|e| e.to_string())?;
+        all.insert(path, data);
+    }
+    let root = all
+        .keys()
+        .filter_map(|k| k.strip_suffix(MANIFEST))
+        .filter(|prefix| prefix.is_empty() || prefix.ends_with('/'))
+        .min_by_key(|prefix| prefix.len())
+        .map(str::to_owned)
+        .ok_or_else(|| format!("no {MANIFEST} in the archive"))?;
+    Ok(all
+        .into_iter()
+        .filter_map(|(k, v)| k.strip_prefix(&root).map(|rel| (rel.to_owned(), v)))
+        .collect())
+}
+
+/// Checks a package archive (a tar file, as the web UI downloads it) offline, exactly as
+/// [`verify_package`] checks a directory: the files are read from the archive, nothing is
+/// unpacked. Problems name the file's path inside the package.
+pub fn verify_archive(path: &Path, trusted_verifier: Option<&str>) -> PackageReport {
+    let files = std::fs::read(path)
+        .map_err(|e| e.to_string())
+        .and_then(|b| read_archive(&b));
+    match files {
+        Ok(files) => verify_files(
+            |rel| {
+                files.get(rel).cloned().ok_or_else(|| {
+                    std::io::Error::new(std::io::ErrorKind::NotFound, "not in the archive")
+                })
+            },
+            trusted_verifier,
+        ),
+        Err(e) => PackageReport {
+            problems: vec![format!(
+                "{}: not a readable package archive ({e})",
+                path.display()
+            )],
+            ..PackageReport::default()
+        },
+    }
+}
+
+/// The checks of [`verify_package`] over any source of the package's files.
+fn verify_files(
+    read: impl Fn(&str) -> std::io::Result<Vec<u8>>,
+    trusted_verifier: Option<&str>,
+) -> PackageReport {
     let mut r = PackageReport::default();
-    let read = |rel: &str| std::fs::read(dir.join(rel));
     let manifest: Manifest = match read(MANIFEST)
         .map_err(|e| e.to_string())
         .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
@@ -278,4 +392,77 @@ pub fn verify_package(dir: &Path, trusted_verifier: Option<&str>) -> PackageRepo
         }
     }
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest_for(files: &[(&str, &[u8])]) -> Vec<u8> {
+        let m = serde_json::json!({
+            "format": FORMAT, "search_seq": 1, "rerun_seq": 2, "export_seq": 3,
+            "files": files.iter().map(|(p, b)| ManifestFile::of(p, b)).collect::<Vec<_>>(),
+        });
+        serde_json::to_vec(&m).unwrap()
+    }
+
+    fn problems_of(tar: &[u8]) -> Vec<String> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.tar");
+        std::fs::write(&path, tar).unwrap();
+        verify_archive(&path, None).problems
+    }
+
+    #[test]
+    fn test_archive_round_trip_names_the_altered_file() {
+        let cams: &[u8] = b"{\"cameras\": [17]}";
+        let reads: &[u8] = b"{\"reads\": []}";
+        let files = vec![
+            (
+                MANIFEST.to_owned(),
+                manifest_for(&[("cameras.json", cams), ("reads.json", reads)]),
+            ),
+            ("cameras.json".to_owned(), cams.to_vec()),
+            ("reads.json".to_owned(), reads.to_vec()),
+        ];
+        let tar = write_archive(12, &files).unwrap();
+        let read = read_archive(&tar).unwrap();
+        assert_eq!(read.get("cameras.json").map(Vec::as_slice), Some(cams));
+        assert!(read.contains_key(MANIFEST));
+        // Intact: no data file is named (the audit files are absent from this toy package).
+        let ok = problems_of(&tar);
+        assert!(
+            !ok.iter()
+                .any(|p| p.starts_with("cameras.json") || p.starts_with("reads.json")),
+            "{ok:?}"
+        );
+        assert!(ok.iter().any(|p| p.starts_with(VERIFIER)), "{ok:?}");
+        // One byte of one file's content changed: that file, and only it, is named.
+        let mut bad = tar.clone();
+        let at = bad.windows(4).position(|w| w == b"[17]").unwrap() + 1;
+        bad[at] = b'8';
+        let problems = problems_of(&bad);
+        assert!(
+            problems
+                .iter()
+                .any(|p| p == "cameras.json: altered (SHA-256 differs from the manifest)"),
+            "{problems:?}"
+        );
+        assert!(
+            !problems.iter().any(|p| p.starts_with("reads.json")),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn test_archive_refuses_unsafe_paths_and_garbage() {
+        assert!(write_archive(1, &[("../x".to_owned(), Vec::new())]).is_err());
+        assert!(write_archive(1, &[("/etc/x".to_owned(), Vec::new())]).is_err());
+        let problems = problems_of(b"not a tar file at all");
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].contains("not a readable package archive"),
+            "{problems:?}"
+        );
+    }
 }

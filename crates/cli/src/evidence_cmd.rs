@@ -29,7 +29,8 @@ pub enum EvidenceCommand {
     /// Check a package offline; names every altered or missing file. Exit status 1 when
     /// anything is wrong.
     Verify {
-        /// The package directory.
+        /// The package: a directory (`evidence export`) or a `.tar` archive (the web UI's
+        /// download).
         package: PathBuf,
         /// The node's published note verifier key (`<origin>+<id>+<key>`); without it the
         /// package's own `audit/verifier.txt` is trusted (integrity, not origin).
@@ -78,7 +79,12 @@ pub fn run(cmd: EvidenceCommand) -> Result<bool> {
             Ok(true)
         }
         EvidenceCommand::Verify { package, key, json } => {
-            let report = sightline_audit::evidence::verify_package(&package, key.as_deref());
+            // A directory as `export` writes it, or a tar archive as the web UI downloads it.
+            let report = if package.is_file() {
+                sightline_audit::evidence::verify_archive(&package, key.as_deref())
+            } else {
+                sightline_audit::evidence::verify_package(&package, key.as_deref())
+            };
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else if report.is_ok() {

@@ -416,6 +416,91 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         "tr_x_verify_5" => (
             "The figures never contain plate numbers: only counts, purposes, rules and agency names.",
             "Die Zahlen enthalten nie Kennzeichen: nur Anzahlen, Zwecke, Regeln und Behördennamen.",
+        // --- h18ui ---
+        "inv_title" => ("Investigate", "Ermittlung"),
+        "inv_intro" => (
+            "Convoy and multi-location searches reveal vehicles of people suspected of nothing. The law of each data owner decides: most allow them only for a listed serious crime, with a court order, over short windows. Every search is audited, with the number of uninvolved vehicles it revealed.",
+            "Konvoi- und Mehrortsuchen zeigen Fahrzeuge von Menschen, gegen die kein Verdacht besteht. Es entscheidet das Recht jedes Datenhalters: meist nur für eine gelistete schwere Straftat, mit richterlichem Beschluss und über kurze Zeiträume. Jede Suche wird protokolliert, mit der Zahl der offengelegten unbeteiligten Fahrzeuge.",
+        ),
+        "inv_convoy" => ("Convoy", "Konvoi"),
+        "inv_multi" => ("Multi-location", "Mehrere Orte"),
+        "inv_context" => ("Purpose and case", "Zweck und Fall"),
+        "inv_serious_hint" => (
+            "★ marks the serious crimes for which the default policy allows these searches.",
+            "★ kennzeichnet die schweren Straftaten, für die die Grundregeln diese Suchen erlauben.",
+        ),
+        "inv_warrant" => ("Court order or warrant", "Richterlicher Beschluss"),
+        "inv_warrant_hint" => (
+            "Leave empty if there is none; the law then decides, and usually refuses.",
+            "Leer lassen, wenn keiner vorliegt; dann entscheidet das Recht, meist ablehnend.",
+        ),
+        "inv_w_court" => ("Issuing court", "Ausstellendes Gericht"),
+        "inv_w_reference" => ("Reference / docket number", "Aktenzeichen des Beschlusses"),
+        "inv_w_issued" => ("Date issued", "Ausgestellt am"),
+        "inv_w_expires" => ("Expires", "Gültig bis"),
+        "inv_convoy_hint" => (
+            "Vehicles seen at the same cameras within ±Δ seconds of the plate, at k or more camera/time events, ranked by how often.",
+            "Fahrzeuge, die an denselben Kameras innerhalb von ±Δ Sekunden um das Kennzeichen gesehen wurden, bei mindestens k Kamera-/Zeitereignissen, nach Häufigkeit geordnet.",
+        ),
+        "inv_from" => ("From (UTC)", "Von (UTC)"),
+        "inv_to" => ("To (UTC)", "Bis (UTC)"),
+        "inv_delta" => ("Δ seconds", "Δ Sekunden"),
+        "inv_k_events" => (
+            "k: shared events at least",
+            "k: gemeinsame Ereignisse mindestens",
+        ),
+        "inv_multi_hint" => (
+            "2 to 10 places, each a circle on the map (or camera numbers) with its own time window; the vehicles seen at k or more of them.",
+            "2 bis 10 Orte, jeweils ein Kreis auf der Karte (oder Kameranummern) mit eigenem Zeitfenster; gesucht sind Fahrzeuge, die an mindestens k davon gesehen wurden.",
+        ),
+        "inv_pick_hint" => (
+            "Click the map to add a place (a circle); set its radius and window in the table.",
+            "Klicken Sie auf die Karte, um einen Ort (Kreis) hinzuzufügen; Radius und Zeitfenster in der Tabelle eintragen.",
+        ),
+        "inv_no_cameras" => ("No fixed cameras yet.", "Noch keine festen Kameras."),
+        "inv_places" => ("Places", "Orte"),
+        "inv_label" => ("Label", "Bezeichnung"),
+        "inv_place" => ("Place", "Ort"),
+        "inv_radius" => ("Radius (m)", "Radius (m)"),
+        "inv_cameras" => ("or cameras", "oder Kameras"),
+        "inv_add_place" => ("Add a place", "Ort hinzufügen"),
+        "inv_k_places" => (
+            "k: places at least (empty: all)",
+            "k: Orte mindestens (leer: alle)",
+        ),
+        "inv_camera_ids" => ("Camera numbers", "Kameranummern"),
+        "inv_uninvolved" => (
+            "Uninvolved vehicles revealed (counted in the audit entry):",
+            "Offengelegte unbeteiligte Fahrzeuge (im Protokolleintrag gezählt):",
+        ),
+        "inv_companions" => (
+            "Vehicles travelling with the target",
+            "Mitfahrende Fahrzeuge",
+        ),
+        "inv_target" => ("Target", "Zielfahrzeug"),
+        "inv_target_sightings" => ("Sightings of the target:", "Sichtungen des Zielfahrzeugs:"),
+        "inv_rank" => ("Rank", "Rang"),
+        "inv_cooccur" => ("Co-occurrences", "Gemeinsame Sichtungen"),
+        "inv_distinct_cams" => ("Distinct cameras", "Verschiedene Kameras"),
+        "inv_first" => ("First seen", "Zuerst gesehen"),
+        "inv_last" => ("Last seen", "Zuletzt gesehen"),
+        "inv_vehicles" => (
+            "Vehicles seen at several places",
+            "An mehreren Orten gesehene Fahrzeuge",
+        ),
+        "inv_places_matched" => ("Places", "Orte"),
+        "inv_map" => (
+            "Co-travel map: the target's track (line) and each vehicle's sightings (squares, one colour each)",
+            "Karte der gemeinsamen Fahrten: der Weg des Zielfahrzeugs (Linie) und die Sichtungen jedes Fahrzeugs (Quadrate, je eine Farbe)",
+        ),
+        "inv_map_multi" => (
+            "Map: the places (circles) and each vehicle's sightings (squares, one colour each)",
+            "Karte: die Orte (Kreise) und die Sichtungen jedes Fahrzeugs (Quadrate, je eine Farbe)",
+        ),
+        "inv_export" => ("Export evidence package", "Beweispaket exportieren"),
+        "inv_export_hint" => (
+            "(re-runs this search under today's law, audited; a .tar file that `sightline evidence verify` checks)",
+            "(führt diese Suche nach heutigem Recht erneut aus, protokolliert; eine .tar-Datei, die `sightline evidence verify` prüft)",
         ),
         _ => ("?", "?"),
     };

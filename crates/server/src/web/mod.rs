@@ -10,6 +10,7 @@ mod charts;
 mod findings;
 mod i18n;
 mod passkey;
+mod investigate;
 mod search;
 pub(crate) mod transparency_charts;
 
@@ -63,6 +64,11 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/audit", get(audit::page))
         .route("/ui/audit/export", get(audit::export))
         .route("/ui/audit/oversight", get(audit::oversight))
+        .route(
+            "/ui/investigate",
+            get(investigate::page).post(investigate::run),
+        )
+        .route("/ui/evidence", post(investigate::export))
 }
 
 async fn home() -> Html<&'static str> {
@@ -172,6 +178,9 @@ pub fn layout(lang: Lang, title: &str, user: Option<&WebUser>, body: Markup) -> 
                         nav aria-label=(t(lang, "nav")) {
                             a href="/ui/search" { (t(lang, "search")) }
                             a href="/ui/alerts" { (t(lang, "alerts")) }
+                            @if u.caller().require(sightline_types::Permission::SearchPlates).is_ok() {
+                                a #nav-investigate href="/ui/investigate" { (t(lang, "inv_title")) }
+                            }
                             @if u.caller().require(sightline_types::Permission::ManageHotlists).is_ok() || u.caller().require(sightline_types::Permission::ManageUsers).is_ok() {
                                 a href="/ui/admin" { "Admin" }
                             }

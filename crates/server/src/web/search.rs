@@ -210,7 +210,7 @@ pub async fn run(
     let body = match result {
         Ok(Ok(r)) => {
             let shown = Shown { resp: &r };
-            html! { h1 { (t(lang, "search")) } (form(lang, &user, &agencies, &f, &cameras)) (results(lang, &shown, &cameras)) }
+            html! { h1 { (t(lang, "search")) } (form(lang, &user, &agencies, &f, &cameras)) (results(lang, &shown, &cameras)) (super::investigate::export_button(lang, &user, r.audit_seq)) }
         }
         Ok(Err(e)) => {
             let seq = e
