@@ -416,6 +416,7 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         "tr_x_verify_5" => (
             "The figures never contain plate numbers: only counts, purposes, rules and agency names.",
             "Die Zahlen enthalten nie Kennzeichen: nur Anzahlen, Zwecke, Regeln und Behördennamen.",
+        ),
         // --- h18ui ---
         "inv_title" => ("Investigate", "Ermittlung"),
         "inv_intro" => (
