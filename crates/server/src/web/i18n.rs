@@ -196,10 +196,86 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         "area_lon" => ("Area centre longitude", "Gebietsmitte Länge"),
         "area_km" => ("Area radius (km)", "Gebietsradius (km)"),
         "vehicle" => ("Vehicle", "Fahrzeug"),
-        _ => ("?", "?"),
+        _ => {
+            // Every key has both texts. A missing one is a bug the tests catch: the source scan
+            // below, and debug builds (the ones tests run) panic here; release builds show "?".
+            if cfg!(debug_assertions) {
+                panic!("i18n: no text for key `{key}`");
+            }
+            ("?", "?")
+        }
     };
     match lang {
         Lang::En => en,
         Lang::De => de,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every literal key passed to `t(…, "key")` in the web UI's source has an English and a
+    /// German text (a key without one panics in debug builds and shows "?" in release builds).
+    #[test]
+    fn test_every_key_used_in_the_source_has_both_texts() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = Vec::new();
+        let mut stack = vec![dir];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    files.push(p);
+                }
+            }
+        }
+        let mut keys = std::collections::BTreeSet::new();
+        for f in &files {
+            let text = std::fs::read_to_string(f).unwrap();
+            for (i, _) in text.match_indices("t(") {
+                let before = text[..i].chars().next_back().unwrap_or(' ');
+                if before.is_alphanumeric() || before == '_' {
+                    continue;
+                }
+                // `t(lang, "key")` (any expression for the language, then a literal key).
+                let args = &text[i + 2..];
+                let Some(comma) = args.find(',') else {
+                    continue;
+                };
+                let first = &args[..comma];
+                if first.contains(['(', ')', '"', ';', '{']) {
+                    continue;
+                }
+                let rest = args[comma + 1..].trim_start();
+                if let Some(rest) = rest.strip_prefix('"')
+                    && let Some((key, after)) = rest.split_once('"')
+                    && after.trim_start().starts_with(')')
+                {
+                    keys.insert(key.to_owned());
+                }
+            }
+        }
+        assert!(keys.len() > 50, "the scan found only {keys:?}");
+        let missing: Vec<&String> = keys
+            .iter()
+            .filter(|k| {
+                [Lang::En, Lang::De].iter().any(|l| {
+                    !matches!(std::panic::catch_unwind(|| t(*l, k)), Ok(s) if s != "?" && !s.is_empty())
+                })
+            })
+            .collect();
+        assert!(missing.is_empty(), "keys without both texts: {missing:?}");
+    }
+
+    #[test]
+    fn test_an_unknown_key_is_an_error_in_debug_builds() {
+        if cfg!(debug_assertions) {
+            assert!(std::panic::catch_unwind(|| t(Lang::De, "no-such-key")).is_err());
+        } else {
+            assert_eq!(t(Lang::De, "no-such-key"), "?");
+        }
     }
 }

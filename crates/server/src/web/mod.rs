@@ -52,6 +52,41 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/audit", get(audit::page))
         .route("/ui/audit/export", get(audit::export))
         .route("/ui/audit/oversight", get(audit::oversight))
+        .layer(axum::middleware::from_fn(remember_lang))
+}
+
+/// The language switch holds for the next pages and forms too: a page asked for with `?lang=`
+/// sets the `sl_lang` cookie (unless it set one itself), so a form posted from a German page is
+/// answered in German.
+async fn remember_lang(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let asked = req
+        .uri()
+        .query()
+        .unwrap_or_default()
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("lang="))
+        .and_then(|l| match l {
+            "de" => Some(Lang::De),
+            "en" => Some(Lang::En),
+            _ => None,
+        });
+    let mut resp = next.run(req).await;
+    if let Some(lang) = asked {
+        let already = resp
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .any(|v| v.as_bytes().starts_with(b"sl_lang="));
+        if !already
+            && let Ok(v) = HeaderValue::from_str(&format!(
+                "sl_lang={}; Path=/; SameSite=Lax; Max-Age=31536000",
+                lang.code()
+            ))
+        {
+            resp.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    resp
 }
 
 async fn home() -> Html<&'static str> {
