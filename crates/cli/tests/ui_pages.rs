@@ -42,8 +42,8 @@ const IDENTITIES: &[Option<&str>] = &[
 /// test (add a sample, don't skip the page).
 const PARAM_SAMPLES: &[(&str, &str)] = &[("{agency}", "oak-park-pd")];
 
-/// English words that are not German words: one of them outside data on a German page is
-/// English left untranslated.
+/// English words that are not German words ("was", "will", "die" are German, so not here): one
+/// of them outside data on a German page is English left untranslated.
 const ENGLISH: &[&str] = &[
     "the",
     "and",
@@ -59,7 +59,6 @@ const ENGLISH: &[&str] = &[
     "this",
     "that",
     "from",
-    "was",
     "were",
     "has",
     "have",
@@ -82,7 +81,6 @@ const ENGLISH: &[&str] = &[
     "can",
     "may",
     "must",
-    "will",
     "all",
     "none",
     "sign",
@@ -135,6 +133,27 @@ const ENGLISH: &[&str] = &[
     "enter",
     "one",
 ];
+
+/// Pages whose German is not done yet, with why: the walk prints them every run, still checks
+/// them for everything else (axe, phone width, `<html lang>` where they have a language switch),
+/// and fails if one is listed but has no English left (then take it off this list).
+const ENGLISH_ONLY: &[(&str, &str)] = &[
+    (
+        "transparency",
+        "the public transparency pages have no language switch yet (issue 21 item 2 rebuilds them)",
+    ),
+    (
+        "ui-audit-oversight",
+        "the oversight report (crates/oversight/src/html.rs) is rendered in English only; the page says so in German",
+    ),
+];
+
+fn english_only(slug: &str) -> Option<&'static str> {
+    ENGLISH_ONLY
+        .iter()
+        .find(|(prefix, _)| slug.starts_with(prefix))
+        .map(|(_, why)| *why)
+}
 
 fn screenshots_dir() -> PathBuf {
     let dir = std::env::var_os("SIGHTLINE_SCREENSHOTS")
@@ -325,10 +344,11 @@ impl Walk<'_> {
     }
 
     /// The checks of one page as it is shown now.
-    fn check(&mut self, label: &str, lang: &str, phone: bool) {
+    fn check(&mut self, slug: &str, label: &str, lang: &str, phone: bool) {
         let b = self.b;
+        let known = english_only(slug);
         let html_lang = b.script("return document.documentElement.lang;");
-        if html_lang.as_str() != Some(lang) {
+        if html_lang.as_str() != Some(lang) && known.is_none() {
             self.problems
                 .push(format!("{label}: <html lang> is {html_lang}, not {lang}"));
         }
@@ -376,11 +396,15 @@ impl Walk<'_> {
         }
         if lang == "de" {
             let english = english_on_page(b);
-            if !english.is_empty() {
-                self.problems.push(format!(
+            match known {
+                None if !english.is_empty() => self.problems.push(format!(
                     "{label}: English on the German page: {}",
                     english.join(" | ")
-                ));
+                )),
+                Some(_) if english.is_empty() => self.problems.push(format!(
+                    "{label}: no English left: take it off ENGLISH_ONLY"
+                )),
+                _ => {}
             }
         }
     }
@@ -485,6 +509,9 @@ fn test_every_page_in_both_languages_at_both_widths() {
         }
     }
     println!("ui_pages: not pages (downloads, streams): {not_pages:?}");
+    for (page, why) in ENGLISH_ONLY {
+        println!("ui_pages: German not done for {page}*: {why}");
+    }
     assert!(
         visits.len() >= 8,
         "only {} pages found: {visits:?}",
@@ -523,7 +550,7 @@ fn test_every_page_in_both_languages_at_both_widths() {
             for lang in ["en", "de"] {
                 walk.open(v, lang);
                 let label = format!("{} [{lang}, {wname}]", v.slug());
-                walk.check(&label, lang, wname == "phone");
+                walk.check(&v.slug(), &label, lang, wname == "phone");
                 b.screenshot_to(&dir.join(format!("{}-{lang}-{wname}.png", v.slug())));
                 shots += 1;
             }

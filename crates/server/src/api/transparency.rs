@@ -131,13 +131,13 @@ fn render(r: &AgencyReport) -> String {
 }
 
 fn page(title: &str, body: &str) -> Html<String> {
+    // The one stylesheet of every page (web/style.css).
     Html(format!(
         "<!doctype html><html lang=en><head><meta charset=utf-8><meta name=viewport content=\"width=device-width, initial-scale=1\"><title>{t}</title>\
-         <style>body{{font:15px/1.5 system-ui,sans-serif;max-width:56rem;margin:1.5rem auto;padding:0 1rem;color:#1b1b1b}}table{{border-collapse:collapse}}\
-         td,th{{border-bottom:1px solid #ddd;padding:.25rem .6rem;text-align:left}}pre{{white-space:pre-wrap;background:#f4f4f4;padding:.5rem;font-size:12px}}\
-         section{{border-top:2px solid #333;margin-top:2rem}}</style></head><body><h1>{t}</h1>\
-         <p>Every figure on this page is computed from the node's tamper-evident audit log and its store; the checkpoint lets anyone check later that the log was not rewritten (<code>sightline audit verify</code>).</p>{body}</body></html>",
-        t = esc(title)
+         <style>{style}</style></head><body><header><a class=brand href=\"/\">Sightline</a></header><main id=main><h1>{t}</h1>\
+         <p>Every figure on this page is computed from the node's tamper-evident audit log and its store; the checkpoint lets anyone check later that the log was not rewritten (<code>sightline audit verify</code>).</p>{body}</main></body></html>",
+        t = esc(title),
+        style = crate::web::STYLE,
     ))
 }
 

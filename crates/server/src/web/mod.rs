@@ -16,7 +16,7 @@ use axum::Router;
 use axum::extract::{Form, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use i18n::{Lang, t};
 use maud::{DOCTYPE, Markup, html};
@@ -89,9 +89,19 @@ async fn remember_lang(req: axum::extract::Request, next: axum::middleware::Next
     resp
 }
 
-async fn home() -> Html<&'static str> {
-    Html(include_str!("../../templates/home.html"))
+/// The home page, in the shared page frame and the visitor's language.
+async fn home(uri: axum::http::Uri, headers: HeaderMap) -> Markup {
+    let lang = Lang::from_request(&uri, &headers);
+    let body = match lang {
+        Lang::En => include_str!("../../templates/home.html"),
+        Lang::De => include_str!("../../templates/home_de.html"),
+    };
+    layout(lang, "Sightline", None, maud::PreEscaped(body.to_owned()))
 }
+
+/// The one stylesheet of every page: the UI, the home page, the public transparency pages and
+/// the oversight report.
+pub(crate) const STYLE: &str = include_str!("style.css");
 
 const SESSION: &str = "sl_session";
 
@@ -187,27 +197,28 @@ pub fn layout(lang: Lang, title: &str, user: Option<&WebUser>, body: Markup) -> 
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · Sightline" }
-                style { (maud::PreEscaped(include_str!("style.css"))) }
+                style { (maud::PreEscaped(STYLE)) }
             }
             body {
+                a.skip href="#main" { (t(lang, "skip")) }
                 header {
-                    a.brand href="/" { "Sightline" }
+                    a.brand href="/" translate="no" { "Sightline" }
                     @if let Some(u) = user {
                         nav aria-label=(t(lang, "nav")) {
                             a href="/ui/search" { (t(lang, "search")) }
                             a href="/ui/alerts" { (t(lang, "alerts")) }
                             @if u.caller().require(sightline_types::Permission::ManageHotlists).is_ok() || u.caller().require(sightline_types::Permission::ManageUsers).is_ok() {
-                                a href="/ui/admin" { "Admin" }
+                                a href="/ui/admin" { (t(lang, "admin")) }
                             }
                             @if u.caller().require(sightline_types::Permission::ReadAudit).is_ok() {
                                 a href="/ui/audit" { (t(lang, "audit")) }
                             }
                             @if u.caller().require(sightline_types::Permission::ReviewFindings).is_ok() {
-                                a href="/ui/findings" { "Findings" }
+                                a href="/ui/findings" { (t(lang, "findings")) }
                             }
                             a href="/transparency" { (t(lang, "transparency")) }
                         }
-                        p.who {
+                        p.who translate="no" {
                             span #who-name { (u.who.user.display_name) }
                             " · " span #who-agency { (u.who.agency.name) } " · " span #who-role { (u.who.user.role) }
                         }
@@ -216,9 +227,9 @@ pub fn layout(lang: Lang, title: &str, user: Option<&WebUser>, body: Markup) -> 
                             button type="submit" { (t(lang, "logout")) }
                         }
                     }
-                    p.lang { a href="?lang=en" { "English" } " · " a href="?lang=de" { "Deutsch" } }
+                    p.lang aria-label=(t(lang, "lang_switch")) { a href="?lang=en" lang="en" hreflang="en" { "English" } " · " a href="?lang=de" lang="de" hreflang="de" { "Deutsch" } }
                 }
-                main { (body) }
+                main #main { (body) }
             }
         }
     }
@@ -299,7 +310,7 @@ async fn login(
     if f.csrf.is_empty() || cookie(&headers, LOGIN_CSRF).as_deref() != Some(f.csrf.as_str()) {
         return (
             axum::http::StatusCode::FORBIDDEN,
-            login_response(lang, Some("the sign-in form expired; please try again")),
+            login_response(lang, Some(t(lang, "form_expired"))),
         )
             .into_response();
     }
@@ -349,18 +360,18 @@ fn mfa_page(
         h1 { (t(lang, "signin")) }
         @if let Some(e) = error { p.error role="alert" { (e) } }
         @if let Some(e) = enrolment {
-            p { "Your agency requires a second factor for your role. Add this secret to an authenticator app (shown once), then enter its first code." }
-            p { "Secret: " code #mfa-secret { (e.secret) } }
+            p { (t(lang, "mfa_enrol")) }
+            p { (t(lang, "mfa_secret")) ": " code #mfa-secret { (e.secret) } }
             p { "URI: " code #mfa-uri { (e.otpauth_uri) } }
-            p { "Recovery codes (each works once; keep them safe):" }
+            p { (t(lang, "mfa_recovery")) }
             ul #mfa-recovery { @for c in &e.recovery_codes { li { code { (c) } } } }
         } @else {
-            p { "Enter the code from your authenticator app (or a recovery code)." }
+            p { (t(lang, "mfa_enter")) }
         }
         form method="post" action="/ui/login/mfa" {
             input type="hidden" name="csrf" value=(csrf);
             input type="hidden" name="challenge" value=(challenge);
-            label for="code" { "Code" }
+            label for="code" { (t(lang, "mfa_code")) }
             input #code name="code" autocomplete="one-time-code" inputmode="numeric" required;
             button #verify type="submit" { (t(lang, "signin")) }
         }
@@ -385,7 +396,7 @@ async fn login_mfa(
     if f.csrf.is_empty() || cookie(&headers, LOGIN_CSRF).as_deref() != Some(f.csrf.as_str()) {
         return (
             axum::http::StatusCode::FORBIDDEN,
-            login_response(lang, Some("the sign-in form expired; please try again")),
+            login_response(lang, Some(t(lang, "form_expired"))),
         )
             .into_response();
     }
