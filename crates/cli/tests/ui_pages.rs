@@ -476,6 +476,28 @@ fn test_every_page_in_both_languages_at_both_widths() {
     let follows = v["audit_seq"].as_u64().unwrap();
     let query_samples = [("/ui/vehicle", format!("?plate=CV48213&follows={follows}"))];
 
+    // The API answers in German when asked to (Accept-Language), naming the same statute.
+    let resp = ureq::post(&format!("{url}/api/v1/searches"))
+        .set(
+            "Authorization",
+            &format!("Bearer {}", demo.token("officer@ice-ero-chicago")),
+        )
+        .set("Accept-Language", "de-DE,de;q=0.9")
+        .send_json(json!({"purpose": "other_crime", "case_number": "26-555", "reason": "ICE+ERO",
+            "query": {"plate": {"exact": "CV 48213"}, "window": {
+                "from": (now - chrono::Duration::days(2)).to_rfc3339(), "to": now.to_rfc3339()}}}))
+        .unwrap();
+    let v: Value = resp.into_json().unwrap();
+    let il = support::owner(&v, "oak-park-pd");
+    assert_eq!(il["citation"], "625 ILCS 5/2-130(b)(2)", "{v}");
+    assert!(
+        il["explanation"]
+            .as_str()
+            .unwrap()
+            .starts_with("Das Recht von Illinois verbietet"),
+        "{il}"
+    );
+
     // The pages, each with the first identity that gets it as HTML.
     let mut visits = Vec::new();
     let mut not_pages = Vec::new();
