@@ -427,7 +427,12 @@ fn english_on_page(b: &Browser) -> Vec<String> {
     );
     let english: BTreeSet<&str> = ENGLISH.iter().copied().collect();
     let mut found = Vec::new();
-    for t in texts.as_array().into_iter().flatten().filter_map(Value::as_str) {
+    for t in texts
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+    {
         let hits: Vec<String> = t
             .split(|c: char| !c.is_alphabetic())
             .filter(|w| english.contains(w.to_lowercase().as_str()))
@@ -446,7 +451,8 @@ fn require_tools() {
         .arg("--version")
         .output();
     assert!(
-        std::path::Path::new("/usr/bin/chromium").exists() && driver.is_ok_and(|o| o.status.success()),
+        std::path::Path::new("/usr/bin/chromium").exists()
+            && driver.is_ok_and(|o| o.status.success()),
         "the page walk needs Chromium and chromedriver; run `scripts/test` (it installs the Debian \
          packages chromium and chromium-driver)"
     );
@@ -468,9 +474,11 @@ fn test_every_page_in_both_languages_at_both_widths() {
         "POST",
         "/api/v1/searches",
         Some(&demo.token("officer@oak-park-pd")),
-        Some(json!({"purpose": "stolen_vehicle", "case_number": "26-000123", "reason": "stolen car",
+        Some(
+            json!({"purpose": "stolen_vehicle", "case_number": "26-000123", "reason": "stolen car",
             "query": {"plate": {"exact": "CV 48213"}, "window": {
-                "from": (now - chrono::Duration::days(2)).to_rfc3339(), "to": now.to_rfc3339()}}})),
+                "from": (now - chrono::Duration::days(2)).to_rfc3339(), "to": now.to_rfc3339()}}}),
+        ),
     );
     assert_eq!(st, 200, "{v}");
     let follows = v["audit_seq"].as_u64().unwrap();
@@ -483,9 +491,11 @@ fn test_every_page_in_both_languages_at_both_widths() {
             &format!("Bearer {}", demo.token("officer@ice-ero-chicago")),
         )
         .set("Accept-Language", "de-DE,de;q=0.9")
-        .send_json(json!({"purpose": "other_crime", "case_number": "26-555", "reason": "ICE+ERO",
+        .send_json(
+            json!({"purpose": "other_crime", "case_number": "26-555", "reason": "ICE+ERO",
             "query": {"plate": {"exact": "CV 48213"}, "window": {
-                "from": (now - chrono::Duration::days(2)).to_rfc3339(), "to": now.to_rfc3339()}}}))
+                "from": (now - chrono::Duration::days(2)).to_rfc3339(), "to": now.to_rfc3339()}}}),
+        )
         .unwrap();
     let v: Value = resp.into_json().unwrap();
     let il = support::owner(&v, "oak-park-pd");
@@ -648,7 +658,10 @@ fn test_search_and_alerts_by_keyboard() {
     assert_eq!(order, ["case_number", "reason", "plate"]);
     b.keys_to_focused("\u{E007}");
     b.wait_for("#results", 20);
-    assert!(b.count("#results tr.sighting") > 0, "the search found sightings");
+    assert!(
+        b.count("#results tr.sighting") > 0,
+        "the search found sightings"
+    );
 
     // A live hit for Oak Park: a listed plate read by one of its cameras.
     let cam = demo.creds["cameras"]
@@ -665,7 +678,9 @@ fn test_search_and_alerts_by_keyboard() {
         "POST",
         "/api/v1/reads",
         Some(&cam),
-        Some(json!({"reads": [{"id": "kb-1", "captured_at": chrono::Utc::now().to_rfc3339(), "plate": "CV48213"}]})),
+        Some(
+            json!({"reads": [{"id": "kb-1", "captured_at": chrono::Utc::now().to_rfc3339(), "plate": "CV48213"}]}),
+        ),
     );
     assert_eq!(st, 200, "{v}");
     b.script("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0);");

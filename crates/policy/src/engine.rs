@@ -547,7 +547,10 @@ mod german_tests {
             .filter(|(_, r)| r.explanation_de.as_deref().is_none_or(str::is_empty))
             .map(|(id, _)| id)
             .collect();
-        assert!(missing.is_empty(), "rules without @explanation_de: {missing:?}");
+        assert!(
+            missing.is_empty(),
+            "rules without @explanation_de: {missing:?}"
+        );
     }
 
     /// The composed explanations are rebuilt in German with their facts.

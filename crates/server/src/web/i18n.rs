@@ -249,7 +249,10 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         "ended" => ("ended", "beendet"),
         "end" => ("End", "Beenden"),
         "g_agency" => ("one agency", "eine Behörde"),
-        "g_jurisdiction" => ("a jurisdiction (e.g. US-IL)", "ein Rechtsraum (z. B. US-IL)"),
+        "g_jurisdiction" => (
+            "a jurisdiction (e.g. US-IL)",
+            "ein Rechtsraum (z. B. US-IL)",
+        ),
         "g_national" => ("national (opt-in)", "landesweit (nach Zustimmung)"),
         "scope_search" => ("search our reads", "unsere Lesungen durchsuchen"),
         "scope_matching" => (
@@ -264,8 +267,14 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         ),
         "mode_merge" => ("merge", "zusammenführen"),
         "mode_replace" => ("replace (atomic)", "ersetzen (atomar)"),
-        "entries_columns" => ("Entries as CSV with the columns", "Einträge als CSV mit den Spalten"),
-        "ret_kept" => ("Non-hit reads are kept", "Lesungen ohne Treffer werden gespeichert:"),
+        "entries_columns" => (
+            "Entries as CSV with the columns",
+            "Einträge als CSV mit den Spalten",
+        ),
+        "ret_kept" => (
+            "Non-hit reads are kept",
+            "Lesungen ohne Treffer werden gespeichert:",
+        ),
         "ret_hits" => (
             "Hits and reads under a legal hold are kept while the case is open.",
             "Treffer und Lesungen unter einer Sicherungsanordnung bleiben gespeichert, solange der Fall offen ist.",
@@ -388,6 +397,8 @@ mod tests {
         let mut keys = std::collections::BTreeSet::new();
         for f in &files {
             let text = std::fs::read_to_string(f).unwrap();
+            // The code, not its tests (which name unknown keys on purpose).
+            let text = text.split("\n#[cfg(test)]").next().unwrap_or_default();
             for (i, _) in text.match_indices("t(") {
                 let before = text[..i].chars().next_back().unwrap_or(' ');
                 if before.is_alphanumeric() || before == '_' {
