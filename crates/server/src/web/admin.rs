@@ -83,7 +83,7 @@ fn page_body(node: &AppState, user: &WebUser, message: Option<Result<String, Str
         h1 { (t(lang, "admin")) ": " span translate="no" { (user.who.agency.name) } }
         @match &message {
             Some(Ok(m)) => p #audited role="status" { (m) },
-            Some(Err(m)) => p.error role="alert" { (m) },
+            Some(Err(m)) => p.error role="alert" { (super::search::error_text(lang, sightline_types::ErrorCode::Internal, m)) },
             None => {},
         }
         h2 { (t(lang, "cameras_h")) }

@@ -315,6 +315,14 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         "d_justified" => ("justified", "gerechtfertigt"),
         "d_referred" => ("referred", "weitergeleitet"),
         "d_misuse_confirmed" => ("misuse confirmed", "Missbrauch bestätigt"),
+        "err_bad_request" => ("The request is not valid:", "Die Anfrage ist ungültig:"),
+        "err_forbidden" => ("Not allowed:", "Nicht erlaubt:"),
+        "err_not_found" => ("Not found:", "Nicht gefunden:"),
+        "err_conflict" => ("Conflict:", "Konflikt:"),
+        "err_too_many" => ("Too many attempts:", "Zu viele Versuche:"),
+        "err_unavailable" => ("Not available right now:", "Gerade nicht verfügbar:"),
+        "err_other" => ("Error:", "Fehler:"),
+        "err_detail_en" => ("details in English", "Einzelheiten auf Englisch"),
         "saved" => ("Saved — audit entry", "Gespeichert — Protokolleintrag"),
         "english_only" => (
             "This report is available in English only.",
@@ -333,6 +341,24 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         Lang::En => en,
         Lang::De => de,
     }
+}
+
+/// The lead of an error message shown on a page: what kind of error, in the page's language (the
+/// service's detail after it is English; pages mark it `lang="en"`).
+pub fn error_lead(lang: Lang, code: sightline_types::ErrorCode) -> &'static str {
+    use sightline_types::ErrorCode::*;
+    t(
+        lang,
+        match code {
+            BadRequest | Unprocessable | PayloadTooLarge => "err_bad_request",
+            Forbidden | Unauthenticated => "err_forbidden",
+            NotFound => "err_not_found",
+            Conflict => "err_conflict",
+            TooManyRequests => "err_too_many",
+            Unavailable => "err_unavailable",
+            _ => "err_other",
+        },
+    )
 }
 
 /// A purpose's label in the page's language (codes stay as they are in forms and the API).

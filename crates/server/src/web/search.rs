@@ -128,6 +128,18 @@ fn form(
     }
 }
 
+/// A service's error on a page: as it is on English pages; on German pages a German lead saying
+/// what kind of error, then the service's (English) detail marked as English.
+pub(super) fn error_text(lang: Lang, code: sightline_types::ErrorCode, detail: &str) -> Markup {
+    match lang {
+        Lang::En => html! { (detail) },
+        Lang::De => html! {
+            (super::i18n::error_lead(lang, code)) " "
+            span lang="en" translate="no" title=(t(lang, "err_detail_en")) { (detail) }
+        },
+    }
+}
+
 /// The empty search page.
 pub async fn page(State(node): State<AppState>, user: WebUser) -> Response {
     let lang = user.lang;
@@ -217,7 +229,7 @@ pub async fn run(
                 .audit_seq()
                 .map(|s| format!(" ({} {s})", t(lang, "audited")))
                 .unwrap_or_default();
-            html! { h1 { (t(lang, "search")) } p.error role="alert" #search-error { (e.to_string()) (seq) } (form(lang, &user, &agencies, &f, &cameras)) }
+            html! { h1 { (t(lang, "search")) } p.error role="alert" #search-error { (error_text(lang, e.code(), &e.to_string())) (seq) } (form(lang, &user, &agencies, &f, &cameras)) }
         }
         Err(_) => html! { p.error role="alert" { (t(lang, "internal_error")) } },
     };
@@ -424,7 +436,7 @@ pub async fn vehicle(
             }
         }
         Ok(Err(e)) => {
-            html! { h1 { (t(lang, "vehicle")) } p.error role="alert" { (e.to_string()) } }
+            html! { h1 { (t(lang, "vehicle")) } p.error role="alert" { (error_text(lang, e.code(), &e.to_string())) } }
         }
         Err(_) => html! { p.error role="alert" { (t(lang, "internal_error")) } },
     };
