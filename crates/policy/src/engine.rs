@@ -61,6 +61,8 @@ impl Decision {
 struct RuleInfo {
     citation: String,
     explanation: String,
+    /// `@explanation_de`: the same in German, where the pack gives it.
+    explanation_de: Option<String>,
 }
 
 /// A loaded law pack.
@@ -266,6 +268,7 @@ impl PolicyEngine {
             let info = RuleInfo {
                 citation: ann("citation")?,
                 explanation: ann("explanation")?,
+                explanation_de: p.annotation("explanation_de").map(str::to_owned),
             };
             if !seen.insert(id.clone()) || (self.rules.contains_key(&id) && !replaced.contains(&id))
             {
@@ -399,6 +402,48 @@ impl PolicyEngine {
         }
     }
 
+    /// A decision's explanation in German, rebuilt from the rule's `@explanation_de` and the facts
+    /// the English text carries (on whose behalf, the owner's retention, the missing agreement).
+    /// `None` where no German text exists (an agency's own rules are in the agency's words).
+    pub fn explanation_de(&self, rule: &str, english: &str) -> Option<String> {
+        if let Some(rest) = english.strip_prefix("Evaluated as ")
+            && let Some((agency, inner)) = rest.split_once(", on whose behalf the search is made: ")
+        {
+            let inner = self.explanation_de(rule, inner)?;
+            return Some(format!(
+                "Ausgewertet als {agency}, in deren Auftrag gesucht wird: {inner}"
+            ));
+        }
+        match rule {
+            "base.default-deny" => {
+                let rest = english.strip_prefix("No sharing agreement from ")?;
+                let (owner, rest) = rest.split_once(" covers purpose `")?;
+                let (purpose, rest) = rest.split_once("` for ")?;
+                let requester = rest.strip_suffix('.')?;
+                Some(format!(
+                    "Keine Vereinbarung zur Datenweitergabe von {owner} deckt den Zweck `{purpose}` für {requester}."
+                ))
+            }
+            "policy.evaluation-error" => Some(
+                "Die Richtlinie konnte nicht ausgewertet werden; der Zugriff wird verweigert."
+                    .to_owned(),
+            ),
+            _ => {
+                let de = self.rules.get(rule)?.explanation_de.clone()?;
+                if rule == "base.beyond-retention"
+                    && let Some((_, tail)) = english.split_once(" The owner's retention (")
+                    && let Some((minutes, source)) = tail.split_once(" minutes) is set by ")
+                {
+                    let source = source.strip_suffix('.').unwrap_or(source);
+                    return Some(format!(
+                        "{de} Die Speicherfrist des Datenhalters ({minutes} Minuten) legt {source} fest."
+                    ));
+                }
+                Some(de)
+            }
+        }
+    }
+
     fn evaluate_once(&self, req: &PolicyRequest) -> Decision {
         match self.try_evaluate(req) {
             Ok(d) => d,
@@ -441,6 +486,7 @@ impl PolicyEngine {
             let info = self.rules.get(&rule).cloned().unwrap_or(RuleInfo {
                 citation: String::new(),
                 explanation: String::new(),
+                explanation_de: None,
             });
             (rule, info.citation, info.explanation)
         };
@@ -483,5 +529,66 @@ impl PolicyEngine {
                 ),
             },
         })
+    }
+}
+
+#[cfg(test)]
+mod german_tests {
+    use super::*;
+
+    /// Every rule of the base policy and the shipped law packs explains itself in German too.
+    #[test]
+    fn test_every_shipped_rule_has_a_german_explanation() {
+        let engine = PolicyEngine::with_shipped_packs().unwrap();
+        assert!(engine.rules.len() > 30, "{}", engine.rules.len());
+        let missing: Vec<&String> = engine
+            .rules
+            .iter()
+            .filter(|(_, r)| r.explanation_de.as_deref().is_none_or(str::is_empty))
+            .map(|(id, _)| id)
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "rules without @explanation_de: {missing:?}"
+        );
+    }
+
+    /// The composed explanations are rebuilt in German with their facts.
+    #[test]
+    fn test_composed_explanations_in_german() {
+        let engine = PolicyEngine::with_shipped_packs().unwrap();
+        assert_eq!(
+            engine
+                .explanation_de(
+                    "base.default-deny",
+                    "No sharing agreement from oak-park-pd covers purpose `other_crime` for ice-ero-chicago."
+                )
+                .as_deref(),
+            Some(
+                "Keine Vereinbarung zur Datenweitergabe von oak-park-pd deckt den Zweck `other_crime` für ice-ero-chicago."
+            )
+        );
+        let behalf = engine
+            .explanation_de(
+                "us-il.2-130-c-declaration",
+                "Evaluated as harris-county-so, on whose behalf the search is made: anything",
+            )
+            .unwrap();
+        assert!(
+            behalf.starts_with("Ausgewertet als harris-county-so, in deren Auftrag")
+                && behalf.contains("Illinois"),
+            "{behalf}"
+        );
+        let retention = engine
+            .explanation_de(
+                "base.beyond-retention",
+                "The search window starts further back. The owner's retention (43200 minutes) is set by 625 ILCS 5/2-130.",
+            )
+            .unwrap();
+        assert!(
+            retention.ends_with("(43200 Minuten) legt 625 ILCS 5/2-130 fest."),
+            "{retention}"
+        );
+        assert_eq!(engine.explanation_de("agency.own-rule", "Our words."), None);
     }
 }

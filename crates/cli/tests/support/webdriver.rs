@@ -208,6 +208,45 @@ impl Browser {
         .unwrap();
     }
 
+    /// Sets the browser window's size (the page's viewport follows it in headless Chromium).
+    pub fn set_window_size(&self, width: u32, height: u32) {
+        post(
+            &self.url("/window/rect"),
+            json!({"width": width, "height": height}),
+        );
+    }
+
+    /// Types keys (WebDriver key codes: `\u{E004}` Tab, `\u{E007}` Enter) wherever the focus
+    /// is, as a keyboard would (WebDriver key actions).
+    pub fn keys_to_focused(&self, keys: &str) {
+        let mut actions = Vec::new();
+        for c in keys.chars() {
+            actions.push(json!({"type": "keyDown", "value": c.to_string()}));
+            actions.push(json!({"type": "keyUp", "value": c.to_string()}));
+        }
+        post(
+            &self.url("/actions"),
+            json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]}),
+        );
+    }
+
+    /// Writes a PNG screenshot of the viewport to `path`.
+    pub fn screenshot_to(&self, path: &std::path::Path) {
+        use base64::Engine;
+        let resp = ureq::get(&self.url("/screenshot")).call().unwrap();
+        let b64 = resp.into_json::<Value>().unwrap()["value"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        std::fs::write(
+            path,
+            base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .unwrap(),
+        )
+        .unwrap();
+    }
+
     pub fn delete_cookies(&self) {
         let _ = ureq::delete(&self.url("/cookie")).call();
     }

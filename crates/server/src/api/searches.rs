@@ -15,7 +15,8 @@ use std::time::Instant;
 
 /// Runs a search. Every data owner's policy is evaluated first; owners that refuse contribute no
 /// rows and are listed with the rule and citation. The search — allowed, partial, denied or
-/// refused — is written to the audit log before any row is returned.
+/// refused — is written to the audit log before any row is returned. Explanations are in English,
+/// or in German when the request's `Accept-Language` starts with `de` (the audit log keeps English).
 #[utoipa::path(post, path = "/api/v1/searches", tag = "search", request_body = SearchRequest,
     security(("user_token" = [])),
     responses((status = 200, body = SearchResponse),
@@ -25,6 +26,7 @@ use std::time::Instant;
 pub async fn post_search(
     State(node): State<AppState>,
     UserAuth(who): UserAuth,
+    headers: axum::http::HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Json<SearchResponse>> {
     let started = Instant::now();
@@ -63,7 +65,20 @@ pub async fn post_search(
             Metrics::count(&node.metrics.searches, "refused", 1);
         }
     }
-    Ok(Json(result?))
+    let mut r = result?;
+    let german = headers
+        .get(axum::http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("de"));
+    if german {
+        let engine = node.policy.read().unwrap_or_else(|e| e.into_inner());
+        for o in &mut r.owners {
+            if let Some(de) = engine.explanation_de(&o.rule, &o.explanation) {
+                o.explanation = de;
+            }
+        }
+    }
+    Ok(Json(r))
 }
 
 /// Runs a multi-location or convoy search (investigative analysis). Same path as a plate search:

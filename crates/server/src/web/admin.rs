@@ -80,21 +80,21 @@ fn page_body(node: &AppState, user: &WebUser, message: Option<Result<String, Str
         )
     };
     html! {
-        h1 { "Admin: " (user.who.agency.name) }
+        h1 { (t(lang, "admin")) ": " span translate="no" { (user.who.agency.name) } }
         @match &message {
             Some(Ok(m)) => p #audited role="status" { (m) },
-            Some(Err(m)) => p.error role="alert" { (m) },
+            Some(Err(m)) => p.error role="alert" { (super::search::error_text(lang, sightline_types::ErrorCode::Internal, m)) },
             None => {},
         }
         h2 { (t(lang, "cameras_h")) }
         @let revoked = node.store.revoked_cameras().unwrap_or_default();
-        table #cameras { thead { tr { th { "Id" } th { (t(lang, "name")) } th { "Lat" } th { "Lon" } th { (t(lang, "x_hit_only_col")) } th { "Purposes" } th { "" } } }
-            tbody { @for c in &cams { tr { td { (c.id) } td { (c.name) } td { (c.lat) } td { (c.lon) } td { (node.hotlists.is_hit_only(c.id.0)) }
-                td { (node.hotlists.camera_purposes(c.id.0).unwrap_or_default().iter().map(|p| p.code()).collect::<Vec<_>>().join(", ")) }
-                td { @if revoked.contains(&c.id) { "key revoked " } @if can(user, Permission::ManageCameras) { (action_button(user, "camera.revoke", c.id.0, "Revoke key")) (action_button(user, "camera.rotate", c.id.0, "New key")) } } } } } }
+        table #cameras { thead { tr { th { "Id" } th { (t(lang, "name")) } th { (t(lang, "latitude")) } th { (t(lang, "longitude")) } th { (t(lang, "x_hit_only_col")) } th { (t(lang, "x_purposes")) } th { "" } } }
+            tbody { @for c in &cams { tr { td { (c.id) } td translate="no" { (c.name) } td { (c.lat) } td { (c.lon) } td translate="no" { (node.hotlists.is_hit_only(c.id.0)) }
+                td translate="no" { (node.hotlists.camera_purposes(c.id.0).unwrap_or_default().iter().map(|p| p.code()).collect::<Vec<_>>().join(", ")) }
+                td { @if revoked.contains(&c.id) { (t(lang, "key_revoked")) " " } @if can(user, Permission::ManageCameras) { (action_button(user, "camera.revoke", c.id.0, t(lang, "revoke_key"))) (action_button(user, "camera.rotate", c.id.0, t(lang, "new_key"))) } } } } } }
         p { (t(lang, "place_hint")) }
-        svg #place-map viewBox=(format!("0 0 {w} {h}")) width="480" height="300" data-bounds=(format!("{lat0},{lat1},{lon0},{lon1}")) role="img" aria-label="camera placement map" {
-            @for c in &cams { @let (x, y) = xy(c.lat, c.lon); rect x=(format!("{:.1}", x - 5.0)) y=(format!("{:.1}", y - 5.0)) width="10" height="10" fill="#556" { title { (c.name) } } }
+        svg #place-map viewBox=(format!("0 0 {w} {h}")) width="480" height="300" data-bounds=(format!("{lat0},{lat1},{lon0},{lon1}")) role="img" aria-label=(t(lang, "place_map")) {
+            @for c in &cams { @let (x, y) = xy(c.lat, c.lon); rect x=(format!("{:.1}", x - 5.0)) y=(format!("{:.1}", y - 5.0)) width="10" height="10" fill="#556" { title translate="no" { (c.name) } } }
             circle #new-pin r="7" cx="-20" cy="-20" fill="#0b5cad" {}
         }
         form method="post" action="/ui/admin/camera" {
@@ -104,7 +104,7 @@ fn page_body(node: &AppState, user: &WebUser, message: Option<Result<String, Str
                 div { label for="cam-lat" { (t(lang, "latitude")) } input #cam-lat name="lat" required; }
                 div { label for="cam-lon" { (t(lang, "longitude")) } input #cam-lon name="lon" required; }
                 div { label for="cam-hit" { (t(lang, "hit_only")) } input #cam-hit name="hit_only" type="checkbox" value="true"; }
-                div { label for="cam-purposes" { "Check purposes (list categories, comma-separated)" } input #cam-purposes name="check_purposes" placeholder="stolen_vehicle, missing_person"; }
+                div { label for="cam-purposes" { (t(lang, "check_purposes")) } input #cam-purposes name="check_purposes" placeholder="stolen_vehicle, missing_person" translate="no"; }
             }
             button #add-camera type="submit" { (t(lang, "add_camera")) }
         }
@@ -114,60 +114,60 @@ fn page_body(node: &AppState, user: &WebUser, message: Option<Result<String, Str
             var p=document.getElementById('new-pin');p.setAttribute('cx',x*480);p.setAttribute('cy',y*300);});})();"#)) }
         @if can(user, Permission::ManageUsers) {
         h2 { (t(lang, "users_roles")) }
-        table #users { thead { tr { th { (t(lang, "x_username")) } th { (t(lang, "name")) } th { (t(lang, "x_role")) } th { "" } } } tbody { @for u in &users { tr { td { (u.username) } td { (u.display_name) } td { (u.role) @if u.disabled { " (disabled)" } }
+        table #users { thead { tr { th { (t(lang, "x_username")) } th { (t(lang, "name")) } th { (t(lang, "x_role")) } th { "" } } } tbody { @for u in &users { tr { td translate="no" { (u.username) } td translate="no" { (u.display_name) } td { span translate="no" { (u.role) } @if u.disabled { " (" (t(lang, "disabled")) ")" } }
             td { @if can(user, Permission::ManageUsers) && u.id != user.who.user.id.0 {
-                @if u.disabled { (action_button(user, "user.enable", u.id, "Enable")) } @else { (action_button(user, "user.disable", u.id, "Disable")) }
-                (action_button(user, "user.revoke_tokens", u.id, "Sign out everywhere"))
+                @if u.disabled { (action_button(user, "user.enable", u.id, t(lang, "enable"))) } @else { (action_button(user, "user.disable", u.id, t(lang, "disable"))) }
+                (action_button(user, "user.revoke_tokens", u.id, t(lang, "sign_out_all")))
                 form.inline method="post" action="/ui/admin/lifecycle" { input type="hidden" name="csrf" value=(user.csrf); input type="hidden" name="action" value="user.role"; input type="hidden" name="id" value=(u.id);
-                    select name="value" aria-label="new role" { @for r in Role::ALL { option value=(r.code()) selected[*r == u.role] { (r.code()) } } } button type="submit" { "Set role" } } } } } } } }
+                    select name="value" aria-label=(t(lang, "new_role")) translate="no" { @for r in Role::ALL { option value=(r.code()) selected[*r == u.role] { (r.code()) } } } button type="submit" { (t(lang, "set_role")) } } } } } } } }
         form method="post" action="/ui/admin/user" {
             input type="hidden" name="csrf" value=(user.csrf);
             div.grid {
                 div { label for="u-name" { (t(lang, "x_username")) } input #u-name name="username" required; }
                 div { label for="u-display" { (t(lang, "x_display")) } input #u-display name="display_name" required; }
-                div { label for="u-role" { (t(lang, "x_role")) } select #u-role name="role" { @for r in Role::ALL { option value=(r.code()) { (r.code()) } } } }
+                div { label for="u-role" { (t(lang, "x_role")) } select #u-role name="role" translate="no" { @for r in Role::ALL { option value=(r.code()) { (r.code()) } } } }
                 div { label for="u-pw" { (t(lang, "x_init_pw")) } input #u-pw name="password" type="password" required; }
             }
             button type="submit" { (t(lang, "add_user")) }
         }
         }
         h2 { (t(lang, "agreements_h")) }
-        table #agreements { thead { tr { th { (t(lang, "x_grantee")) } th { "Scope" } th { (t(lang, "x_purposes")) } th { (t(lang, "x_expires")) } th { "" } } }
-            tbody { @for a in &agreements { tr { td { (serde_json::to_string(&a.grantee).unwrap_or_default()) } td { (a.scope.code()) } td { (a.purposes.iter().map(|p| p.code()).collect::<Vec<_>>().join(", ")) } td { (a.expires_at.map(|e| e.to_rfc3339()).unwrap_or_else(|| "—".into())) }
-                td { @if let Some(e) = a.ended_at { "ended " (e.format("%Y-%m-%d %H:%M")) } @else if can(user, Permission::ManageSharing) { (action_button(user, "sharing.end", a.id, "End")) } } } } } }
+        table #agreements { thead { tr { th { (t(lang, "x_grantee")) } th { (t(lang, "scope")) } th { (t(lang, "x_purposes")) } th { (t(lang, "x_expires")) } th { "" } } }
+            tbody { @for a in &agreements { tr { td translate="no" { (serde_json::to_string(&a.grantee).unwrap_or_default()) } td translate="no" { (a.scope.code()) } td translate="no" { (a.purposes.iter().map(|p| p.code()).collect::<Vec<_>>().join(", ")) } td { (a.expires_at.map(|e| e.to_rfc3339()).unwrap_or_else(|| "—".into())) }
+                td { @if let Some(e) = a.ended_at { (t(lang, "ended")) " " (e.format("%Y-%m-%d %H:%M")) } @else if can(user, Permission::ManageSharing) { (action_button(user, "sharing.end", a.id, t(lang, "end"))) } } } } } }
         form method="post" action="/ui/admin/agreement" {
             input type="hidden" name="csrf" value=(user.csrf);
             div.grid {
-                div { label for="g-kind" { (t(lang, "x_grantee")) } select #g-kind name="grantee_kind" { option value="agency" { "one agency" } option value="jurisdiction" { "a jurisdiction (e.g. US-IL)" } option value="national" { "national (opt-in)" } } }
+                div { label for="g-kind" { (t(lang, "x_grantee")) } select #g-kind name="grantee_kind" { option value="agency" { (t(lang, "g_agency")) } option value="jurisdiction" { (t(lang, "g_jurisdiction")) } option value="national" { (t(lang, "g_national")) } } }
                 div { label for="g-value" { (t(lang, "x_agency_or_j")) } input #g-value name="grantee"; }
-                div { label for="g-purposes" { (t(lang, "x_purposes_csv")) } input #g-purposes name="purposes" placeholder="stolen_vehicle, amber_alert" required; }
-                div { label for="g-scope" { "Scope" } select #g-scope name="scope" { option value="search" { "search our reads" } option value="hotlist_matching" { "run their hot lists on our cameras" } } }
+                div { label for="g-purposes" { (t(lang, "x_purposes_csv")) } input #g-purposes name="purposes" placeholder="stolen_vehicle, amber_alert" translate="no" required; }
+                div { label for="g-scope" { (t(lang, "scope")) } select #g-scope name="scope" { option value="search" { (t(lang, "scope_search")) } option value="hotlist_matching" { (t(lang, "scope_matching")) } } }
             }
             button type="submit" { (t(lang, "grant")) }
         }
         h2 { (t(lang, "hotlists_h")) }
-        table #lists { thead { tr { th { "Id" } th { (t(lang, "name")) } th { (t(lang, "x_category")) } th { (t(lang, "x_entries")) } th { "Shared with" } th { "" } } }
-            tbody { @for l in &lists { tr { td { (l.id) } td { (l.name) } td { (l.category.code()) } td { (node.hotlists.entries(l.id).len()) }
-                td { (l.shared_with.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ")) }
-                td { @if can(user, Permission::ManageHotlists) { (action_button(user, "hotlist.end", l.id, "End list")) } } } } } }
+        table #lists { thead { tr { th { "Id" } th { (t(lang, "name")) } th { (t(lang, "x_category")) } th { (t(lang, "x_entries")) } th { (t(lang, "shared_with")) } th { "" } } }
+            tbody { @for l in &lists { tr { td { (l.id) } td translate="no" { (l.name) } td translate="no" { (l.category.code()) } td { (node.hotlists.entries(l.id).len()) }
+                td translate="no" { (l.shared_with.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ")) }
+                td { @if can(user, Permission::ManageHotlists) { (action_button(user, "hotlist.end", l.id, t(lang, "end_list"))) } } } } } }
         form method="post" action="/ui/admin/list" {
             input type="hidden" name="csrf" value=(user.csrf);
             div.grid {
                 div { label for="l-name" { (t(lang, "x_list_name")) } input #l-name name="name" required; }
-                div { label for="l-cat" { (t(lang, "x_category")) } select #l-cat name="category" {
+                div { label for="l-cat" { (t(lang, "x_category")) } select #l-cat name="category" translate="no" {
                     @for c in ["stolen_vehicle", "stolen_plate", "wanted_person", "missing_person", "amber_alert", "warrant", "immigration_status", "custom"] { option value=(c) { (c) } } } }
-                div { label for="l-shared" { "Share with (agency ids; runs on their cameras only where they agreed)" } input #l-shared name="shared_with"; }
+                div { label for="l-shared" { (t(lang, "share_with")) } input #l-shared name="shared_with"; }
             }
             button #add-list type="submit" { (t(lang, "create_list")) }
         }
         form method="post" action="/ui/admin/entries" {
             input type="hidden" name="csrf" value=(user.csrf);
             div.grid {
-                div { label for="e-list" { (t(lang, "x_list")) } select #e-list name="list_id" { @for l in &lists { option value=(l.id) { (l.name) } } } }
-                div { label for="e-mode" { (t(lang, "x_mode")) } select #e-mode name="mode" { option value="merge" { "merge" } option value="replace" { "replace (atomic)" } } }
+                div { label for="e-list" { (t(lang, "x_list")) } select #e-list name="list_id" translate="no" { @for l in &lists { option value=(l.id) { (l.name) } } } }
+                div { label for="e-mode" { (t(lang, "x_mode")) } select #e-mode name="mode" { option value="merge" { (t(lang, "mode_merge")) } option value="replace" { (t(lang, "mode_replace")) } } }
             }
-            label for="e-csv" { (t(lang, "x_entries_csv")) }
-            textarea #e-csv name="csv" rows="4" cols="70" { "plate,region,reason,legal_basis,expires_at\n" }
+            label for="e-csv" { (t(lang, "entries_columns")) " " code { "plate,region,reason,legal_basis,expires_at" } }
+            textarea #e-csv name="csv" rows="4" cols="70" translate="no" { "plate,region,reason,legal_basis,expires_at\n" }
             br; button type="submit" { (t(lang, "import_entries")) }
         }
         h2 { (t(lang, "retention_h")) }
@@ -176,10 +176,10 @@ fn page_body(node: &AppState, user: &WebUser, message: Option<Result<String, Str
             let j = user.who.agency.jurisdiction.as_str();
             (engine.retention_minutes(j, !user.who.agency.kind.is_public()), engine.packs_for(j).iter().map(|p| p.manifest.title.clone()).collect::<Vec<_>>().join("; "))
         };
-        p #retention { "Non-hit reads are kept " (if retention >= 1440 { format!("{} days", retention / 1440) } else { format!("{retention} minutes") }) " (" (packs) "). Hits and reads under a legal hold are kept while the case is open." }
+        p #retention { (t(lang, "ret_kept")) " " (if retention >= 1440 { format!("{} {}", retention / 1440, t(lang, "days")) } else { format!("{retention} {}", t(lang, "minutes")) }) " (" span translate="no" { (packs) } "). " (t(lang, "ret_hits")) }
         table #holds { thead { tr { th { "Id" } th { (t(lang, "x_case")) } th { (t(lang, "x_plate")) } th { (t(lang, "x_window")) } th { (t(lang, "x_released")) } } }
             tbody { @for h in node.store.holds(true).unwrap_or_default().iter().filter(|h| h.owner == *agency) {
-                tr { td { (h.id) } td { (h.case_number) } td { (h.plate) } td { (h.from.format("%Y-%m-%d %H:%M")) " – " (h.to.format("%Y-%m-%d %H:%M")) } td { (h.released_at.map(|r| r.to_rfc3339()).unwrap_or_else(|| "open".into())) @if h.released_at.is_none() && can(user, Permission::ManageHolds) { (action_button(user, "hold.release", h.id, "Release")) } } } } } }
+                tr { td { (h.id) } td translate="no" { (h.case_number) } td translate="no" { (h.plate) } td { (h.from.format("%Y-%m-%d %H:%M")) " – " (h.to.format("%Y-%m-%d %H:%M")) } td { (h.released_at.map(|r| r.to_rfc3339()).unwrap_or_else(|| t(lang, "open").into())) @if h.released_at.is_none() && can(user, Permission::ManageHolds) { " " (action_button(user, "hold.release", h.id, t(lang, "release"))) } } } } } }
         form method="post" action="/ui/admin/hold" {
             input type="hidden" name="csrf" value=(user.csrf);
             div.grid {
@@ -204,7 +204,8 @@ fn page_body(node: &AppState, user: &WebUser, message: Option<Result<String, Str
         h2 { (t(lang, "policy_h")) }
         form method="post" action="/ui/admin/policy" {
             input type="hidden" name="csrf" value=(user.csrf);
-            textarea #policy name="cedar" rows="6" cols="90" { "@id(\"my.no-traffic\") @citation(\"General Order\") @explanation(\"We do not use ALPR for traffic enforcement.\")\nforbid (principal, action, resource) when { context.purposes.contains(\"traffic_enforcement\") };" }
+            label for="policy" { (t(lang, "policy_rules")) }
+            textarea #policy name="cedar" rows="6" cols="90" translate="no" { "@id(\"my.no-traffic\") @citation(\"General Order\") @explanation(\"We do not use ALPR for traffic enforcement.\")\nforbid (principal, action, resource) when { context.purposes.contains(\"traffic_enforcement\") };" }
             br; button type="submit" { (t(lang, "save_policy")) }
         }
     }
@@ -220,7 +221,7 @@ pub async fn page(State(node): State<AppState>, user: WebUser) -> Response {
     }
     layout(
         user.lang,
-        "Admin",
+        t(user.lang, "admin"),
         Some(&user),
         page_body(&node, &user, None),
     )
@@ -244,10 +245,10 @@ async fn done(
         Ok(r) => r,
         Err(e) => return crate::error::ApiError::from(e).into_response(),
     };
-    let message = outcome.map(|seq| format!("Saved — audit entry {seq}."));
+    let message = outcome.map(|seq| format!("{} {seq}.", t(lang, "saved")));
     layout(
         lang,
-        "Admin",
+        t(user.lang, "admin"),
         Some(&user),
         page_body(&node, &user, Some(message)),
     )

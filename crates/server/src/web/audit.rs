@@ -6,7 +6,7 @@ use super::{WebUser, layout};
 use crate::AppState;
 use axum::extract::{Query, State};
 use axum::http::header;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use maud::html;
 use serde::Deserialize;
 
@@ -65,16 +65,16 @@ pub async fn page(
     let body = html! {
         h1 { (t(lang, "audit_log")) }
         p #verify-status role="status" {
-            @if report.is_ok() { "Verified: " (report.entries) " entries, every hash and checkpoint checks." }
+            @if report.is_ok() { (t(lang, "verified")) ": " (report.entries) " " (t(lang, "verified_entries")) }
             @else { strong { (t(lang, "x_verify_failed")) } @for p in &report.problems { (p.what) "; " } }
         }
         @if let Some(cp) = &checkpoint {
-            p { "Latest signed checkpoint: size " (cp.size) ", root " code { (cp.root) } ", signed " (cp.time.to_rfc3339()) ", key " (cp.key_id) "." }
+            p { (t(lang, "cp_latest")) ": " (t(lang, "cp_size")) " " (cp.size) ", " (t(lang, "cp_root")) " " code { (cp.root) } ", " (t(lang, "cp_signed")) " " (cp.time.to_rfc3339()) ", " (t(lang, "cp_key")) " " code { (cp.key_id) } "." }
         }
         p { a href="/ui/audit/oversight" { (t(lang, "oversight_link")) } " · " a href="/ui/audit/export?format=jsonl" { (t(lang, "export_jsonl")) } " · " a href="/ui/audit/export?format=csv" { (t(lang, "export_csv")) } }
         form method="get" action="/ui/audit" {
             div.grid {
-                div { label for="f-action" { (t(lang, "x_action")) } select #f-action name="action" { @for a in actions { option value=(a) selected[q.action.as_deref() == Some(a)] { (if a.is_empty() { "(all)" } else { a }) } } } }
+                div { label for="f-action" { (t(lang, "x_action")) } select #f-action name="action" { @for a in actions { option value=(a) selected[q.action.as_deref() == Some(a)] translate=[(!a.is_empty()).then_some("no")] { (if a.is_empty() { t(lang, "all") } else { a }) } } } }
                 div { label for="f-after" { (t(lang, "x_after")) } input #f-after name="after" type="number" min="0" value=(q.after); }
             }
             button type="submit" { (t(lang, "filter")) }
@@ -85,9 +85,9 @@ pub async fn page(
                 @for e in &entries {
                     tr.entry {
                         td { (e.seq) } td { (e.time.format("%Y-%m-%d %H:%M:%S")) }
-                        td { (e.actor.name) @if let Some(a) = &e.actor.agency { br; small { (a) } } }
-                        td { (e.action) } td { (e.outcome) }
-                        td {
+                        td translate="no" { (e.actor.name) @if let Some(a) = &e.actor.agency { br; small { (a) } } }
+                        td translate="no" { (e.action) } td translate="no" { (e.outcome) }
+                        td translate="no" {
                             @if let Some(r) = e.details.get("request") {
                                 small { (r.get("purpose").and_then(|v| v.as_str()).unwrap_or("")) " · " (r.get("case_number").and_then(|v| v.as_str()).unwrap_or("")) " · " (r.get("reason").and_then(|v| v.as_str()).unwrap_or("")) }
                             }
@@ -100,18 +100,28 @@ pub async fn page(
             }
         }
     };
-    layout(user.lang, "Audit log", Some(&user), body).into_response()
+    layout(user.lang, t(lang, "audit_log"), Some(&user), body).into_response()
 }
 
 /// The oversight report over the entries the user may see.
 pub async fn oversight(State(node): State<AppState>, user: WebUser) -> Response {
     let (n, caller) = (node.clone(), user.caller());
+    let lang = user.lang;
     match tokio::task::spawn_blocking(move || n.oversight_report(&caller, 30.0)).await {
-        Ok(Ok(report)) => Html(sightline_oversight::html::render(
-            &report,
-            &format!("Oversight: {}", user.who.agency.name),
-        ))
-        .into_response(),
+        Ok(Ok(report)) => {
+            // The report's own document, its body set in the shared page frame and stylesheet.
+            let title = format!("Oversight: {}", user.who.agency.name);
+            let doc = sightline_oversight::html::render(&report, &title);
+            let inner = doc
+                .split_once("<body>")
+                .and_then(|(_, b)| b.rsplit_once("</body>"))
+                .map_or(doc.as_str(), |(b, _)| b);
+            let body = html! {
+                @if lang != super::i18n::Lang::En { p.muted { (t(lang, "english_only")) } }
+                div.report lang="en" { (maud::PreEscaped(inner)) }
+            };
+            layout(lang, t(lang, "oversight_link"), Some(&user), body).into_response()
+        }
         Ok(Err(e)) => crate::error::ApiError::from(e).into_response(),
         Err(e) => crate::error::ApiError::from(e).into_response(),
     }

@@ -1,6 +1,7 @@
 //! The review queue: the usage watch's findings the signed-in supervisor or auditor may review,
 //! each with the searches behind it and a decision form. Same services as the API.
 
+use super::i18n::t;
 use super::{WebUser, layout};
 use crate::AppState;
 use axum::extract::{Form, Path, State};
@@ -20,32 +21,33 @@ pub async fn page(State(node): State<AppState>, user: WebUser) -> Response {
     };
     let lang = user.lang;
     let body = html! {
-        h1 { "Findings" }
-        p { "Patterns the usage watch found in searches (see the README's detectors). Open the searches behind a finding in the audit log by their entry numbers, then record a decision with a note." }
-        @if found.is_empty() { p #no-findings { "No findings." } }
+        h1 { (t(lang, "findings")) }
+        p { (t(lang, "findings_intro")) }
+        @if found.is_empty() { p #no-findings { (t(lang, "no_findings")) } }
         table #findings {
-            thead { tr { th { "#" } th { "kind" } th { "agency / user" } th { "what" } th { "audit entries" } th { "decision" } } }
+            thead { tr { th { "#" } th { (t(lang, "f_kind")) } th { (t(lang, "f_who")) } th { (t(lang, "f_what")) } th { (t(lang, "f_entries")) } th { (t(lang, "f_decision")) } } }
             tbody {
                 @for f in &found {
                     tr {
                         td { (f.id) }
-                        td { (f.finding.kind.code()) }
-                        td { (f.finding.agency) " / " (f.finding.user) }
-                        td { (f.finding.summary) }
+                        td translate="no" { (f.finding.kind.code()) }
+                        td translate="no" { (f.finding.agency) " / " (f.finding.user) }
+                        // The usage watch's summary, stored in English with the finding.
+                        td lang="en" translate="no" { (f.finding.summary) }
                         td { (f.finding.entries.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")) }
                         td {
                             @if let Some(r) = &f.review {
-                                (r.decision) " by " (r.by) ": " (r.note)
+                                span translate="no" { (r.decision) } " " (t(lang, "f_by")) " " span translate="no" { (r.by) ": " (r.note) }
                             } @else {
                                 form method="post" action=(format!("/ui/findings/{}/review", f.id)) {
                                     input type="hidden" name="csrf" value=(user.csrf);
-                                    select name="decision" {
-                                        option value="justified" { "justified" }
-                                        option value="referred" { "referred" }
-                                        option value="misuse_confirmed" { "misuse confirmed" }
+                                    select name="decision" aria-label=(t(lang, "f_decision")) {
+                                        option value="justified" { (t(lang, "d_justified")) }
+                                        option value="referred" { (t(lang, "d_referred")) }
+                                        option value="misuse_confirmed" { (t(lang, "d_misuse_confirmed")) }
                                     }
-                                    input name="note" required placeholder="why";
-                                    button type="submit" { "Record" }
+                                    input name="note" required aria-label=(t(lang, "f_note")) placeholder=(t(lang, "f_why"));
+                                    button type="submit" { (t(lang, "f_record")) }
                                 }
                             }
                         }
@@ -54,7 +56,7 @@ pub async fn page(State(node): State<AppState>, user: WebUser) -> Response {
             }
         }
     };
-    layout(lang, "Findings", Some(&user), body).into_response()
+    layout(lang, t(lang, "findings"), Some(&user), body).into_response()
 }
 
 #[derive(Deserialize)]

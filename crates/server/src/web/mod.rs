@@ -20,7 +20,7 @@ use axum::Router;
 use axum::extract::{Form, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use i18n::{Lang, t};
 use maud::{DOCTYPE, Markup, html};
@@ -69,11 +69,56 @@ pub fn routes() -> Router<AppState> {
             get(investigate::page).post(investigate::run),
         )
         .route("/ui/evidence", post(investigate::export))
+        .layer(axum::middleware::from_fn(remember_lang))
 }
 
-async fn home() -> Html<&'static str> {
-    Html(include_str!("../../templates/home.html"))
+/// The language switch holds for the next pages and forms too: a page asked for with `?lang=`
+/// sets the `sl_lang` cookie (unless it set one itself), so a form posted from a German page is
+/// answered in German.
+async fn remember_lang(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let asked = req
+        .uri()
+        .query()
+        .unwrap_or_default()
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("lang="))
+        .and_then(|l| match l {
+            "de" => Some(Lang::De),
+            "en" => Some(Lang::En),
+            _ => None,
+        });
+    let mut resp = next.run(req).await;
+    if let Some(lang) = asked {
+        let already = resp
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .any(|v| v.as_bytes().starts_with(b"sl_lang="));
+        if !already
+            && let Ok(v) = HeaderValue::from_str(&format!(
+                "sl_lang={}; Path=/; SameSite=Lax; Max-Age=31536000",
+                lang.code()
+            ))
+        {
+            resp.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    resp
 }
+
+/// The home page, in the shared page frame and the visitor's language.
+async fn home(uri: axum::http::Uri, headers: HeaderMap) -> Markup {
+    let lang = Lang::from_request(&uri, &headers);
+    let body = match lang {
+        Lang::En => include_str!("../../templates/home.html"),
+        Lang::De => include_str!("../../templates/home_de.html"),
+    };
+    layout(lang, "Sightline", None, maud::PreEscaped(body.to_owned()))
+}
+
+/// The one stylesheet of every page: the UI, the home page, the public transparency pages and
+/// the oversight report.
+pub(crate) const STYLE: &str = include_str!("style.css");
 
 const SESSION: &str = "sl_session";
 
@@ -169,11 +214,12 @@ pub fn layout(lang: Lang, title: &str, user: Option<&WebUser>, body: Markup) -> 
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · Sightline" }
-                style { (maud::PreEscaped(include_str!("style.css"))) }
+                style { (maud::PreEscaped(STYLE)) }
             }
             body {
+                a.skip href="#main" { (t(lang, "skip")) }
                 header {
-                    a.brand href="/" { "Sightline" }
+                    a.brand href="/" translate="no" { "Sightline" }
                     @if let Some(u) = user {
                         nav aria-label=(t(lang, "nav")) {
                             a href="/ui/search" { (t(lang, "search")) }
@@ -182,17 +228,17 @@ pub fn layout(lang: Lang, title: &str, user: Option<&WebUser>, body: Markup) -> 
                                 a #nav-investigate href="/ui/investigate" { (t(lang, "inv_title")) }
                             }
                             @if u.caller().require(sightline_types::Permission::ManageHotlists).is_ok() || u.caller().require(sightline_types::Permission::ManageUsers).is_ok() {
-                                a href="/ui/admin" { "Admin" }
+                                a href="/ui/admin" { (t(lang, "admin")) }
                             }
                             @if u.caller().require(sightline_types::Permission::ReadAudit).is_ok() {
                                 a href="/ui/audit" { (t(lang, "audit")) }
                             }
                             @if u.caller().require(sightline_types::Permission::ReviewFindings).is_ok() {
-                                a href="/ui/findings" { "Findings" }
+                                a href="/ui/findings" { (t(lang, "findings")) }
                             }
                             a href="/transparency" { (t(lang, "transparency")) }
                         }
-                        p.who {
+                        p.who translate="no" {
                             span #who-name { (u.who.user.display_name) }
                             " · " span #who-agency { (u.who.agency.name) } " · " span #who-role { (u.who.user.role) }
                         }
@@ -202,9 +248,9 @@ pub fn layout(lang: Lang, title: &str, user: Option<&WebUser>, body: Markup) -> 
                             button type="submit" { (t(lang, "logout")) }
                         }
                     }
-                    p.lang { a href="?lang=en" { "English" } " · " a href="?lang=de" { "Deutsch" } }
+                    p.lang aria-label=(t(lang, "lang_switch")) { a href="?lang=en" lang="en" hreflang="en" { "English" } " · " a href="?lang=de" lang="de" hreflang="de" { "Deutsch" } }
                 }
-                main { (body) }
+                main #main { (body) }
             }
         }
     }
@@ -285,7 +331,7 @@ async fn login(
     if f.csrf.is_empty() || cookie(&headers, LOGIN_CSRF).as_deref() != Some(f.csrf.as_str()) {
         return (
             axum::http::StatusCode::FORBIDDEN,
-            login_response(lang, Some("the sign-in form expired; please try again")),
+            login_response(lang, Some(t(lang, "form_expired"))),
         )
             .into_response();
     }
@@ -335,18 +381,18 @@ fn mfa_page(
         h1 { (t(lang, "signin")) }
         @if let Some(e) = error { p.error role="alert" { (e) } }
         @if let Some(e) = enrolment {
-            p { "Your agency requires a second factor for your role. Add this secret to an authenticator app (shown once), then enter its first code." }
-            p { "Secret: " code #mfa-secret { (e.secret) } }
+            p { (t(lang, "mfa_enrol")) }
+            p { (t(lang, "mfa_secret")) ": " code #mfa-secret { (e.secret) } }
             p { "URI: " code #mfa-uri { (e.otpauth_uri) } }
-            p { "Recovery codes (each works once; keep them safe):" }
+            p { (t(lang, "mfa_recovery")) }
             ul #mfa-recovery { @for c in &e.recovery_codes { li { code { (c) } } } }
         } @else {
-            p { "Enter the code from your authenticator app (or a recovery code)." }
+            p { (t(lang, "mfa_enter")) }
         }
         form #mfa-form method="post" action="/ui/login/mfa" {
             input type="hidden" name="csrf" value=(csrf);
             input type="hidden" name="challenge" value=(challenge);
-            label for="code" { "Code" }
+            label for="code" { (t(lang, "mfa_code")) }
             input #code name="code" autocomplete="one-time-code" inputmode="numeric" required;
             button #verify type="submit" { (t(lang, "signin")) }
         }
@@ -372,7 +418,7 @@ async fn login_mfa(
     if f.csrf.is_empty() || cookie(&headers, LOGIN_CSRF).as_deref() != Some(f.csrf.as_str()) {
         return (
             axum::http::StatusCode::FORBIDDEN,
-            login_response(lang, Some("the sign-in form expired; please try again")),
+            login_response(lang, Some(t(lang, "form_expired"))),
         )
             .into_response();
     }

@@ -93,7 +93,7 @@ fn form(
                     label for="purpose" { (t(lang, "purpose")) }
                     select #purpose name="purpose" required {
                         @for p in Purpose::ALL {
-                            option value=(p.code()) selected[f.purpose == p.code()] { (p.label()) }
+                            option value=(p.code()) selected[f.purpose == p.code()] { (super::i18n::purpose_label(lang, *p)) }
                         }
                     }
                 }
@@ -104,14 +104,14 @@ fn form(
                     select #on_behalf_of name="on_behalf_of" {
                         option value="" { (t(lang, "nobody")) }
                         @for a in agencies.iter().filter(|a| a.id != user.who.agency.id) {
-                            option value=(a.id) selected[f.on_behalf_of == a.id.as_str()] { (a.name) }
+                            option value=(a.id) selected[f.on_behalf_of == a.id.as_str()] translate="no" { (a.name) }
                         }
                     }
                 }
                 div {
                     label for="kind" { (t(lang, "kind")) }
                     select #kind name="kind" {
-                        @for k in ["exact", "wildcard", "fuzzy", "description"] { option value=(k) selected[f.kind == k] { (k) } }
+                        @for (k, label) in [("exact", "kind_exact"), ("wildcard", "kind_wildcard"), ("fuzzy", "kind_fuzzy"), ("description", "kind_description")] { option value=(k) selected[f.kind == k] { (t(lang, label)) } }
                     }
                 }
                 div { label for="plate" { (t(lang, "plate")) } input #plate name="plate" value=(f.plate); }
@@ -125,6 +125,18 @@ fn form(
             (area_picker(lang, cameras))
             button #run type="submit" { (t(lang, "run")) }
         }
+    }
+}
+
+/// A service's error on a page: as it is on English pages; on German pages a German lead saying
+/// what kind of error, then the service's (English) detail marked as English.
+pub(super) fn error_text(lang: Lang, code: sightline_types::ErrorCode, detail: &str) -> Markup {
+    match lang {
+        Lang::En => html! { (detail) },
+        Lang::De => html! {
+            (super::i18n::error_lead(lang, code)) " "
+            span lang="en" translate="no" title=(t(lang, "err_detail_en")) { (detail) }
+        },
     }
 }
 
@@ -209,7 +221,7 @@ pub async fn run(
     let cameras = node.store.cameras();
     let body = match result {
         Ok(Ok(r)) => {
-            let shown = Shown { resp: &r };
+            let shown = shown(&node, lang, &r);
             html! { h1 { (t(lang, "search")) } (form(lang, &user, &agencies, &f, &cameras)) (results(lang, &shown, &cameras)) (super::investigate::export_button(lang, &user, r.audit_seq)) }
         }
         Ok(Err(e)) => {
@@ -217,9 +229,9 @@ pub async fn run(
                 .audit_seq()
                 .map(|s| format!(" ({} {s})", t(lang, "audited")))
                 .unwrap_or_default();
-            html! { h1 { (t(lang, "search")) } p.error role="alert" #search-error { (e.to_string()) (seq) } (form(lang, &user, &agencies, &f, &cameras)) }
+            html! { h1 { (t(lang, "search")) } p.error role="alert" #search-error { (error_text(lang, e.code(), &e.to_string())) (seq) } (form(lang, &user, &agencies, &f, &cameras)) }
         }
-        Err(_) => html! { p.error role="alert" { "internal error" } },
+        Err(_) => html! { p.error role="alert" { (t(lang, "internal_error")) } },
     };
     layout(lang, t(lang, "search"), Some(&user), body).into_response()
 }
@@ -227,6 +239,27 @@ pub async fn run(
 /// A search's answer with the request facts the page links need.
 struct Shown<'a> {
     resp: &'a SearchResponse,
+    /// Each owner's explanation in the page's language (German from the law pack's
+    /// `@explanation_de`; an agency's own rule stays in its own words).
+    explanations: Vec<(String, Option<&'static str>)>,
+}
+
+/// The answer with its explanations in the page's language.
+fn shown<'a>(node: &AppState, lang: Lang, resp: &'a SearchResponse) -> Shown<'a> {
+    let engine = node.policy.read().unwrap_or_else(|e| e.into_inner());
+    let explanations = resp
+        .owners
+        .iter()
+        .map(|o| match lang {
+            Lang::En => (o.explanation.clone(), None),
+            Lang::De => match engine.explanation_de(&o.rule, &o.explanation) {
+                Some(de) => (de, None),
+                // No German text: the agency's own words, marked as such.
+                None => (o.explanation.clone(), Some("no")),
+            },
+        })
+        .collect();
+    Shown { resp, explanations }
 }
 
 impl std::ops::Deref for Shown<'_> {
@@ -255,13 +288,13 @@ fn results(lang: Lang, r: &Shown<'_>, cameras: &[sightline_types::Camera]) -> Ma
         p #audit-seq { (t(lang, "audited")) " " (r.audit_seq) }
         h2 { (t(lang, "owners")) }
         div #owners {
-            @for o in &r.owners {
+            @for (o, (explanation, keep)) in r.owners.iter().zip(&r.explanations) {
                 @let class = if o.outcome == OwnerOutcome::Contributed { "owner contributed" } else { "owner excluded" };
                 div class=(class) data-owner=(o.owner) {
-                    strong { (o.owner_name) } " — "
+                    strong translate="no" { (o.owner_name) } " — "
                     (if o.outcome == OwnerOutcome::Contributed { t(lang, "contributed") } else { t(lang, "excluded") })
                     @if o.outcome == OwnerOutcome::Contributed { " (" (o.result_count) ")" }
-                    br; (o.explanation) br;
+                    br; span.explanation translate=[keep] { (explanation) } br;
                     span.citation { (o.rule) " · " (o.citation) }
                 }
             }
@@ -274,8 +307,8 @@ fn results(lang: Lang, r: &Shown<'_>, cameras: &[sightline_types::Camera]) -> Ma
                 @for s in &r.results {
                     tr.sighting {
                         td { (s.captured_at.format("%Y-%m-%d %H:%M:%S")) }
-                        td { a href=(format!("/ui/vehicle?plate={}&follows={}", urlencode(&s.plate), r.audit_seq)) { (s.plate) } }
-                        td { (s.camera_name) } td { (s.owner) }
+                        td translate="no" { a href=(format!("/ui/vehicle?plate={}&follows={}", urlencode(&s.plate), r.audit_seq)) { (s.plate) } }
+                        td translate="no" { (s.camera_name) } td translate="no" { (s.owner) }
                         td { (s.attributes.colour.clone().unwrap_or_default()) } td { (s.attributes.vehicle_type.clone().unwrap_or_default()) }
                         @if pictures { td { @if let Some(jpeg) = &s.crop { img.plate-picture src=(format!("data:image/jpeg;base64,{jpeg}")) alt=(s.plate); } } }
                     }
@@ -395,17 +428,17 @@ pub async fn vehicle(
     let cameras = node.store.cameras();
     let body = match result {
         Ok(Ok(r)) => {
-            let shown = Shown { resp: &r };
+            let shown = shown(&node, lang, &r);
             html! {
-                h1 { (t(lang, "vehicle")) ": " (q.plate) }
-                p #hotlist-status { "Hot lists: " @if listed.is_empty() { "none" } @else { (listed.join(", ")) } }
+                h1 { (t(lang, "vehicle")) ": " span translate="no" { (q.plate) } }
+                p #hotlist-status { (t(lang, "hotlists_status")) ": " @if listed.is_empty() { (t(lang, "none")) } @else { span translate="no" { (listed.join(", ")) } } }
                 (results(lang, &shown, &cameras))
             }
         }
         Ok(Err(e)) => {
-            html! { h1 { (t(lang, "vehicle")) } p.error role="alert" { (e.to_string()) } }
+            html! { h1 { (t(lang, "vehicle")) } p.error role="alert" { (error_text(lang, e.code(), &e.to_string())) } }
         }
-        Err(_) => html! { p.error { "internal error" } },
+        Err(_) => html! { p.error role="alert" { (t(lang, "internal_error")) } },
     };
     layout(lang, t(lang, "vehicle"), Some(&user), body).into_response()
 }
