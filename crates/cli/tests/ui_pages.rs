@@ -139,10 +139,6 @@ const ENGLISH: &[&str] = &[
 /// and fails if one is listed but has no English left (then take it off this list).
 const ENGLISH_ONLY: &[(&str, &str)] = &[
     (
-        "transparency",
-        "the public transparency pages have no language switch yet (issue 21 item 2 rebuilds them)",
-    ),
-    (
         "ui-audit-oversight",
         "the oversight report (crates/oversight/src/html.rs) is rendered in English only; the page says so in German",
     ),

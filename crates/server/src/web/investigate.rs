@@ -495,7 +495,7 @@ fn form(
                         select #purpose name="purpose" aria-describedby="purpose-error" {
                             @for p in Purpose::ALL {
                                 option value=(p.code()) selected[f.get("purpose") == p.code()] {
-                                    (p.label()) @if p.is_serious_crime() { " ★" }
+                                    (super::i18n::purpose_label(lang, *p)) @if p.is_serious_crime() { " ★" }
                                 }
                             }
                         }
@@ -506,7 +506,7 @@ fn form(
                         select #on_behalf_of name="on_behalf_of" {
                             option value="" { (t(lang, "nobody")) }
                             @for a in agencies.iter().filter(|a| a.id != user.who.agency.id) {
-                                option value=(a.id) selected[f.get("on_behalf_of") == a.id.as_str()] { (a.name) }
+                                option value=(a.id) selected[f.get("on_behalf_of") == a.id.as_str()] translate="no" { (a.name) }
                             }
                         }
                     }, err))
