@@ -243,6 +243,10 @@ pub enum Change {
         cutoffs: Vec<crate::governance::RetentionCutoff>,
         due: Vec<AgencyId>,
     },
+    /// An officer saved a search (its plate query is in the audit entry, as a search's is).
+    SavedSearchCreate {
+        search: sightline_types::SavedSearch,
+    },
 }
 
 /// Keys whose values never reach the audit log.
@@ -308,6 +312,7 @@ impl Change {
             Change::FindingRaise { .. } => Action::FindingRaise,
             Change::FindingReview { .. } => Action::FindingReview,
             Change::RetentionPurge { .. } => Action::RetentionPurge,
+            Change::SavedSearchCreate { .. } => Action::SavedSearchCreate,
         }
     }
 
@@ -369,6 +374,7 @@ impl Change {
             | Change::HotlistEnd { owner, .. }
             | Change::HotlistEntries { owner, .. } => one(owner),
             Change::RetentionPurge { due, .. } => due.clone(),
+            Change::SavedSearchCreate { search } => one(&search.agency),
         }
     }
 
@@ -764,6 +770,7 @@ impl Node {
                     "retention purge replayed"
                 );
             }
+            Change::SavedSearchCreate { search } => self.apply_saved_search(search)?,
         }
         Ok(())
     }

@@ -23,6 +23,7 @@ pub mod metrics;
 pub mod mfa;
 mod node;
 pub mod permissions;
+pub mod saved;
 pub mod secrets;
 pub mod session;
 pub mod transparency;

@@ -24,6 +24,7 @@ pub mod lifecycle;
 mod partition;
 mod query;
 pub mod retention;
+pub mod saved;
 mod schema;
 pub mod security;
 mod writer;
@@ -38,6 +39,7 @@ pub use lifecycle::{IdTable, PendingChange};
 pub use partition::{Period, day_of, day_start};
 pub use query::{MAX_RESOLVED_PLATES, PlateSelector, ReadQuery, ReadSelector};
 pub use retention::{PurgeReport, PurgeRule};
+pub use saved::SavedRow;
 pub use security::{FindingRow, MfaRecord, SecuritySettings};
 pub use writer::{AppendOutcome, ReadRecord};
 

@@ -6,6 +6,7 @@ pub mod governance;
 pub mod hotlists;
 pub mod meta;
 pub mod reads;
+pub mod saved;
 pub mod searches;
 pub mod security;
 pub mod transparency;

@@ -8,7 +8,8 @@ mod alerts;
 mod audit;
 mod findings;
 mod i18n;
-mod search;
+pub(crate) mod map;
+pub(crate) mod search;
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -33,6 +34,8 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/login/mfa", post(login_mfa))
         .route("/ui/logout", post(logout))
         .route("/ui/search", get(search::page).post(search::run))
+        .route("/ui/search/save", post(search::save))
+        .route("/ui/search/saved/{id}/run", post(search::run_saved))
         .route("/ui/alerts", get(alerts::page))
         .route("/ui/alerts/stream", get(alerts::stream))
         .route("/ui/alerts/{id}/ack", post(alerts::ack))
