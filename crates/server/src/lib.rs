@@ -17,12 +17,12 @@ mod serve;
 mod web;
 
 pub use serve::serve;
-pub use web::search::bench_page as bench_search_page;
 pub use sightline_service::Error as ServiceError;
 pub use sightline_service::{
     Caller, Node, NodeConfig, OpenError, Permission, admin, config, findings, governance, hotlists,
     metrics, mfa, spawn_checkpoints, spawn_retention, spawn_watch, transparency, webhooks,
 };
+pub use web::search::bench_page as bench_search_page;
 
 use axum::Router;
 use std::sync::Arc;

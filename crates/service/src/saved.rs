@@ -220,10 +220,7 @@ mod tests {
                 plate: None,
                 ..spec()
             },
-            SavedSearchSpec {
-                hours: 0,
-                ..spec()
-            },
+            SavedSearchSpec { hours: 0, ..spec() },
             SavedSearchSpec {
                 cameras: Some(vec![]),
                 ..spec()

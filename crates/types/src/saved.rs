@@ -3,7 +3,9 @@
 //! through the one search path and is audited like any other search.
 
 use crate::agency::AgencyId;
-use crate::search::{DescriptionQuery, GeoRadius, PlateQuery, SearchQuery, SearchRequest, TimeWindow};
+use crate::search::{
+    DescriptionQuery, GeoRadius, PlateQuery, SearchQuery, SearchRequest, TimeWindow,
+};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 

@@ -17,7 +17,10 @@ use sightline_types::{SavedSearch, SavedSearchSpec, SearchResponse};
 #[utoipa::path(get, path = "/api/v1/saved-searches", tag = "search", security(("user_token" = [])),
     responses((status = 200, body = [SavedSearch]), (status = 401, body = crate::error::ErrorBody),
         (status = 403, body = crate::error::ErrorBody)))]
-pub async fn list(State(node): State<AppState>, auth: UserAuth) -> ApiResult<Json<Vec<SavedSearch>>> {
+pub async fn list(
+    State(node): State<AppState>,
+    auth: UserAuth,
+) -> ApiResult<Json<Vec<SavedSearch>>> {
     let caller = auth.caller();
     Ok(Json(
         tokio::task::spawn_blocking(move || node.saved_searches(&caller)).await??,

@@ -179,9 +179,7 @@ impl Reader<'_> {
 /// # Errors
 /// A sentence when the bytes are not a base map.
 pub fn parse(bytes: &[u8]) -> Result<BaseMap, String> {
-    let body = bytes
-        .strip_prefix(b"SLMAP1")
-        .ok_or("base map: bad magic")?;
+    let body = bytes.strip_prefix(b"SLMAP1").ok_or("base map: bad magic")?;
     let mut r = Reader { b: body, i: 0 };
     let mut m = BaseMap::default();
     let line = |rings: Vec<Vec<Pt>>| Feature {
@@ -397,10 +395,15 @@ fn push_run(d: &mut String, pts: &[Pt], v: &View, close: bool) {
     }
 }
 
+/// Which side of one box edge a point is on.
+type Inside = fn(Pt, &BBox) -> bool;
+/// Where a segment crosses one box edge.
+type Cross = fn(Pt, Pt, &BBox) -> Pt;
+
 /// Clips a closed ring to a box (Sutherland–Hodgman; the box is convex, the ring need not be).
 fn clip_ring(ring: &[Pt], b: &BBox) -> Vec<Pt> {
     let mut out: Vec<Pt> = ring.to_vec();
-    let edges: [(fn(Pt, &BBox) -> bool, fn(Pt, Pt, &BBox) -> Pt); 4] = [
+    let edges: [(Inside, Cross); 4] = [
         (
             |p, b| p.0 >= b.x0,
             |a, c, b| {
@@ -476,7 +479,11 @@ fn base_layer(v: &View) -> Markup {
     };
     // Counties only where they are more than specks (a view narrower than ~1,500 km).
     let wide = v.w / v.scale > 0.04;
-    let counties = if wide { String::new() } else { lines(&m.counties) };
+    let counties = if wide {
+        String::new()
+    } else {
+        lines(&m.counties)
+    };
     let states = lines(&m.states);
     let countries = lines(&m.countries);
     // Wide views name states; narrow ones counties, and states too down to ~150 km across.
@@ -626,9 +633,10 @@ impl<'a> Map<'a> {
         };
         let mut track: Vec<&Stop<'_>> = self.track.iter().collect();
         track.sort_by_key(|s| s.at);
-        let days = track.first().zip(track.last()).is_some_and(|(a, b)| {
-            a.at.date_naive() != b.at.date_naive()
-        });
+        let days = track
+            .first()
+            .zip(track.last())
+            .is_some_and(|(a, b)| a.at.date_naive() != b.at.date_naive());
         let points: Vec<String> = track
             .iter()
             .map(|s| {
@@ -651,32 +659,24 @@ impl<'a> Map<'a> {
                 (false, true) => "cam sel",
                 (true, true) => "cam hit-only sel",
             };
-            let owner_name = self
-                .owner_names
-                .get(c.owner)
-                .map_or(c.owner, String::as_str);
             let _ = write!(
                 cams,
-                r#"<g class="{class}" data-cam="{}" data-owner="{}" transform="translate({x:.1} {y:.1})"><g class="k">"#,
+                r#"<g class="{class}" data-cam="{}" data-owner="{}" color="{col}" transform="translate({x:.1} {y:.1})"><g class="k">"#,
                 c.id,
                 escape(c.owner)
             );
             if let Some(h) = c.heading.filter(|h| h.is_finite()) {
                 let _ = write!(
                     cams,
-                    r#"<path class="heading" d="M0 0V-13M-3 -9L0 -13L3 -9" transform="rotate({h:.0})" stroke="{col}"/>"#
+                    r##"<use href="#{}-h" transform="rotate({h:.0})"/>"##,
+                    self.id
                 );
             }
-            let (fill, stroke) = if c.hit_only {
-                ("#fff", col)
-            } else {
-                (col, "#fff")
-            };
             let _ = write!(
                 cams,
-                r#"<circle r="5" fill="{fill}" stroke="{stroke}"/></g><title>{} · {}{}</title></g>"#,
+                r#"<circle r="5"/></g><title>{} · {}{}</title></g>"#,
                 escape(c.name),
-                escape(owner_name),
+                escape(c.owner),
                 if c.hit_only { " · hit-only" } else { "" }
             );
         }
@@ -699,6 +699,7 @@ impl<'a> Map<'a> {
                 svg.map id=(self.id) viewBox=(vb) data-vb=(vb) width=(self.width) height=(self.height)
                     data-proj=(format!("{:.10},{:.10},{:.4}", v.ox, v.oy, v.scale)) data-pick=(pick)
                     role="img" aria-label=(self.label) style="--k:1" {
+                    defs { path id=(format!("{}-h", self.id)) d="M0 0V-13M-3 -9L0 -13L3 -9" {} }
                     (base_layer(&v))
                     @for c in &self.circles {
                         @let (x, y) = v.px(project(c.lat, c.lon));
@@ -762,9 +763,9 @@ f.querySelectorAll('[data-pan]').forEach(function(b){b.addEventListener('click',
 function pt(e){var p=s.createSVGPoint();p.x=e.clientX;p.y=e.clientY;return p.matrixTransform(s.getScreenCTM().inverse());}
 s.addEventListener('wheel',function(e){e.preventDefault();var p=pt(e);zoom(e.deltaY<0?0.8:1.25,p.x,p.y);},{passive:false});
 var drag=null,moved=false;
-s.addEventListener('pointerdown',function(e){drag={x:e.clientX,y:e.clientY,v:v.slice()};moved=false;});
+s.addEventListener('pointerdown',function(e){drag={x:e.clientX,y:e.clientY,v:v.slice(),k:1/s.getScreenCTM().a};moved=false;});
 s.addEventListener('pointermove',function(e){if(!drag)return;var dx=e.clientX-drag.x,dy=e.clientY-drag.y;if(Math.abs(dx)+Math.abs(dy)>4)moved=true;if(!moved)return;
-var r=s.getBoundingClientRect();v[0]=drag.v[0]-dx*v[2]/r.width;v[1]=drag.v[1]-dy*v[3]/r.height;set();});
+v[0]=drag.v[0]-dx*drag.k;v[1]=drag.v[1]-dy*drag.k;set();});
 window.addEventListener('pointerup',function(){drag=null;});
 var pick=s.dataset.pick||'';if(!pick)return;var form=f.closest('form');var pr=s.dataset.proj.split(',').map(Number);
 s.addEventListener('click',function(e){if(moved)return;var g=e.target.closest&&e.target.closest('g.cam');
@@ -783,7 +784,10 @@ mod tests {
     fn test_projection_round_trips_and_keeps_shapes() {
         for (lat, lon) in [(41.88, -87.80), (0.0, 0.0), (-33.9, 151.2), (60.0, 10.0)] {
             let (la, lo) = unproject(project(lat, lon));
-            assert!((la - lat).abs() < 1e-9 && (lo - lon).abs() < 1e-9, "{lat},{lon}");
+            assert!(
+                (la - lat).abs() < 1e-9 && (lo - lon).abs() < 1e-9,
+                "{lat},{lon}"
+            );
         }
         // Conformal: at 60° north a small step east and the same ground step north have the
         // same length on the map (equirectangular would make east half as long).
@@ -800,8 +804,18 @@ mod tests {
         assert!(land > 100 && countries > 100, "{land} {countries}");
         assert!(states > 100 && counties > 1000, "{states} {counties}");
         assert!(labels > 3000, "{labels}");
-        assert!(base().labels.iter().any(|l| l.layer == 0 && l.name == "Illinois"));
-        assert!(base().labels.iter().any(|l| l.layer == 1 && l.name == "Cook"));
+        assert!(
+            base()
+                .labels
+                .iter()
+                .any(|l| l.layer == 0 && l.name == "Illinois")
+        );
+        assert!(
+            base()
+                .labels
+                .iter()
+                .any(|l| l.layer == 1 && l.name == "Cook")
+        );
         assert!(ASSET.len() < 1_500_000, "{}", ASSET.len());
     }
 
@@ -817,7 +831,9 @@ mod tests {
     #[test]
     fn test_city_view_culls_the_base_layer() {
         let city = Bounds::around([(41.9097, -87.8063), (41.8664, -87.7746)], 25.0).unwrap();
-        let us = Map::new("m", "map", Bounds::US).render(Lang::En).into_string();
+        let us = Map::new("m", "map", Bounds::US)
+            .render(Lang::En)
+            .into_string();
         let page = Map::new("m", "map", city).render(Lang::En).into_string();
         assert!(page.len() * 10 < us.len(), "{} vs {}", page.len(), us.len());
         // Oak Park: Cook County's name and a state line nearby are not; the land is.
@@ -847,7 +863,12 @@ mod tests {
             h: 100.0,
         };
         let mut d = String::new();
-        push_line(&mut d, &[(5.0, 5.0), (0.5, 0.5), (0.6, 0.6), (6.0, 6.0)], &b, &v);
+        push_line(
+            &mut d,
+            &[(5.0, 5.0), (0.5, 0.5), (0.6, 0.6), (6.0, 6.0)],
+            &b,
+            &v,
+        );
         // The run inside plus one neighbour on each side.
         assert_eq!(d.matches('M').count(), 1, "{d}");
         let mut d = String::new();

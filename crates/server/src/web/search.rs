@@ -13,9 +13,8 @@ use chrono::{Duration, Utc};
 use maud::{Markup, PreEscaped, html};
 use serde::Deserialize;
 use sightline_types::{
-    Agency, Camera, DescriptionQuery, GeoRadius, OwnerOutcome, PlateQuery, Purpose,
-    SavedSearch, SavedSearchSpec, SearchQuery, SearchRequest, SearchResponse, StoredRead,
-    TimeWindow,
+    Agency, Camera, DescriptionQuery, GeoRadius, OwnerOutcome, PlateQuery, Purpose, SavedSearch,
+    SavedSearchSpec, SearchQuery, SearchRequest, SearchResponse, StoredRead, TimeWindow,
 };
 use std::collections::BTreeMap;
 
@@ -95,7 +94,10 @@ impl SearchForm {
             hours: i64::from(s.hours),
             area_lat: s.area.map(|a| a.lat.to_string()).unwrap_or_default(),
             area_lon: s.area.map(|a| a.lon.to_string()).unwrap_or_default(),
-            area_km: s.area.map(|a| (a.radius_m / 1000.0).to_string()).unwrap_or_default(),
+            area_km: s
+                .area
+                .map(|a| (a.radius_m / 1000.0).to_string())
+                .unwrap_or_default(),
             saved_name: s.name.clone(),
             cameras: s.cameras.clone().unwrap_or_default(),
         }
@@ -155,11 +157,7 @@ impl SearchForm {
 }
 
 /// The cameras as map markers (hit-only and selection flags from the node and the form).
-fn markers<'a>(
-    node: &AppState,
-    cameras: &'a [Camera],
-    selected: &[i64],
-) -> Vec<map::Marker<'a>> {
+fn markers<'a>(node: &AppState, cameras: &'a [Camera], selected: &[i64]) -> Vec<map::Marker<'a>> {
     cameras
         .iter()
         .map(|c| map::Marker {
@@ -242,10 +240,12 @@ fn picker(
                 " "
                 button #pick-none type="button" { (t(lang, "pick_none")) }
                 div #camera-list {
-                    @for c in cameras {
-                        label.cam-choice data-owner=(c.owner) {
-                            input type="checkbox" name="cameras" value=(c.id.0) checked[f.cameras.contains(&c.id.0)];
-                            " " (c.name) " · " (names.get(c.owner.as_str()).map_or(c.owner.as_str(), String::as_str))
+                    @for o in &owners {
+                        div.cam-group data-owner=(o) {
+                            p.cam-owner { (names.get(*o).map_or(*o, String::as_str)) }
+                            @for c in cameras.iter().filter(|c| c.owner.as_str() == *o) {
+                                label.cam-choice { input type="checkbox" name="cameras" value=(c.id.0) checked[f.cameras.contains(&c.id.0)]; " " (c.name) }
+                            }
                         }
                     }
                 }
@@ -259,7 +259,8 @@ fn picker(
 const PICKER_JS: &str = r#"(function(){var q=document.getElementById('cam-filter'),o=document.getElementById('cam-owner'),list=document.getElementById('camera-list');if(!list)return;
 var rows=list.querySelectorAll('label.cam-choice');
 function count(){document.getElementById('picked-count').textContent=list.querySelectorAll('input:checked').length;}
-function filter(){var s=q.value.trim().toLowerCase(),w=o.value;rows.forEach(function(r){r.hidden=!((!s||r.textContent.toLowerCase().indexOf(s)>=0)&&(!w||r.dataset.owner===w));});}
+function filter(){var s=q.value.trim().toLowerCase(),w=o.value;rows.forEach(function(r){r.hidden=!((!s||r.textContent.toLowerCase().indexOf(s)>=0)&&(!w||r.parentNode.dataset.owner===w));});
+list.querySelectorAll('.cam-group').forEach(function(g){g.hidden=!g.querySelector('label.cam-choice:not([hidden])');});}
 q.addEventListener('input',filter);o.addEventListener('change',filter);
 function set(all){rows.forEach(function(r){var b=r.querySelector('input');if(all&&r.hidden)return;if(b.checked!==all){b.checked=all;b.dispatchEvent(new Event('change',{bubbles:true}));}});count();}
 document.getElementById('pick-shown').addEventListener('click',function(){set(true);});
@@ -311,7 +312,12 @@ fn query_summary(s: &SavedSearchSpec) -> String {
         out.push_str(&format!(" · {} cameras", c.len()));
     }
     if let Some(a) = &s.area {
-        out.push_str(&format!(" · {:.1} km around {:.4}, {:.4}", a.radius_m / 1000.0, a.lat, a.lon));
+        out.push_str(&format!(
+            " · {:.1} km around {:.4}, {:.4}",
+            a.radius_m / 1000.0,
+            a.lat,
+            a.lon
+        ));
     }
     out
 }
@@ -513,7 +519,9 @@ pub async fn save(
     let (n, caller, spec) = (node.clone(), user.caller(), f.spec());
     let result = tokio::task::spawn_blocking(move || n.save_search(&caller, &spec)).await;
     let notice = match result {
-        Ok(Ok(a)) => html! { p.notice role="status" #saved-ok { (t(lang, "saved_ok")) " " (a.audit_seq) ")" } },
+        Ok(Ok(a)) => {
+            html! { p.notice role="status" #saved-ok { (t(lang, "saved_ok")) " " (a.audit_seq) ")" } }
+        }
         Ok(Err(e)) => html! { p.error role="alert" #search-error { (e.to_string()) } },
         Err(_) => html! { p.error role="alert" { "internal error" } },
     };
