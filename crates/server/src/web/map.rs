@@ -569,6 +569,13 @@ pub enum Pick {
     /// A click on a camera toggles the checkbox `cameras` with its id in the enclosing form; a
     /// click elsewhere sets the inputs `area_lat`, `area_lon` (and `area_km` when empty).
     CamerasAndArea,
+    /// A click sets the inputs with these ids to the point's latitude and longitude.
+    Position {
+        /// Id of the latitude input.
+        lat: &'static str,
+        /// Id of the longitude input.
+        lon: &'static str,
+    },
 }
 
 /// A map to render.
@@ -681,9 +688,10 @@ impl<'a> Map<'a> {
             );
         }
         let vb = format!("0 0 {} {}", self.width, self.height);
-        let pick = match self.pick {
-            Pick::None => "",
-            Pick::CamerasAndArea => "cameras area",
+        let (pick, lat_input, lon_input) = match self.pick {
+            Pick::None => ("", "", ""),
+            Pick::CamerasAndArea => ("cameras area", "", ""),
+            Pick::Position { lat, lon } => ("position", lat, lon),
         };
         html! {
             div.map-frame data-map=(self.id) {
@@ -697,7 +705,7 @@ impl<'a> Map<'a> {
                     button type="button" data-zoom="reset" aria-label=(t(lang, "zoom_reset")) title=(t(lang, "zoom_reset")) { "⟲" }
                 }
                 svg.map id=(self.id) viewBox=(vb) data-vb=(vb) width=(self.width) height=(self.height)
-                    data-proj=(format!("{:.10},{:.10},{:.4}", v.ox, v.oy, v.scale)) data-pick=(pick)
+                    data-proj=(format!("{:.10},{:.10},{:.4}", v.ox, v.oy, v.scale)) data-pick=(pick) data-lat-input=(lat_input) data-lon-input=(lon_input)
                     role="img" aria-label=(self.label) style="--k:1" {
                     defs { path id=(format!("{}-h", self.id)) d="M0 0V-13M-3 -9L0 -13L3 -9" {} }
                     (base_layer(&v))
@@ -723,7 +731,7 @@ impl<'a> Map<'a> {
                             title { (s.at.format("%Y-%m-%d %H:%M")) " · " (s.place) }
                         }
                     }
-                    @if self.pick == Pick::CamerasAndArea {
+                    @if self.pick != Pick::None {
                         circle.pin r="6" cx="-20" cy="-20" {}
                     }
                 }
@@ -770,8 +778,10 @@ window.addEventListener('pointerup',function(){drag=null;});
 var pick=s.dataset.pick||'';if(!pick)return;var form=f.closest('form');var pr=s.dataset.proj.split(',').map(Number);
 s.addEventListener('click',function(e){if(moved)return;var g=e.target.closest&&e.target.closest('g.cam');
 if(g&&pick.indexOf('cameras')>=0&&form){var box=form.querySelector('input[name=cameras][value="'+g.dataset.cam+'"]');if(box){box.checked=!box.checked;box.dispatchEvent(new Event('change',{bubbles:true}));}return;}
-if(pick.indexOf('area')<0||!form)return;var p=pt(e);var mx=pr[0]+p.x/pr[2],my=pr[1]+p.y/pr[2];var lon=(mx-0.5)*360,lat=Math.atan(Math.sinh(Math.PI*(1-2*my)))*180/Math.PI;
-form.querySelector('[name=area_lat]').value=lat.toFixed(5);form.querySelector('[name=area_lon]').value=lon.toFixed(5);var km=form.querySelector('[name=area_km]');if(!km.value)km.value='5';
+var la=null,lo=null,km=null;if(pick==='position'){la=document.getElementById(s.dataset.latInput);lo=document.getElementById(s.dataset.lonInput);}
+else if(pick.indexOf('area')>=0&&form){la=form.querySelector('[name=area_lat]');lo=form.querySelector('[name=area_lon]');km=form.querySelector('[name=area_km]');}
+if(!la||!lo)return;var p=pt(e);var mx=pr[0]+p.x/pr[2],my=pr[1]+p.y/pr[2];var lon=(mx-0.5)*360,lat=Math.atan(Math.sinh(Math.PI*(1-2*my)))*180/Math.PI;
+la.value=lat.toFixed(5);lo.value=lon.toFixed(5);if(km&&!km.value)km.value='5';
 var pin=s.querySelector('.pin');pin.setAttribute('cx',p.x.toFixed(1));pin.setAttribute('cy',p.y.toFixed(1));});
 if(form)form.addEventListener('change',function(e){var b=e.target;if(b.name!=='cameras')return;var g=s.querySelector('g.cam[data-cam="'+b.value+'"]');if(g)g.classList.toggle('sel',b.checked);});
 });})();"#;
