@@ -61,7 +61,7 @@ fn page_body(node: &AppState, user: &WebUser, message: Option<Result<String, Str
     // a click sets the new camera's position.
     let mut place = super::map::Map::new(
         "place-map",
-        "camera placement map",
+        t(lang, "place_map"),
         super::map::Bounds::around(cams.iter().map(|c| (c.lat, c.lon)), 8.0).unwrap_or(
             super::map::Bounds {
                 lat0: 41.80,

@@ -231,6 +231,10 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         "saved_ok" => ("Saved (audit entry", "Gespeichert (Protokolleintrag"),
         "saved_query" => ("Query", "Abfrage"),
         "map_picker" => ("Map of the cameras", "Karte der Kameras"),
+        "hit_only_short" => ("hit-only", "nur Treffer"),
+        "n_cameras" => ("cameras", "Kameras"),
+        "km_around" => ("km around", "km um"),
+        "place_map" => ("Camera placement map", "Karte zum Platzieren von Kameras"),
         _ => ("?", "?"),
     };
     match lang {

@@ -653,6 +653,8 @@ impl<'a> Map<'a> {
             .collect();
         let clip = v.render_box();
         let mut cams = String::with_capacity(self.cameras.len() * 180);
+        let hit_only = format!(" · {}", t(lang, "hit_only_short"));
+        let hit_only = hit_only.as_str();
         for c in &self.cameras {
             let p = project(c.lat, c.lon);
             if !clip.contains(p) {
@@ -684,7 +686,7 @@ impl<'a> Map<'a> {
                 r#"<circle r="5"/></g><title>{} · {}{}</title></g>"#,
                 escape(c.name),
                 escape(c.owner),
-                if c.hit_only { " · hit-only" } else { "" }
+                if c.hit_only { hit_only } else { "" }
             );
         }
         let vb = format!("0 0 {} {}", self.width, self.height);

@@ -281,7 +281,7 @@ fn saved_list(lang: Lang, csrf: &str, saved: &[SavedSearch]) -> Markup {
                         @for s in saved {
                             tr.saved data-id=(s.id) {
                                 td { (s.spec.name) } td { (s.spec.purpose) } td { (s.spec.case_number) }
-                                td { (query_summary(&s.spec)) }
+                                td { (query_summary(lang, &s.spec)) }
                                 td { form.inline method="post" action=(format!("/ui/search/saved/{}/run", s.id)) {
                                     input type="hidden" name="csrf" value=(csrf);
                                     button.run-saved type="submit" { (t(lang, "saved_run")) }
@@ -295,7 +295,7 @@ fn saved_list(lang: Lang, csrf: &str, saved: &[SavedSearch]) -> Markup {
     }
 }
 
-fn query_summary(s: &SavedSearchSpec) -> String {
+fn query_summary(lang: Lang, s: &SavedSearchSpec) -> String {
     let what = match (&s.plate, &s.description) {
         (Some(PlateQuery::Exact(p)), _) => p.clone(),
         (Some(PlateQuery::Wildcard(p)), _) => format!("{p} (wildcard)"),
@@ -309,12 +309,13 @@ fn query_summary(s: &SavedSearchSpec) -> String {
     };
     let mut out = format!("{what} · {} h", s.hours);
     if let Some(c) = &s.cameras {
-        out.push_str(&format!(" · {} cameras", c.len()));
+        out.push_str(&format!(" · {} {}", c.len(), t(lang, "n_cameras")));
     }
     if let Some(a) = &s.area {
         out.push_str(&format!(
-            " · {:.1} km around {:.4}, {:.4}",
+            " · {:.1} {} {:.4}, {:.4}",
             a.radius_m / 1000.0,
+            t(lang, "km_around"),
             a.lat,
             a.lon
         ));
