@@ -121,6 +121,8 @@ actions! {
     EvidenceExport => "evidence.export",
     /// A session (API token or web sign-in) was ended after its agency's idle time-out.
     SessionExpired => "session.expired",
+    /// An officer saved a search to run again (each run is its own `search` entry).
+    SavedSearchCreate => "saved_search.create",
 }
 
 impl From<Action> for String {

@@ -89,6 +89,22 @@ pub enum BenchCommand {
         #[arg(long)]
         watch: bool,
     },
+    /// Render the search results page with N cameras and a track (server-side SVG map) and
+    /// report render time and bytes.
+    Map {
+        /// Data directory (replaced; an empty node).
+        #[arg(long, default_value = "./sightline-bench-map")]
+        data: PathBuf,
+        /// Cameras on the maps.
+        #[arg(long, default_value_t = 5000)]
+        cameras: usize,
+        /// Sightings on the track.
+        #[arg(long, default_value_t = 40)]
+        stops: usize,
+        /// Renders to time.
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+    },
     /// Run convoy and multi-location searches against a benchmark data directory and report
     /// latency percentiles.
     Analysis {
@@ -977,6 +993,12 @@ pub async fn run(cmd: BenchCommand) -> Result<()> {
             crate::bench_analysis::analysis(data, queries).await
         }
         BenchCommand::Policy { owners } => policy(owners),
+        BenchCommand::Map {
+            data,
+            cameras,
+            stops,
+            runs,
+        } => crate::bench_map::map(data, cameras, stops, runs),
         BenchCommand::Soak(args) => crate::soak::run(args).await,
         BenchCommand::Alerts {
             data,

@@ -5,6 +5,7 @@
 mod audit_cmd;
 mod bench;
 mod bench_analysis;
+mod bench_map;
 mod camera_cmd;
 mod demo;
 mod evidence_cmd;

@@ -30,6 +30,7 @@ use utoipa::{Modify, OpenApi};
         crate::api::reads::post_reads, crate::api::reads::post_openalpr,
         crate::api::searches::post_search, crate::api::searches::post_analysis,
         crate::api::searches::post_evidence,
+        crate::api::saved::list, crate::api::saved::create, crate::api::saved::run,
         crate::api::governance::list_holds, crate::api::governance::create_hold, crate::api::governance::release_hold,
         crate::api::governance::list_packs, crate::api::governance::put_agency_policy,
         crate::api::audit::list_entries, crate::api::audit::verify,

@@ -5,7 +5,8 @@
 
 use crate::AppState;
 use crate::api::{
-    audit, directory, governance, hotlists, meta, passkeys, reads, searches, security, transparency,
+    audit, directory, governance, hotlists, meta, passkeys, reads, saved, searches, security,
+    transparency,
 };
 use axum::Router;
 use axum::routing::{MethodRouter, get, post, put};
@@ -96,6 +97,9 @@ table! {
     post "/api/v1/searches" User(SearchPlates) => searches::post_search;
     post "/api/v1/searches/analysis" User(SearchPlates) => searches::post_analysis;
     post "/api/v1/evidence" User(ExportEvidence) => searches::post_evidence;
+    get "/api/v1/saved-searches" User(SaveSearches) => saved::list;
+    post "/api/v1/saved-searches" User(SaveSearches) => saved::create;
+    post "/api/v1/saved-searches/{id}/run" User(SaveSearches) => saved::run;
     get "/api/v1/legal-holds" User(ViewHolds) => governance::list_holds;
     post "/api/v1/legal-holds" User(ManageHolds) => governance::create_hold;
     post "/api/v1/legal-holds/{id}/release" User(ManageHolds) => governance::release_hold;

@@ -132,6 +132,12 @@ fn world() -> World {
     let b_hook = node
         .add_webhook(&b_admin, "http://127.0.0.1:9/hook")
         .unwrap();
+    let b_saved = node
+        .save_search(
+            &principal(&node, "officer@b-pd"),
+            &serde_json::from_value(saved_spec()).unwrap(),
+        )
+        .unwrap();
     let b_user = node
         .store
         .user_by_username("officer@b-pd")
@@ -149,6 +155,7 @@ fn world() -> World {
         ("findings", "999999".to_owned()),
         ("agencies", "b-pd".to_owned()),
         ("transparency", "b-pd".to_owned()),
+        ("saved-searches", b_saved.item.id.to_string()),
     ]);
     World {
         node,
@@ -156,6 +163,12 @@ fn world() -> World {
         camera_key: a_cam.device_key,
         _dir: dir,
     }
+}
+
+/// A saved search every role that may save one can save.
+fn saved_spec() -> Value {
+    json!({"name": "n", "purpose": "stolen_vehicle", "case_number": "26-1",
+        "plate": {"exact": "ABC123"}, "hours": 24})
 }
 
 fn principal(node: &Node, username: &str) -> Caller {
@@ -184,7 +197,8 @@ fn body_for(method: &str, path: &str) -> Option<Value> {
                 || p.ends_with("/end")
                 || p.ends_with("/release")
                 || p.ends_with("/revoke-tokens")
-                || p.ends_with("/mfa/reset") =>
+                || p.ends_with("/mfa/reset")
+                || p.ends_with("/run") =>
         {
             return None;
         }
@@ -220,6 +234,7 @@ fn body_for(method: &str, path: &str) -> Option<Value> {
             "query": {"convoy": {"plate": "ABC123", "window": {"from": (now - chrono::Duration::hours(1)).to_rfc3339(), "to": now.to_rfc3339()}}}})
         }
         (_, "/api/v1/evidence") => json!({"search_seq": 1}),
+        (_, "/api/v1/saved-searches") => saved_spec(),
         (_, "/api/v1/legal-holds") => {
             json!({"case_number": "26-2", "plate": "XYZ9", "from": (now - chrono::Duration::hours(1)).to_rfc3339(), "to": now.to_rfc3339(), "reason": "r"})
         }

@@ -255,6 +255,10 @@ pub enum Change {
         cutoffs: Vec<crate::governance::RetentionCutoff>,
         due: Vec<AgencyId>,
     },
+    /// An officer saved a search (its plate query is in the audit entry, as a search's is).
+    SavedSearchCreate {
+        search: sightline_types::SavedSearch,
+    },
 }
 
 /// Keys whose values never reach the audit log.
@@ -321,6 +325,7 @@ impl Change {
             Change::FindingRaise { .. } => Action::FindingRaise,
             Change::FindingReview { .. } => Action::FindingReview,
             Change::RetentionPurge { .. } => Action::RetentionPurge,
+            Change::SavedSearchCreate { .. } => Action::SavedSearchCreate,
         }
     }
 
@@ -383,6 +388,7 @@ impl Change {
             | Change::HotlistEnd { owner, .. }
             | Change::HotlistEntries { owner, .. } => one(owner),
             Change::RetentionPurge { due, .. } => due.clone(),
+            Change::SavedSearchCreate { search } => one(&search.agency),
         }
     }
 
@@ -779,6 +785,7 @@ impl Node {
                     "retention purge replayed"
                 );
             }
+            Change::SavedSearchCreate { search } => self.apply_saved_search(search)?,
         }
         Ok(())
     }

@@ -23,11 +23,12 @@ pub mod metrics;
 pub mod mfa;
 mod node;
 pub mod permissions;
+pub mod saved;
 pub mod secrets;
 pub mod session;
 pub mod transparency;
-pub mod webauthn;
 pub mod transparency_node;
+pub mod webauthn;
 pub mod webhooks;
 
 pub use config::NodeConfig;

@@ -26,6 +26,8 @@ pub enum IdTable {
     Declarations,
     /// `legal_holds`.
     Holds,
+    /// `saved_searches`.
+    SavedSearches,
 }
 
 impl IdTable {
@@ -36,6 +38,7 @@ impl IdTable {
             IdTable::Agreements => "sharing_agreements",
             IdTable::Declarations => "declarations",
             IdTable::Holds => "legal_holds",
+            IdTable::SavedSearches => "saved_searches",
         }
     }
 }

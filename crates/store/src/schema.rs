@@ -164,6 +164,7 @@ pub(crate) fn migrate(conn: &Connection) -> Result<()> {
     conn.execute_batch(DIRECTORY_SCHEMA)?;
     conn.execute_batch(LIFECYCLE_SCHEMA)?;
     conn.execute_batch(crate::security::SECURITY_SCHEMA)?;
+    conn.execute_batch(crate::saved::SAVED_SCHEMA)?;
     for (table, column, definition) in ADDED_COLUMNS {
         if !has_column(conn, table, column)? {
             conn.execute_batch(&format!(

@@ -13,6 +13,7 @@ pub mod permission;
 pub mod plate;
 pub mod purpose;
 pub mod read;
+pub mod saved;
 pub mod search;
 
 pub use agency::{Agency, AgencyId, AgencyKind, Camera, CameraId, Jurisdiction, Role, UserId};
@@ -26,6 +27,7 @@ pub use permission::Permission;
 pub use plate::{PlatePattern, PlateText, canonical_plate};
 pub use purpose::Purpose;
 pub use read::{NewRead, StoredRead, VehicleAttributes};
+pub use saved::{SavedSearch, SavedSearchSpec};
 pub use search::{
     DescriptionQuery, GeoRadius, OwnerDecision, OwnerOutcome, PlateQuery, SearchQuery,
     SearchRequest, SearchResponse, TimeWindow,

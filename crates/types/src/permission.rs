@@ -49,6 +49,9 @@ coded_enum! {
         /// Export an evidence package of one of the caller's own earlier searches (re-run as an
         /// audited access; policy still decides per data owner).
         ExportEvidence => "export_evidence",
+        /// Save the caller's own searches and run them again (each run is a new search, checked
+        /// and audited like any other).
+        SaveSearches => "save_searches",
     }
 }
 
@@ -87,6 +90,7 @@ pub const TABLE: &[(Permission, &[Role])] = &[
         Permission::ExportEvidence,
         &[Role::Officer, Role::Supervisor],
     ),
+    (Permission::SaveSearches, &[Role::Officer, Role::Supervisor]),
 ];
 
 impl Permission {

@@ -7,6 +7,7 @@ pub mod hotlists;
 pub mod meta;
 pub mod passkeys;
 pub mod reads;
+pub mod saved;
 pub mod searches;
 pub mod security;
 pub mod transparency;

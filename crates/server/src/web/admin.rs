@@ -57,28 +57,38 @@ fn page_body(node: &AppState, user: &WebUser, message: Option<Result<String, Str
         .into_iter()
         .filter(|l| l.owner == *agency)
         .collect();
-    let (lat0, lat1, lon0, lon1) =
-        cams.iter()
-            .fold((f64::MAX, f64::MIN, f64::MAX, f64::MIN), |b, c| {
-                (
-                    b.0.min(c.lat),
-                    b.1.max(c.lat),
-                    b.2.min(c.lon),
-                    b.3.max(c.lon),
-                )
-            });
-    let (lat0, lat1, lon0, lon1) = if cams.is_empty() {
-        (41.80, 41.95, -87.90, -87.70)
-    } else {
-        (lat0 - 0.03, lat1 + 0.03, lon0 - 0.03, lon1 + 0.03)
+    // The placement map: the shared base map (cameras with owner, heading and hit-only flag);
+    // a click sets the new camera's position.
+    let mut place = super::map::Map::new(
+        "place-map",
+        t(lang, "place_map"),
+        super::map::Bounds::around(cams.iter().map(|c| (c.lat, c.lon)), 8.0).unwrap_or(
+            super::map::Bounds {
+                lat0: 41.80,
+                lat1: 41.95,
+                lon0: -87.90,
+                lon1: -87.70,
+            },
+        ),
+    );
+    place.height = 360;
+    place.pick = super::map::Pick::Position {
+        lat: "cam-lat",
+        lon: "cam-lon",
     };
-    let (w, h) = (480.0, 300.0);
-    let xy = |lat: f64, lon: f64| {
-        (
-            (lon - lon0) / (lon1 - lon0) * w,
-            (lat1 - lat) / (lat1 - lat0) * h,
-        )
-    };
+    place.cameras = cams
+        .iter()
+        .map(|c| super::map::Marker {
+            id: c.id.0,
+            name: &c.name,
+            owner: c.owner.as_str(),
+            lat: c.lat,
+            lon: c.lon,
+            heading: c.bearing,
+            hit_only: node.hotlists.is_hit_only(c.id.0),
+            selected: false,
+        })
+        .collect();
     html! {
         h1 { (t(lang, "admin")) ": " span translate="no" { (user.who.agency.name) } }
         @match &message {
@@ -93,10 +103,7 @@ fn page_body(node: &AppState, user: &WebUser, message: Option<Result<String, Str
                 td translate="no" { (node.hotlists.camera_purposes(c.id.0).unwrap_or_default().iter().map(|p| p.code()).collect::<Vec<_>>().join(", ")) }
                 td { @if revoked.contains(&c.id) { (t(lang, "key_revoked")) " " } @if can(user, Permission::ManageCameras) { (action_button(user, "camera.revoke", c.id.0, t(lang, "revoke_key"))) (action_button(user, "camera.rotate", c.id.0, t(lang, "new_key"))) } } } } } }
         p { (t(lang, "place_hint")) }
-        svg #place-map viewBox=(format!("0 0 {w} {h}")) width="480" height="300" data-bounds=(format!("{lat0},{lat1},{lon0},{lon1}")) role="img" aria-label=(t(lang, "place_map")) {
-            @for c in &cams { @let (x, y) = xy(c.lat, c.lon); rect x=(format!("{:.1}", x - 5.0)) y=(format!("{:.1}", y - 5.0)) width="10" height="10" fill="#556" { title translate="no" { (c.name) } } }
-            circle #new-pin r="7" cx="-20" cy="-20" fill="#0b5cad" {}
-        }
+        (place.render(lang))
         form method="post" action="/ui/admin/camera" {
             input type="hidden" name="csrf" value=(user.csrf);
             div.grid {
@@ -108,10 +115,6 @@ fn page_body(node: &AppState, user: &WebUser, message: Option<Result<String, Str
             }
             button #add-camera type="submit" { (t(lang, "add_camera")) }
         }
-        script { (maud::PreEscaped(r#"(function(){var m=document.getElementById('place-map');if(!m)return;var b=m.dataset.bounds.split(',').map(Number);
-            m.addEventListener('click',function(e){var r=m.getBoundingClientRect();var x=(e.clientX-r.left)/r.width,y=(e.clientY-r.top)/r.height;
-            var lat=b[1]-y*(b[1]-b[0]),lon=b[2]+x*(b[3]-b[2]);document.getElementById('cam-lat').value=lat.toFixed(5);document.getElementById('cam-lon').value=lon.toFixed(5);
-            var p=document.getElementById('new-pin');p.setAttribute('cx',x*480);p.setAttribute('cy',y*300);});})();"#)) }
         @if can(user, Permission::ManageUsers) {
         h2 { (t(lang, "users_roles")) }
         table #users { thead { tr { th { (t(lang, "x_username")) } th { (t(lang, "name")) } th { (t(lang, "x_role")) } th { "" } } } tbody { @for u in &users { tr { td translate="no" { (u.username) } td translate="no" { (u.display_name) } td { span translate="no" { (u.role) } @if u.disabled { " (" (t(lang, "disabled")) ")" } }

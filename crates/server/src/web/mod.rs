@@ -9,9 +9,10 @@ mod audit;
 mod charts;
 mod findings;
 mod i18n;
-mod passkey;
 mod investigate;
-mod search;
+pub(crate) mod map;
+mod passkey;
+pub(crate) mod search;
 pub(crate) mod transparency_charts;
 
 use crate::AppState;
@@ -45,6 +46,8 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/account/passkey", post(passkey::register))
         .route("/ui/logout", post(logout))
         .route("/ui/search", get(search::page).post(search::run))
+        .route("/ui/search/save", post(search::save))
+        .route("/ui/search/saved/{id}/run", post(search::run_saved))
         .route("/ui/alerts", get(alerts::page))
         .route("/ui/alerts/stream", get(alerts::stream))
         .route("/ui/alerts/{id}/ack", post(alerts::ack))

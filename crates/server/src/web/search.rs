@@ -1,93 +1,342 @@
-//! The search page: purpose, case number, reason, on-behalf-of and the query; results as a table
-//! and on an SVG map (cameras, sightings, the path in time order, a time slider); and the
-//! per-owner panel saying who contributed and who refused, with the rule and statute.
+//! The search page: purpose, case number, reason, on-behalf-of and the query; a camera picker
+//! (by name, owner or on the map) and an area; results as a table and on the base map (cameras,
+//! sightings, the path in time order with times, a time slider); the per-owner panel saying who
+//! contributed and who refused, with the rule and statute; and the officer's saved searches.
 
 use super::i18n::{Lang, t};
+use super::map;
 use super::{WebUser, layout};
 use crate::AppState;
 use axum::extract::{Form, State};
 use axum::response::{IntoResponse, Response};
 use chrono::{Duration, Utc};
-use maud::{Markup, html};
+use maud::{Markup, PreEscaped, html};
 use serde::Deserialize;
 use sightline_types::{
-    DescriptionQuery, OwnerOutcome, PlateQuery, Purpose, SearchQuery, SearchRequest,
-    SearchResponse, StoredRead, TimeWindow,
+    Agency, Camera, DescriptionQuery, GeoRadius, OwnerOutcome, PlateQuery, Purpose, SavedSearch,
+    SavedSearchSpec, SearchQuery, SearchRequest, SearchResponse, StoredRead, TimeWindow,
 };
+use std::collections::BTreeMap;
 
-/// The search form.
-#[derive(Debug, Default, Deserialize)]
+/// The search form as submitted (the camera picker's ticked boxes come separately: a form
+/// repeats the `cameras` key once per camera).
+#[derive(Debug, Default)]
 pub struct SearchForm {
     csrf: String,
     purpose: String,
     case_number: String,
-    #[serde(default)]
     reason: String,
-    #[serde(default)]
     on_behalf_of: String,
     kind: String,
-    #[serde(default)]
     plate: String,
-    #[serde(default)]
     colour: String,
-    #[serde(default)]
     vehicle_type: String,
     hours: i64,
-    #[serde(default)]
     area_lat: String,
-    #[serde(default)]
     area_lon: String,
-    #[serde(default)]
     area_km: String,
+    saved_name: String,
+    cameras: Vec<i64>,
 }
 
-/// A small map of every camera; clicking it sets the search area's centre.
-fn area_picker(lang: Lang, cameras: &[sightline_types::Camera]) -> Markup {
+impl SearchForm {
+    /// Reads the form's fields; unknown keys are ignored, a bad number reads as unset.
+    fn from_pairs(pairs: Vec<(String, String)>) -> SearchForm {
+        let mut f = SearchForm::default();
+        for (k, v) in pairs {
+            match k.as_str() {
+                "csrf" => f.csrf = v,
+                "purpose" => f.purpose = v,
+                "case_number" => f.case_number = v,
+                "reason" => f.reason = v,
+                "on_behalf_of" => f.on_behalf_of = v,
+                "kind" => f.kind = v,
+                "plate" => f.plate = v,
+                "colour" => f.colour = v,
+                "vehicle_type" => f.vehicle_type = v,
+                "hours" => f.hours = v.trim().parse().unwrap_or(0),
+                "area_lat" => f.area_lat = v,
+                "area_lon" => f.area_lon = v,
+                "area_km" => f.area_km = v,
+                "saved_name" => f.saved_name = v,
+                "cameras" => {
+                    if let Ok(id) = v.trim().parse::<i64>()
+                        && !f.cameras.contains(&id)
+                    {
+                        f.cameras.push(id);
+                    }
+                }
+                _ => {}
+            }
+        }
+        f
+    }
+
+    /// The form of a saved search (to show what ran).
+    fn from_spec(s: &SavedSearchSpec, csrf: &str) -> SearchForm {
+        let (kind, plate) = match &s.plate {
+            Some(PlateQuery::Exact(p)) => ("exact", p.clone()),
+            Some(PlateQuery::Wildcard(p)) => ("wildcard", p.clone()),
+            Some(PlateQuery::Fuzzy(p)) => ("fuzzy", p.clone()),
+            None => ("description", String::new()),
+        };
+        let d = s.description.clone().unwrap_or_default();
+        SearchForm {
+            csrf: csrf.to_owned(),
+            purpose: s.purpose.clone(),
+            case_number: s.case_number.clone(),
+            reason: s.reason.clone().unwrap_or_default(),
+            on_behalf_of: s.on_behalf_of.clone().unwrap_or_default(),
+            kind: kind.into(),
+            plate,
+            colour: d.colour.unwrap_or_default(),
+            vehicle_type: d.vehicle_type.unwrap_or_default(),
+            hours: i64::from(s.hours),
+            area_lat: s.area.map(|a| a.lat.to_string()).unwrap_or_default(),
+            area_lon: s.area.map(|a| a.lon.to_string()).unwrap_or_default(),
+            area_km: s
+                .area
+                .map(|a| (a.radius_m / 1000.0).to_string())
+                .unwrap_or_default(),
+            saved_name: s.name.clone(),
+            cameras: s.cameras.clone().unwrap_or_default(),
+        }
+    }
+
+    fn area(&self) -> Option<GeoRadius> {
+        match (
+            self.area_lat.trim().parse::<f64>(),
+            self.area_lon.trim().parse::<f64>(),
+            self.area_km.trim().parse::<f64>(),
+        ) {
+            (Ok(lat), Ok(lon), Ok(km)) => Some(GeoRadius {
+                lat,
+                lon,
+                radius_m: km * 1000.0,
+            }),
+            _ => None,
+        }
+    }
+
+    /// What the form asks for, as a saved search's spec (the window as "the last hours").
+    fn spec(&self) -> SavedSearchSpec {
+        let opt = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
+        let plate = match self.kind.as_str() {
+            "exact" => Some(PlateQuery::Exact(self.plate.clone())),
+            "wildcard" => Some(PlateQuery::Wildcard(self.plate.clone())),
+            "fuzzy" => Some(PlateQuery::Fuzzy(self.plate.clone())),
+            _ => None,
+        };
+        SavedSearchSpec {
+            name: self.saved_name.clone(),
+            purpose: self.purpose.clone(),
+            case_number: self.case_number.clone(),
+            reason: opt(&self.reason),
+            on_behalf_of: opt(&self.on_behalf_of),
+            description: plate.is_none().then(|| DescriptionQuery {
+                colour: opt(&self.colour),
+                vehicle_type: opt(&self.vehicle_type),
+                make: None,
+            }),
+            plate,
+            hours: u32::try_from(self.hours.clamp(1, 8784)).unwrap_or(48),
+            cameras: (!self.cameras.is_empty()).then(|| self.cameras.clone()),
+            area: self.area(),
+        }
+    }
+
+    /// The request this form makes now: the spec's, except that an empty purpose or case
+    /// number stays empty (the search refuses it, audited).
+    fn request(&self, now: chrono::DateTime<Utc>) -> SearchRequest {
+        let opt = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
+        let mut req = self.spec().request(now, true);
+        req.purpose = opt(&self.purpose);
+        req.case_number = opt(&self.case_number);
+        req
+    }
+}
+
+/// The cameras as map markers (hit-only and selection flags from the node and the form).
+fn markers<'a>(node: &AppState, cameras: &'a [Camera], selected: &[i64]) -> Vec<map::Marker<'a>> {
+    cameras
+        .iter()
+        .map(|c| map::Marker {
+            id: c.id.0,
+            name: &c.name,
+            owner: c.owner.as_str(),
+            lat: c.lat,
+            lon: c.lon,
+            heading: c.bearing,
+            hit_only: node.hotlists.is_hit_only(c.id.0),
+            selected: selected.contains(&c.id.0),
+        })
+        .collect()
+}
+
+fn owner_names(agencies: &[Agency]) -> BTreeMap<String, String> {
+    agencies
+        .iter()
+        .map(|a| (a.id.to_string(), a.name.clone()))
+        .collect()
+}
+
+/// The camera picker: a map (click a camera to pick it, elsewhere to set the area's centre)
+/// and the list of cameras, filtered by name and owner.
+fn picker(
+    lang: Lang,
+    f: &SearchForm,
+    cameras: &[Camera],
+    marks: Vec<map::Marker<'_>>,
+    agencies: &[Agency],
+) -> Markup {
     if cameras.is_empty() {
         return html! {};
     }
-    let (lat0, lat1, lon0, lon1) =
-        cameras
-            .iter()
-            .fold((f64::MAX, f64::MIN, f64::MAX, f64::MIN), |b, c| {
-                (
-                    b.0.min(c.lat),
-                    b.1.max(c.lat),
-                    b.2.min(c.lon),
-                    b.3.max(c.lon),
-                )
-            });
-    let pad = ((lat1 - lat0).max(lon1 - lon0) * 0.1).max(0.02);
-    let (lat0, lat1, lon0, lon1) = (lat0 - pad, lat1 + pad, lon0 - pad, lon1 + pad);
-    let (w, h) = (480.0, 240.0);
+    let names = owner_names(agencies);
+    let open = !f.cameras.is_empty() || f.area().is_some();
+    let mut m = map::Map::new(
+        "area-map",
+        t(lang, "map_picker"),
+        map::Bounds::around(cameras.iter().map(|c| (c.lat, c.lon)), 25.0)
+            .unwrap_or(map::Bounds::US),
+    );
+    m.width = 640;
+    m.height = 360;
+    m.cameras = marks;
+    m.pick = map::Pick::CamerasAndArea;
+    m.owner_names = names.clone();
+    let area = f.area();
+    if let Some(a) = &area {
+        m.circles.push(map::Circle {
+            lat: a.lat,
+            lon: a.lon,
+            radius_m: a.radius_m,
+            label: "",
+        });
+    }
+    let owners: Vec<&str> = {
+        let mut o: Vec<&str> = cameras.iter().map(|c| c.owner.as_str()).collect();
+        o.sort_unstable();
+        o.dedup();
+        o
+    };
     html! {
-        details {
-            summary { (t(lang, "area")) }
-            svg #area-map viewBox=(format!("0 0 {w} {h}")) width="480" height="240" data-bounds=(format!("{lat0},{lat1},{lon0},{lon1}")) role="img" aria-label=(t(lang, "area")) {
-                @for c in cameras {
-                    rect x=(format!("{:.1}", (c.lon - lon0) / (lon1 - lon0) * w - 3.0)) y=(format!("{:.1}", (lat1 - c.lat) / (lat1 - lat0) * h - 3.0)) width="6" height="6" fill="#556" { title { (c.name) } }
+        details #picker open[open] {
+            summary { (t(lang, "area")) " · " (t(lang, "cam_picker")) }
+            (m.render(lang))
+            fieldset #camera-picker {
+                legend { (t(lang, "cam_picker")) " — " span #picked-count { (f.cameras.len()) } " " (t(lang, "picked")) }
+                div.grid {
+                    div { label for="cam-filter" { (t(lang, "cam_filter")) } input #cam-filter type="search" autocomplete="off"; }
+                    div {
+                        label for="cam-owner" { (t(lang, "cam_owner")) }
+                        select #cam-owner {
+                            option value="" { (t(lang, "all_owners")) }
+                            @for o in &owners { option value=(o) { (names.get(*o).map_or(*o, String::as_str)) } }
+                        }
+                    }
                 }
-                circle #area-pin r="6" cx="-20" cy="-20" fill="#0b5cad" {}
+                button #pick-shown type="button" { (t(lang, "pick_shown")) }
+                " "
+                button #pick-none type="button" { (t(lang, "pick_none")) }
+                div #camera-list {
+                    @for o in &owners {
+                        div.cam-group data-owner=(o) {
+                            p.cam-owner { (names.get(*o).map_or(*o, String::as_str)) }
+                            @for c in cameras.iter().filter(|c| c.owner.as_str() == *o) {
+                                label.cam-choice { input type="checkbox" name="cameras" value=(c.id.0) checked[f.cameras.contains(&c.id.0)]; " " (c.name) }
+                            }
+                        }
+                    }
+                }
             }
-            script { (maud::PreEscaped(r#"(function(){var m=document.getElementById('area-map');if(!m)return;var b=m.dataset.bounds.split(',').map(Number);
-                m.addEventListener('click',function(e){var r=m.getBoundingClientRect();var x=(e.clientX-r.left)/r.width,y=(e.clientY-r.top)/r.height;
-                document.getElementById('area_lat').value=(b[1]-y*(b[1]-b[0])).toFixed(5);document.getElementById('area_lon').value=(b[2]+x*(b[3]-b[2])).toFixed(5);
-                if(!document.getElementById('area_km').value)document.getElementById('area_km').value='5';
-                var p=document.getElementById('area-pin');p.setAttribute('cx',x*480);p.setAttribute('cy',y*240);});})();"#)) }
+            script { (PreEscaped(PICKER_JS)) }
         }
     }
 }
 
+/// Filters the camera list by name and owner; picks all shown or none; counts the picked.
+const PICKER_JS: &str = r#"(function(){var q=document.getElementById('cam-filter'),o=document.getElementById('cam-owner'),list=document.getElementById('camera-list');if(!list)return;
+var rows=list.querySelectorAll('label.cam-choice');
+function count(){document.getElementById('picked-count').textContent=list.querySelectorAll('input:checked').length;}
+function filter(){var s=q.value.trim().toLowerCase(),w=o.value;rows.forEach(function(r){r.hidden=!((!s||r.textContent.toLowerCase().indexOf(s)>=0)&&(!w||r.parentNode.dataset.owner===w));});
+list.querySelectorAll('.cam-group').forEach(function(g){g.hidden=!g.querySelector('label.cam-choice:not([hidden])');});}
+q.addEventListener('input',filter);o.addEventListener('change',filter);
+function set(all){rows.forEach(function(r){var b=r.querySelector('input');if(all&&r.hidden)return;if(b.checked!==all){b.checked=all;b.dispatchEvent(new Event('change',{bubbles:true}));}});count();}
+document.getElementById('pick-shown').addEventListener('click',function(){set(true);});
+document.getElementById('pick-none').addEventListener('click',function(){set(false);});
+list.addEventListener('change',count);})();"#;
+
+/// The officer's saved searches, each with a button that runs it again.
+fn saved_list(lang: Lang, csrf: &str, saved: &[SavedSearch]) -> Markup {
+    html! {
+        section #saved-searches {
+            h2 { (t(lang, "saved_h")) }
+            @if saved.is_empty() {
+                p { (t(lang, "saved_none")) }
+            } @else {
+                table #saved {
+                    thead { tr { th { (t(lang, "name")) } th { (t(lang, "purpose")) } th { (t(lang, "case")) } th { (t(lang, "saved_query")) } th { "" } } }
+                    tbody {
+                        @for s in saved {
+                            tr.saved data-id=(s.id) {
+                                td { (s.spec.name) } td { (s.spec.purpose) } td { (s.spec.case_number) }
+                                td { (query_summary(lang, &s.spec)) }
+                                td { form.inline method="post" action=(format!("/ui/search/saved/{}/run", s.id)) {
+                                    input type="hidden" name="csrf" value=(csrf);
+                                    button.run-saved type="submit" { (t(lang, "saved_run")) }
+                                } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn query_summary(lang: Lang, s: &SavedSearchSpec) -> String {
+    let what = match (&s.plate, &s.description) {
+        (Some(PlateQuery::Exact(p)), _) => p.clone(),
+        (Some(PlateQuery::Wildcard(p)), _) => format!("{p} (wildcard)"),
+        (Some(PlateQuery::Fuzzy(p)), _) => format!("{p} (fuzzy)"),
+        (None, Some(d)) => [d.colour.clone(), d.vehicle_type.clone(), d.make.clone()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" "),
+        (None, None) => String::new(),
+    };
+    let mut out = format!("{what} · {} h", s.hours);
+    if let Some(c) = &s.cameras {
+        out.push_str(&format!(" · {} {}", c.len(), t(lang, "n_cameras")));
+    }
+    if let Some(a) = &s.area {
+        out.push_str(&format!(
+            " · {:.1} {} {:.4}, {:.4}",
+            a.radius_m / 1000.0,
+            t(lang, "km_around"),
+            a.lat,
+            a.lon
+        ));
+    }
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
 fn form(
     lang: Lang,
-    user: &WebUser,
-    agencies: &[sightline_types::Agency],
+    csrf: &str,
+    own_agency: &str,
+    can_save: bool,
+    agencies: &[Agency],
     f: &SearchForm,
-    cameras: &[sightline_types::Camera],
+    cameras: &[Camera],
+    marks: Vec<map::Marker<'_>>,
 ) -> Markup {
     html! {
         form #search-form method="post" action="/ui/search" {
-            input type="hidden" name="csrf" value=(user.csrf);
+            input type="hidden" name="csrf" value=(csrf);
             div.grid {
                 div {
                     label for="purpose" { (t(lang, "purpose")) }
@@ -103,7 +352,7 @@ fn form(
                     label for="on_behalf_of" { (t(lang, "behalf")) }
                     select #on_behalf_of name="on_behalf_of" {
                         option value="" { (t(lang, "nobody")) }
-                        @for a in agencies.iter().filter(|a| a.id != user.who.agency.id) {
+                        @for a in agencies.iter().filter(|a| a.id.as_str() != own_agency) {
                             option value=(a.id) selected[f.on_behalf_of == a.id.as_str()] translate="no" { (a.name) }
                         }
                     }
@@ -122,118 +371,232 @@ fn form(
                 div { label for="area_lon" { (t(lang, "area_lon")) } input #area_lon name="area_lon" value=(f.area_lon); }
                 div { label for="area_km" { (t(lang, "area_km")) } input #area_km name="area_km" value=(f.area_km); }
             }
-            (area_picker(lang, cameras))
+            (picker(lang, f, cameras, marks, agencies))
             button #run type="submit" { (t(lang, "run")) }
+            @if can_save {
+                div.save-search {
+                    label for="saved_name" { (t(lang, "saved_name")) }
+                    " "
+                    input #saved_name name="saved_name" value=(f.saved_name) maxlength="100";
+                    " "
+                    button #save-search type="submit" formaction="/ui/search/save" { (t(lang, "save_search")) }
+                }
+            }
         }
     }
 }
 
-/// A service's error on a page: as it is on English pages; on German pages a German lead saying
-/// what kind of error, then the service's (English) detail marked as English.
-pub(super) fn error_text(lang: Lang, code: sightline_types::ErrorCode, detail: &str) -> Markup {
-    match lang {
-        Lang::En => html! { (detail) },
-        Lang::De => html! {
-            (super::i18n::error_lead(lang, code)) " "
-            span lang="en" translate="no" title=(t(lang, "err_detail_en")) { (detail) }
-        },
+/// Everything a search page shows around an answer (or an error, or nothing yet).
+struct PageParts<'a> {
+    form: &'a SearchForm,
+    notice: Option<Markup>,
+    answer: Option<&'a SearchResponse>,
+    saved: Option<&'a [SavedSearch]>,
+    /// The evidence export button under an answer (empty without `export_evidence`).
+    export: Option<Markup>,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn page_body(
+    node: &AppState,
+    lang: Lang,
+    csrf: &str,
+    own_agency: &str,
+    agencies: &[Agency],
+    cameras: &[Camera],
+    parts: PageParts<'_>,
+) -> Markup {
+    let f = parts.form;
+    html! {
+        h1 { (t(lang, "search")) }
+        @if let Some(n) = parts.notice { (n) }
+        (form(lang, csrf, own_agency, parts.saved.is_some(), agencies, f, cameras, markers(node, cameras, &f.cameras)))
+        @if let Some(r) = parts.answer {
+            (results(lang, &shown(node, lang, r), cameras, &ResultsMap { node, agencies, selected: &f.cameras, area: f.area() }))
+            @if let Some(x) = parts.export { (x) }
+        }
+        @if let Some(saved) = parts.saved { (saved_list(lang, csrf, saved)) }
     }
+}
+
+/// The search page of a signed-in user: the form, an answer or notice, their saved searches.
+fn render(
+    node: &AppState,
+    user: &WebUser,
+    f: &SearchForm,
+    notice: Option<Markup>,
+    answer: Option<&SearchResponse>,
+) -> Response {
+    let lang = user.lang;
+    let agencies = node.store.agencies().unwrap_or_default();
+    let cameras = node.store.cameras();
+    let saved = node.saved_searches(&user.caller()).ok();
+    let body = page_body(
+        node,
+        lang,
+        &user.csrf,
+        user.who.agency.id.as_str(),
+        &agencies,
+        &cameras,
+        PageParts {
+            form: f,
+            notice,
+            answer,
+            saved: saved.as_deref(),
+            export: answer.map(|r| super::investigate::export_button(lang, user, r.audit_seq)),
+        },
+    );
+    layout(lang, t(lang, "search"), Some(user), body).into_response()
 }
 
 /// The empty search page.
 pub async fn page(State(node): State<AppState>, user: WebUser) -> Response {
-    let lang = user.lang;
-    let agencies = node.store.agencies().unwrap_or_default();
-    let cameras = node.store.cameras();
     let f = SearchForm {
         purpose: "stolen_vehicle".into(),
         kind: "exact".into(),
         hours: 48,
         ..Default::default()
     };
-    layout(
-        lang,
-        t(lang, "search"),
-        Some(&user),
-        html! { h1 { (t(lang, "search")) } (form(lang, &user, &agencies, &f, &cameras)) },
-    )
-    .into_response()
+    render(&node, &user, &f, None, None)
+}
+
+/// A search's outcome on the page: the answer, or the refusal with its audit entry.
+fn outcome(
+    lang: Lang,
+    result: Result<sightline_service::Result<SearchResponse>, tokio::task::JoinError>,
+) -> (Option<Markup>, Option<SearchResponse>) {
+    match result {
+        Ok(Ok(r)) => (None, Some(r)),
+        Ok(Err(e)) => {
+            let seq = e
+                .details()
+                .get("audit_seq")
+                .and_then(serde_json::Value::as_u64)
+                .map(|s| format!(" ({} {s})", t(lang, "audited")))
+                .unwrap_or_default();
+            (
+                Some(
+                    html! { p.error role="alert" #search-error { (error_text(lang, e.code(), &e.to_string())) (seq) } },
+                ),
+                None,
+            )
+        }
+        Err(_) => (
+            Some(html! { p.error role="alert" { (t(lang, "internal_error")) } }),
+            None,
+        ),
+    }
 }
 
 /// Runs a search from the form, through the same search service as the API.
 pub async fn run(
     State(node): State<AppState>,
     user: WebUser,
-    Form(f): Form<SearchForm>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
+    let f = SearchForm::from_pairs(pairs);
+    if let Err(e) = user.check_csrf(&f.csrf) {
+        return e.into_response();
+    }
+    let req = f.request(Utc::now());
+    let (n, who) = (node.clone(), user.who.clone());
+    let result = tokio::task::spawn_blocking(move || {
+        n.searcher
+            .search(&who, req)
+            .map_err(sightline_service::Error::from)
+    })
+    .await;
+    node.wake_watch();
+    let (notice, answer) = outcome(user.lang, result);
+    render(&node, &user, &f, notice, answer.as_ref())
+}
+
+/// Saves the form's search for the signed-in officer (a service operation: permission
+/// `save_searches`, audited before it is kept).
+pub async fn save(
+    State(node): State<AppState>,
+    user: WebUser,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let f = SearchForm::from_pairs(pairs);
     if let Err(e) = user.check_csrf(&f.csrf) {
         return e.into_response();
     }
     let lang = user.lang;
-    let now = Utc::now();
-    let plate = match f.kind.as_str() {
-        "exact" => Some(PlateQuery::Exact(f.plate.clone())),
-        "wildcard" => Some(PlateQuery::Wildcard(f.plate.clone())),
-        "fuzzy" => Some(PlateQuery::Fuzzy(f.plate.clone())),
-        _ => None,
-    };
-    let opt = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
-    let req = SearchRequest {
-        purpose: opt(&f.purpose),
-        case_number: opt(&f.case_number),
-        reason: opt(&f.reason),
-        on_behalf_of: opt(&f.on_behalf_of),
-        query: SearchQuery {
-            description: plate.is_none().then(|| DescriptionQuery {
-                colour: opt(&f.colour),
-                vehicle_type: opt(&f.vehicle_type),
-                make: None,
-            }),
-            plate,
-            window: TimeWindow {
-                from: now - Duration::hours(f.hours.clamp(1, 8784)),
-                to: now + Duration::minutes(1),
-            },
-            cameras: None,
-            area: match (
-                f.area_lat.trim().parse::<f64>(),
-                f.area_lon.trim().parse::<f64>(),
-                f.area_km.trim().parse::<f64>(),
-            ) {
-                (Ok(lat), Ok(lon), Ok(km)) => Some(sightline_types::GeoRadius {
-                    lat,
-                    lon,
-                    radius_m: km * 1000.0,
-                }),
-                _ => None,
-            },
-        },
-        limit: None,
-        // Officers see the camera's picture of each plate beside the text, to check the reading
-        // before acting on it (at most 200 rows then).
-        with_crops: true,
-        follows: None,
-    };
-    let (n, who) = (node.clone(), user.who.clone());
-    let result = tokio::task::spawn_blocking(move || n.searcher.search(&who, req)).await;
-    node.wake_watch();
-    let agencies = node.store.agencies().unwrap_or_default();
-    let cameras = node.store.cameras();
-    let body = match result {
-        Ok(Ok(r)) => {
-            let shown = shown(&node, lang, &r);
-            html! { h1 { (t(lang, "search")) } (form(lang, &user, &agencies, &f, &cameras)) (results(lang, &shown, &cameras)) (super::investigate::export_button(lang, &user, r.audit_seq)) }
+    let (n, caller, spec) = (node.clone(), user.caller(), f.spec());
+    let result = tokio::task::spawn_blocking(move || n.save_search(&caller, &spec)).await;
+    let notice = match result {
+        Ok(Ok(a)) => {
+            html! { p.notice role="status" #saved-ok { (t(lang, "saved_ok")) " " (a.audit_seq) ")" } }
         }
         Ok(Err(e)) => {
-            let seq = e
-                .audit_seq()
-                .map(|s| format!(" ({} {s})", t(lang, "audited")))
-                .unwrap_or_default();
-            html! { h1 { (t(lang, "search")) } p.error role="alert" #search-error { (error_text(lang, e.code(), &e.to_string())) (seq) } (form(lang, &user, &agencies, &f, &cameras)) }
+            html! { p.error role="alert" #search-error { (error_text(lang, e.code(), &e.to_string())) } }
         }
         Err(_) => html! { p.error role="alert" { (t(lang, "internal_error")) } },
     };
-    layout(lang, t(lang, "search"), Some(&user), body).into_response()
+    render(&node, &user, &f, Some(notice), None)
+}
+
+/// The CSRF token of a small form.
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+/// Runs one of the officer's saved searches again: a new search, checked and audited.
+pub async fn run_saved(
+    State(node): State<AppState>,
+    user: WebUser,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    Form(c): Form<CsrfForm>,
+) -> Response {
+    if let Err(e) = user.check_csrf(&c.csrf) {
+        return e.into_response();
+    }
+    let lang = user.lang;
+    let (n, caller) = (node.clone(), user.caller());
+    let result = tokio::task::spawn_blocking(move || n.run_saved_search(&caller, id, true)).await;
+    node.wake_watch();
+    let (form, result) = match result {
+        Ok(Ok((saved, r))) => (SearchForm::from_spec(&saved.spec, &user.csrf), Ok(Ok(r))),
+        Ok(Err(e)) => (SearchForm::default(), Ok(Err(e))),
+        Err(e) => (SearchForm::default(), Err(e)),
+    };
+    let (notice, answer) = outcome(lang, result);
+    render(&node, &user, &form, notice, answer.as_ref())
+}
+
+/// The search results page with `cameras` on the maps and `track` as its answer, as the
+/// handler renders it (for `sightline bench map`): returns the page's body HTML.
+pub fn bench_page(
+    node: &AppState,
+    agencies: &[Agency],
+    cameras: &[Camera],
+    track: &SearchResponse,
+) -> String {
+    let f = SearchForm {
+        purpose: "stolen_vehicle".into(),
+        kind: "exact".into(),
+        plate: "BENCH1".into(),
+        hours: 48,
+        ..Default::default()
+    };
+    page_body(
+        node,
+        Lang::En,
+        "csrf",
+        "bench",
+        agencies,
+        cameras,
+        PageParts {
+            form: &f,
+            notice: None,
+            answer: Some(track),
+            saved: Some(&[]),
+            export: None,
+        },
+    )
+    .into_string()
 }
 
 /// A search's answer with the request facts the page links need.
@@ -262,6 +625,18 @@ fn shown<'a>(node: &AppState, lang: Lang, resp: &'a SearchResponse) -> Shown<'a>
     Shown { resp, explanations }
 }
 
+/// A service's error on a page: as it is on English pages; on German pages a German lead saying
+/// what kind of error, then the service's (English) detail marked as English.
+pub(super) fn error_text(lang: Lang, code: sightline_types::ErrorCode, detail: &str) -> Markup {
+    match lang {
+        Lang::En => html! { (detail) },
+        Lang::De => html! {
+            (super::i18n::error_lead(lang, code)) " "
+            span lang="en" translate="no" title=(t(lang, "err_detail_en")) { (detail) }
+        },
+    }
+}
+
 impl std::ops::Deref for Shown<'_> {
     type Target = SearchResponse;
     fn deref(&self) -> &SearchResponse {
@@ -281,7 +656,15 @@ fn urlencode(s: &str) -> String {
         .collect()
 }
 
-fn results(lang: Lang, r: &Shown<'_>, cameras: &[sightline_types::Camera]) -> Markup {
+/// What the results map shows besides the answer.
+struct ResultsMap<'a> {
+    node: &'a AppState,
+    agencies: &'a [Agency],
+    selected: &'a [i64],
+    area: Option<GeoRadius>,
+}
+
+fn results(lang: Lang, r: &Shown<'_>, cameras: &[Camera], ctx: &ResultsMap<'_>) -> Markup {
     // The picture column only where a camera sent pictures.
     let pictures = r.results.iter().any(|s| s.crop.is_some());
     html! {
@@ -300,7 +683,7 @@ fn results(lang: Lang, r: &Shown<'_>, cameras: &[sightline_types::Camera]) -> Ma
             }
         }
         h2 { (t(lang, "results")) " (" (r.results.len()) @if r.truncated { "+" } ")" }
-        (map(lang, &r.results, cameras))
+        (results_map(lang, &r.results, cameras, ctx))
         table #results {
             thead { tr { th { (t(lang, "time")) } th { (t(lang, "plate")) } th { (t(lang, "camera")) } th { (t(lang, "owner")) } th { (t(lang, "colour")) } th { (t(lang, "vtype")) } @if pictures { th { (t(lang, "picture")) } } } }
             tbody {
@@ -318,61 +701,48 @@ fn results(lang: Lang, r: &Shown<'_>, cameras: &[sightline_types::Camera]) -> Ma
     }
 }
 
-/// An equirectangular SVG map of the sightings (oldest first) and the cameras near them.
-fn map(lang: Lang, sightings: &[StoredRead], cameras: &[sightline_types::Camera]) -> Markup {
+/// The sightings on the base map: the track in time order with time labels, the cameras
+/// around it (owner, heading, hit-only, picked), the searched area; a slider replays the track.
+fn results_map(
+    lang: Lang,
+    sightings: &[StoredRead],
+    cameras: &[Camera],
+    ctx: &ResultsMap<'_>,
+) -> Markup {
     if sightings.is_empty() {
         return html! {};
     }
-    let mut path: Vec<&StoredRead> = sightings.iter().collect();
-    path.sort_by_key(|s| s.captured_at);
-    let (mut lat0, mut lat1, mut lon0, mut lon1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
-    for s in &path {
-        lat0 = lat0.min(s.lat);
-        lat1 = lat1.max(s.lat);
-        lon0 = lon0.min(s.lon);
-        lon1 = lon1.max(s.lon);
-    }
-    let pad = ((lat1 - lat0).max(lon1 - lon0) * 0.15).max(0.01);
-    let (lat0, lat1, lon0, lon1) = (lat0 - pad, lat1 + pad, lon0 - pad, lon1 + pad);
-    let (w, h) = (640.0, 420.0);
-    let xy = |lat: f64, lon: f64| {
-        (
-            (lon - lon0) / (lon1 - lon0) * w,
-            (lat1 - lat) / (lat1 - lat0) * h,
-        )
+    let Some(bounds) = map::Bounds::around(sightings.iter().map(|s| (s.lat, s.lon)), 3.0) else {
+        return html! {};
     };
-    let near: Vec<&sightline_types::Camera> = cameras
+    let mut m = map::Map::new("map", t(lang, "map"), bounds);
+    m.cameras = markers(ctx.node, cameras, ctx.selected);
+    m.owner_names = owner_names(ctx.agencies);
+    m.track = sightings
         .iter()
-        .filter(|c| (lat0..=lat1).contains(&c.lat) && (lon0..=lon1).contains(&c.lon))
-        .collect();
-    let points: Vec<String> = path
-        .iter()
-        .map(|s| {
-            let (x, y) = xy(s.lat, s.lon);
-            format!("{x:.1},{y:.1}")
+        .map(|s| map::Stop {
+            lat: s.lat,
+            lon: s.lon,
+            at: s.captured_at,
+            place: &s.camera_name,
         })
         .collect();
+    if let Some(a) = &ctx.area {
+        m.circles.push(map::Circle {
+            lat: a.lat,
+            lon: a.lon,
+            radius_m: a.radius_m,
+            label: "",
+        });
+    }
+    let n = m.track.len();
     html! {
         figure {
             figcaption { (t(lang, "map")) }
-            svg #map viewBox=(format!("0 0 {w} {h}")) width="640" height="420" role="img" aria-label=(t(lang, "map")) {
-                @for c in &near {
-                    @let (x, y) = xy(c.lat, c.lon);
-                    g.camera { rect x=(format!("{:.1}", x - 5.0)) y=(format!("{:.1}", y - 5.0)) width="10" height="10" fill="#556" {} title { (c.name) } }
-                }
-                polyline #path points=(points.join(" ")) fill="none" stroke="#0b5cad" stroke-width="2" {}
-                @for (i, s) in path.iter().enumerate() {
-                    @let (x, y) = xy(s.lat, s.lon);
-                    g.stop data-index=(i) {
-                        circle cx=(format!("{x:.1}")) cy=(format!("{y:.1}")) r="7" fill="#b42318" {}
-                        text x=(format!("{:.1}", x + 9.0)) y=(format!("{:.1}", y - 6.0)) font-size="12" { (i + 1) }
-                        title { (s.captured_at.format("%Y-%m-%d %H:%M")) " · " (s.camera_name) }
-                    }
-                }
-            }
+            (m.render(lang))
             label for="slider" { (t(lang, "slider")) }
-            input #slider type="range" min="1" max=(path.len()) value=(path.len());
-            script { (maud::PreEscaped(r#"
+            input #slider type="range" min="1" max=(n) value=(n);
+            script { (PreEscaped(r#"
                 (function(){var s=document.getElementById('slider');if(!s)return;
                 s.addEventListener('input',function(){var n=+s.value;
                 document.querySelectorAll('#map .stop').forEach(function(g){g.style.display=(+g.dataset.index<n)?'':'none';});});})();"#)) }
@@ -426,13 +796,20 @@ pub async fn vehicle(
         .map(|l| format!("{} ({})", l.name, l.category.code()))
         .collect();
     let cameras = node.store.cameras();
+    let agencies = node.store.agencies().unwrap_or_default();
+    let ctx = ResultsMap {
+        node: &node,
+        agencies: &agencies,
+        selected: &[],
+        area: None,
+    };
     let body = match result {
         Ok(Ok(r)) => {
             let shown = shown(&node, lang, &r);
             html! {
                 h1 { (t(lang, "vehicle")) ": " span translate="no" { (q.plate) } }
                 p #hotlist-status { (t(lang, "hotlists_status")) ": " @if listed.is_empty() { (t(lang, "none")) } @else { span translate="no" { (listed.join(", ")) } } }
-                (results(lang, &shown, &cameras))
+                (results(lang, &shown, &cameras, &ctx))
             }
         }
         Ok(Err(e)) => {
