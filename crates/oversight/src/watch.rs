@@ -54,6 +54,8 @@ pub struct WatchEvent {
     pub owners: Vec<String>,
     /// A re-run of an earlier search (`follows`).
     pub follow_up: bool,
+    /// The saved search this search re-ran, if any: its re-runs are one pattern, not one each.
+    pub saved_search: Option<i64>,
 }
 
 /// The kinds of finding.
@@ -199,6 +201,8 @@ struct UserState {
     refusals: Vec<u64>,
     /// A streak finding was raised for the current run.
     streak_raised: bool,
+    /// Saved searches run, with the time of their last run (re-runs are one pattern).
+    saved_runs: HashMap<i64, DateTime<Utc>>,
 }
 
 /// The detectors' state over a stream of searches.
@@ -231,6 +235,22 @@ impl Watch {
             .users
             .entry((ev.agency.clone(), ev.user.clone()))
             .or_default();
+        // A saved search run again within the longest detector window is the same pattern as its
+        // earlier run: it counts like a follow-up (not again towards bursts, hours or repeated
+        // plates), and a per-search finding is raised once per saved search, not once per run.
+        let window = Duration::days(i64::from(th.stalking_days.max(7)));
+        let rerun = ev.saved_search.is_some_and(|id| {
+            let again = st
+                .saved_runs
+                .get(&id)
+                .is_some_and(|last| ev.time - *last <= window);
+            st.saved_runs.insert(id, ev.time);
+            again
+        });
+        let follow_up = ev.follow_up || rerun;
+        let one_key = ev
+            .saved_search
+            .map_or_else(|| ev.seq.to_string(), |id| format!("saved-{id}"));
         let mut out = Vec::new();
         let mut raise = |kind: FindingKind,
                          key: String,
@@ -274,7 +294,7 @@ impl Watch {
         if ev.federal {
             raise(
                 FindingKind::Federal,
-                ev.seq.to_string(),
+                one_key.clone(),
                 vec![ev.seq],
                 ev.owners.clone(),
                 "search made on behalf of, or naming, a federal agency".into(),
@@ -283,7 +303,7 @@ impl Watch {
         if ev.screening_review {
             raise(
                 FindingKind::NearMatchReason,
-                ev.seq.to_string(),
+                one_key.clone(),
                 vec![ev.seq],
                 ev.owners.clone(),
                 "the stated reason only nearly matched a purpose-screening rule".into(),
@@ -302,7 +322,7 @@ impl Watch {
             };
             raise(
                 FindingKind::Trawl,
-                ev.seq.to_string(),
+                one_key.clone(),
                 vec![ev.seq],
                 ev.owners.clone(),
                 format!("search used {why}"),
@@ -312,7 +332,7 @@ impl Watch {
         // Off hours: judged against the history before this search.
         let hour = ev.time.hour() as usize;
         let total: u32 = st.hours.iter().sum();
-        if total >= th.off_hours_history && !ev.follow_up {
+        if total >= th.off_hours_history && !follow_up {
             let near = st.hours[hour] + st.hours[(hour + 23) % 24] + st.hours[(hour + 1) % 24];
             let day = ev.time.timestamp().div_euclid(86_400);
             if f64::from(near) < th.off_hours_share * f64::from(total)
@@ -330,11 +350,11 @@ impl Watch {
                 );
             }
         }
-        if !ev.follow_up {
+        if !follow_up {
             st.hours[hour] = st.hours[hour].saturating_add(1);
         }
 
-        if ev.follow_up {
+        if follow_up {
             return out;
         }
 
@@ -487,6 +507,9 @@ pub fn event_from_entry(e: &AuditEntry) -> Option<WatchEvent> {
         follow_up: req
             .and_then(|r| r.get("follows"))
             .is_some_and(|f| !f.is_null()),
+        saved_search: req
+            .and_then(|r| r.get("saved_search"))
+            .and_then(serde_json::Value::as_i64),
     })
 }
 
@@ -536,6 +559,7 @@ pub fn event_from_record(r: &crate::SearchRecord) -> Option<WatchEvent> {
         window_days,
         owners: Vec::new(),
         follow_up: false,
+        saved_search: None,
     })
 }
 
@@ -607,6 +631,31 @@ mod tests {
             found.iter().all(|f| f.kind != FindingKind::Stalking),
             "{found:?}"
         );
+    }
+
+    #[test]
+    fn test_re_runs_of_a_saved_search_are_one_pattern_not_twenty() {
+        // Twenty runs of one saved search within an hour, each over a 60-day window: one trawl
+        // finding and no burst. The same twenty searches typed afresh: twenty trawls and a burst.
+        let run = |saved: Option<i64>| {
+            let mut w = Watch::default();
+            let mut found = Vec::new();
+            for i in 0..20u64 {
+                let mut e = ev(i, 0, "ABC123", Some("26-1"));
+                e.time += Duration::minutes(i as i64 * 2);
+                e.window_days = Some(60.0);
+                e.saved_search = saved;
+                found.extend(w.observe(&e));
+            }
+            found
+        };
+        let count = |f: &[WatchFinding], k: FindingKind| f.iter().filter(|x| x.kind == k).count();
+        let saved = run(Some(7));
+        assert_eq!(count(&saved, FindingKind::Trawl), 1, "{saved:?}");
+        assert_eq!(count(&saved, FindingKind::Burst), 0, "{saved:?}");
+        let fresh = run(None);
+        assert_eq!(count(&fresh, FindingKind::Trawl), 20);
+        assert_eq!(count(&fresh, FindingKind::Burst), 1, "{fresh:?}");
     }
 
     #[test]

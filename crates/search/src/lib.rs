@@ -222,7 +222,38 @@ impl Searcher {
     /// # Errors
     /// Invalid or forbidden requests (audited), audit or store failures.
     pub fn search(&self, who: &Principal, req: SearchRequest) -> Result<SearchResponse> {
-        let request_json = serde_json::to_value(bounded(&req)).unwrap_or_default();
+        self.search_as(who, req, None)
+    }
+
+    /// Runs a search that re-runs the user's saved search `saved` (the service checked that it is
+    /// theirs): the same search, with the saved search's id recorded in the audit entry's request
+    /// (`saved_search`) so oversight sees the re-runs of one saved search as one pattern.
+    ///
+    /// # Errors
+    /// As [`Searcher::search`].
+    pub fn search_saved(
+        &self,
+        who: &Principal,
+        req: SearchRequest,
+        saved: i64,
+    ) -> Result<SearchResponse> {
+        self.search_as(who, req, Some(saved))
+    }
+
+    fn search_as(
+        &self,
+        who: &Principal,
+        req: SearchRequest,
+        saved: Option<i64>,
+    ) -> Result<SearchResponse> {
+        let recorded = |req: &SearchRequest| {
+            let mut v = serde_json::to_value(bounded(req)).unwrap_or_default();
+            if let (Some(id), Some(m)) = (saved, v.as_object_mut()) {
+                m.insert("saved_search".into(), json!(id));
+            }
+            v
+        };
+        let request_json = recorded(&req);
         let req = match req.follows {
             Some(seq) => match self.inherit_context(who, req.clone(), seq) {
                 Ok(r) => r,
@@ -233,7 +264,7 @@ impl Searcher {
             },
             None => req,
         };
-        let request_json = serde_json::to_value(bounded(&req)).unwrap_or_default();
+        let request_json = recorded(&req);
         let now = self.clock.now();
         let parsed = match validate::parse(&req, now, |id| self.store.agency(id).ok()) {
             Ok(p) => p,

@@ -178,7 +178,7 @@ impl Node {
             .principal()
             .ok_or_else(|| Error::bad_request("saved searches belong to a signed-in user"))?;
         let req = saved.spec.request(self.clock.now(), with_crops);
-        let resp = self.searcher.search(who, req)?;
+        let resp = self.searcher.search_saved(who, req, saved.id)?;
         Ok((saved, resp))
     }
 }

@@ -185,7 +185,7 @@ fn bars(c: &Chart<'_>) -> Markup {
     let width = LABEL_W + PLOT_W + VALUE_W;
     let (tid, did) = (format!("{}-title", c.id), format!("{}-desc", c.id));
     html! {
-        svg id=(c.id) class="chart" role="img" aria-labelledby=(format!("{tid} {did}"))
+        svg id=(c.id) class="chart" translate="no" role="img" aria-labelledby=(format!("{tid} {did}"))
             viewBox=(format!("0 0 {width} {height}")) width=(width) height=(height)
             xmlns="http://www.w3.org/2000/svg" data-top=(fmt_num(top)) {
             title id=(tid) { (c.title) }
@@ -244,7 +244,7 @@ fn columns(c: &Chart<'_>) -> Markup {
     // Week labels: every one when there is room, else every n-th.
     let every = ((c.rows.len() as f64 * 60.0) / 600.0).ceil().max(1.0) as usize;
     html! {
-        svg id=(c.id) class="chart" role="img" aria-labelledby=(format!("{tid} {did}"))
+        svg id=(c.id) class="chart" translate="no" role="img" aria-labelledby=(format!("{tid} {did}"))
             viewBox=(format!("0 0 {width} {height}")) width=(width) height=(height)
             xmlns="http://www.w3.org/2000/svg" data-top=(fmt_num(top)) {
             title id=(tid) { (c.title) }

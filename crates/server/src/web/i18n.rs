@@ -411,7 +411,7 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         ),
         "tr_x_verify_4" => (
             "Each figure can then be recounted from the exported entries: a search is an entry with action search, its purpose, outcome and each data owner's decision with rule and citation.",
-            "Jede Zahl lässt sich dann aus den exportierten Einträgen nachzählen: eine Suche ist ein Eintrag mit der Aktion search, ihrem Zweck, Ergebnis und der Entscheidung jedes Datenhalters mit Regel und Fundstelle.",
+            "Jede Zahl lässt sich dann aus den exportierten Einträgen nachzählen: eine Suche ist ein Eintrag der Suchaktion mit ihrem Zweck, Ergebnis und der Entscheidung jedes Datenhalters mit Regel und Fundstelle.",
         ),
         "tr_x_verify_5" => (
             "The figures never contain plate numbers: only counts, purposes, rules and agency names.",

@@ -506,7 +506,7 @@ fn base_layer(v: &View) -> Markup {
             @if !countries.is_empty() { path.map-country d=(PreEscaped(countries)) {} }
             g.map-names {
                 @for (l, (x, y)) in names {
-                    g transform=(format!("translate({x:.1} {y:.1})")) { text.k class=(if l.layer == 0 { "map-name-state" } else { "map-name-county" }) { (l.name) } }
+                    g transform=(format!("translate({x:.1} {y:.1})")) { text.k translate="no" class=(if l.layer == 0 { "map-name-state" } else { "map-name-county" }) { (l.name) } }
                 }
             }
         }
@@ -715,7 +715,7 @@ impl<'a> Map<'a> {
                         @let (x, y) = v.px(project(c.lat, c.lon));
                         g.area-circle {
                             circle cx=(format!("{x:.1}")) cy=(format!("{y:.1}")) r=(format!("{:.1}", c.radius_m * v.px_per_m(c.lat))) {}
-                            g transform=(format!("translate({x:.1} {y:.1})")) { text.k y="-4" { (c.label) } }
+                            g transform=(format!("translate({x:.1} {y:.1})")) { text.k y="-4" translate="no" { (c.label) } }
                         }
                     }
                     g.cameras { (PreEscaped(cams)) }

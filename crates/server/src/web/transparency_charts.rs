@@ -483,7 +483,7 @@ fn render_figure(lang: Lang, csv_base: &str, f: &Figure) -> Markup {
                         tbody {
                             @for (i, r) in f.rows.iter().enumerate() {
                                 tr data-key=(r.key) {
-                                    th scope="row" { (r.label) }
+                                    th scope="row" translate="no" { (r.label) }
                                     @for ((code, _), v) in f.series.iter().zip(&r.values) {
                                         td data-series=(code) { (fmt_num(*v)) }
                                     }
@@ -498,7 +498,7 @@ fn render_figure(lang: Lang, csv_base: &str, f: &Figure) -> Markup {
             } @else if f.layout.is_none() {
                 p { (t(lang, "tr_none")) }
             }
-            p.csv { a href=(format!("{csv_base}?table={}", f.key)) download { (t(lang, "tr_csv")) " (" (f.key) ".csv)" } }
+            p.csv { a href=(format!("{csv_base}?table={}", f.key)) download { (t(lang, "tr_csv")) " (" span translate="no" { (f.key) ".csv" } ")" } }
         }
     }
 }
@@ -540,15 +540,15 @@ fn agency_nav(lang: Lang, agencies: &[(String, String)], current: Option<&str>) 
                 li { a href="/transparency" { (t(lang, "tr_node")) } }
                 @if let Some(p) = pos {
                     @if p > 0 {
-                        li { a #prev-agency rel="prev" href=(format!("/transparency/{}", agencies[p - 1].0)) { "← " (agencies[p - 1].1) } }
+                        li { a #prev-agency rel="prev" href=(format!("/transparency/{}", agencies[p - 1].0)) translate="no" { "← " (agencies[p - 1].1) } }
                     }
                     @if p + 1 < agencies.len() {
-                        li { a #next-agency rel="next" href=(format!("/transparency/{}", agencies[p + 1].0)) { (agencies[p + 1].1) " →" } }
+                        li { a #next-agency rel="next" href=(format!("/transparency/{}", agencies[p + 1].0)) translate="no" { (agencies[p + 1].1) " →" } }
                     }
                 }
                 li { a href="/transparency-explained" { (t(lang, "tr_explained_link")) } }
             }
-            ul #agency-list.agencies {
+            ul #agency-list.agencies translate="no" {
                 @for (id, name) in agencies {
                     li {
                         @if Some(id.as_str()) == current {
@@ -647,9 +647,9 @@ pub async fn agency(
     let body = html! {
         (agency_nav(lang, &agencies, Some(&id)))
         section #report data-agency=(id) {
-            h1 #agency-name { (title) }
-            p { (r.agency.kind) " · " (r.agency.jurisdiction) " · " (t(lang, "tr_computed")) " " (r.computed_at.to_rfc3339()) }
-            p { (t(lang, "tr_retention_in_force")) " " strong { (retention) } " (" (r.law_packs.join("; ")) ")" }
+            h1 #agency-name { (t(lang, "tr_title")) ": " span translate="no" { (r.agency.name) } }
+            p { span translate="no" { (r.agency.kind) " · " (r.agency.jurisdiction) } " · " (t(lang, "tr_computed")) " " (r.computed_at.to_rfc3339()) }
+            p { (t(lang, "tr_retention_in_force")) " " strong { (retention) } " (" span translate="no" { (r.law_packs.join("; ")) } ")" }
             @for f in &figs { (render_figure(lang, &csv_base, f)) }
             p.csv { a href=(csv_base) download { (t(lang, "tr_csv_all")) } }
             @if let Some(note) = &r.note {
