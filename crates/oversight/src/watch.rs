@@ -291,7 +291,8 @@ impl Watch {
             st.streak_raised = false;
         }
 
-        if ev.federal {
+        // A saved search's re-run raised its per-search findings at its first run.
+        if ev.federal && !rerun {
             raise(
                 FindingKind::Federal,
                 one_key.clone(),
@@ -300,7 +301,7 @@ impl Watch {
                 "search made on behalf of, or naming, a federal agency".into(),
             );
         }
-        if ev.screening_review {
+        if ev.screening_review && !rerun {
             raise(
                 FindingKind::NearMatchReason,
                 one_key.clone(),
@@ -310,7 +311,7 @@ impl Watch {
             );
         }
         let wide = ev.window_days.is_some_and(|d| d > th.trawl_window_days);
-        if (ev.wildcard && ev.case_number.is_none()) || wide {
+        if ((ev.wildcard && ev.case_number.is_none()) || wide) && !rerun {
             let why = if wide {
                 format!(
                     "a {:.0}-day window (more than {:.0} days)",
@@ -634,15 +635,15 @@ mod tests {
     }
 
     #[test]
-    fn test_re_runs_of_a_saved_search_are_one_pattern_not_twenty() {
-        // Twenty runs of one saved search within an hour, each over a 60-day window: one trawl
-        // finding and no burst. The same twenty searches typed afresh: twenty trawls and a burst.
+    fn test_re_runs_of_a_saved_search_are_one_pattern_not_forty() {
+        // Forty runs of one saved search within an hour, each over a 60-day window: one trawl
+        // finding and no burst. The same forty searches typed afresh: forty trawls and a burst.
         let run = |saved: Option<i64>| {
             let mut w = Watch::default();
             let mut found = Vec::new();
-            for i in 0..20u64 {
+            for i in 0..40u64 {
                 let mut e = ev(i, 0, "ABC123", Some("26-1"));
-                e.time += Duration::minutes(i as i64 * 2);
+                e.time += Duration::minutes(i as i64);
                 e.window_days = Some(60.0);
                 e.saved_search = saved;
                 found.extend(w.observe(&e));
@@ -654,7 +655,7 @@ mod tests {
         assert_eq!(count(&saved, FindingKind::Trawl), 1, "{saved:?}");
         assert_eq!(count(&saved, FindingKind::Burst), 0, "{saved:?}");
         let fresh = run(None);
-        assert_eq!(count(&fresh, FindingKind::Trawl), 20);
+        assert_eq!(count(&fresh, FindingKind::Trawl), 40);
         assert_eq!(count(&fresh, FindingKind::Burst), 1, "{fresh:?}");
     }
 
