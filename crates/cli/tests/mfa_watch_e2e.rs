@@ -329,6 +329,26 @@ fn test_stalking_finding_reaches_supervisor_live_and_is_confirmed() {
     let searches = d["searches"].as_array().unwrap();
     assert_eq!(searches.len(), 10);
     assert!(searches.iter().all(|e| e["action"] == "search"));
+    // The web review queue opens the same finding with the same searches (a web session is the
+    // same kind of token as the API's); an officer gets no queue.
+    let web = |token: &str, path: &str| {
+        ureq::get(&format!("{}{path}", s.url))
+            .set("Cookie", &format!("sl_session={token}"))
+            .call()
+    };
+    let page = web(&sergeant, &format!("/ui/findings?open={id}"))
+        .unwrap()
+        .into_string()
+        .unwrap();
+    assert_eq!(
+        page.matches("class=\"finding-search\"").count(),
+        10,
+        "the finding's searches on the review page"
+    );
+    assert!(matches!(
+        web(&officer, &format!("/ui/findings?open={id}")),
+        Err(ureq::Error::Status(403, _))
+    ));
     let (st, v) = s.call(
         "POST",
         &format!("/api/v1/findings/{id}/review"),

@@ -619,6 +619,15 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         "f_why" => ("why", "Begründung"),
         "f_record" => ("Record", "Festhalten"),
         "f_by" => ("by", "von"),
+        "f_open" => ("open", "öffnen"),
+        "f_searches" => (
+            "The searches behind the finding",
+            "Die Suchen hinter dem Befund",
+        ),
+        "f_bad_id" => (
+            "That is not a finding number.",
+            "Das ist keine Befundnummer.",
+        ),
         "d_justified" => ("justified", "gerechtfertigt"),
         "d_referred" => ("referred", "weitergeleitet"),
         "d_misuse_confirmed" => ("misuse confirmed", "Missbrauch bestätigt"),
