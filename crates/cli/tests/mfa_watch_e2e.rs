@@ -331,24 +331,24 @@ fn test_stalking_finding_reaches_supervisor_live_and_is_confirmed() {
     assert!(searches.iter().all(|e| e["action"] == "search"));
     // The web review queue opens the same finding with the same searches (a web session is the
     // same kind of token as the API's); an officer gets no queue.
-    let web = |token: &str, path: &str| {
-        ureq::get(&format!("{}{path}", s.url))
+    let web = |token: &str, path: &str| -> (u16, String) {
+        match ureq::get(&format!("{}{path}", s.url))
             .set("Cookie", &format!("sl_session={token}"))
             .call()
+        {
+            Ok(r) => (r.status(), r.into_string().unwrap_or_default()),
+            Err(ureq::Error::Status(code, r)) => (code, r.into_string().unwrap_or_default()),
+            Err(e) => panic!("{e}"),
+        }
     };
-    let page = web(&sergeant, &format!("/ui/findings?open={id}"))
-        .unwrap()
-        .into_string()
-        .unwrap();
+    let (st, page) = web(&sergeant, &format!("/ui/findings?open={id}"));
+    assert_eq!(st, 200);
     assert_eq!(
         page.matches("class=\"finding-search\"").count(),
         10,
         "the finding's searches on the review page"
     );
-    assert!(matches!(
-        web(&officer, &format!("/ui/findings?open={id}")),
-        Err(ureq::Error::Status(403, _))
-    ));
+    assert_eq!(web(&officer, &format!("/ui/findings?open={id}")).0, 403);
     let (st, v) = s.call(
         "POST",
         &format!("/api/v1/findings/{id}/review"),
