@@ -306,18 +306,29 @@ impl Node {
             ));
         };
         let rp = self.rp_id()?;
-        let cred = self
-            .with_origins(|origins| {
-                server.verify(
-                    &rp,
-                    &registration,
-                    &RegistrationVerificationOptions::<_, DomainOrigin<'_, '_>> {
-                        allowed_origins: origins,
-                        ..Default::default()
-                    },
-                )
-            })
-            .map_err(|e| bad(format!("the passkey could not be verified: {e}")))?;
+        let verified = self.with_origins(|origins| {
+            server.verify(
+                &rp,
+                &registration,
+                &RegistrationVerificationOptions::<_, DomainOrigin<'_, '_>> {
+                    allowed_origins: origins,
+                    ..Default::default()
+                },
+            )
+        });
+        let cred = match verified {
+            Ok(c) => c,
+            Err(e) => {
+                // A refused enrolment is audited like a refused sign-in (no key material).
+                self.audit_mfa(
+                    user,
+                    Action::MfaFailure,
+                    "refused",
+                    serde_json::json!({ "reason": "passkey_registration_refused", "method": "webauthn" }),
+                )?;
+                return Err(bad(format!("the passkey could not be verified: {e}")));
+            }
+        };
         let (id, transports, handle, static_state, dynamic_state, _) = cred.as_parts();
         let enc = |v: &[u8]| B64.encode(v);
         let credential_id = enc(id.as_ref());
