@@ -11,18 +11,9 @@ use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 use std::io::BufRead;
 use std::sync::mpsc;
-use support::{ADMIN_PASSWORD, Server};
-use totp_rs::{Algorithm, Secret, TOTP};
+use support::{ADMIN_PASSWORD, Server, audit_actions as actions, totp as code};
 
 const PW: &str = "a-long-password-1";
-
-/// The code of `secret` for the time step `offset` seconds from now (the next step, so a code the
-/// node already took in this step is not reused by accident).
-fn code(secret: &str, offset: i64) -> String {
-    let bytes = Secret::Encoded(secret.to_owned()).to_bytes().unwrap();
-    let t = TOTP::new_unchecked(Algorithm::SHA1, 6, 1, 30, bytes);
-    t.generate((Utc::now().timestamp() + offset) as u64)
-}
 
 fn login(s: &Server, user: &str, pw: &str) -> Value {
     let (st, v) = s.call(
@@ -33,20 +24,6 @@ fn login(s: &Server, user: &str, pw: &str) -> Value {
     );
     assert_eq!(st, 200, "{v}");
     v
-}
-
-fn actions(s: &Server, token: &str, action: &str) -> Vec<Value> {
-    let (st, v) = s.call(
-        "GET",
-        &format!("/api/v1/audit/entries?action={action}&limit=1000"),
-        Some(token),
-        None,
-    );
-    assert_eq!(st, 200, "{v}");
-    v.as_array()
-        .or_else(|| v["entries"].as_array())
-        .cloned()
-        .unwrap_or_default()
 }
 
 #[test]

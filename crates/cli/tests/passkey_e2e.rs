@@ -8,17 +8,9 @@
 
 mod support;
 
-use chrono::Utc;
 use serde_json::{Value, json};
 use support::webdriver::Browser;
-use support::{ADMIN_PASSWORD, Server};
-use totp_rs::{Algorithm, Secret, TOTP};
-
-fn code(secret: &str, offset: i64) -> String {
-    let bytes = Secret::Encoded(secret.to_owned()).to_bytes().unwrap();
-    TOTP::new_unchecked(Algorithm::SHA1, 6, 1, 30, bytes)
-        .generate((Utc::now().timestamp() + offset) as u64)
-}
+use support::{ADMIN_PASSWORD, Server, audit_actions, totp};
 
 /// Asks the page's authenticator for an assertion with `options` (the server's JSON).
 const GET_ASSERTION: &str = r#"var done = arguments[arguments.length - 1];
@@ -62,14 +54,18 @@ fn test_passkey_registration_sign_in_and_replay() {
     let b = Browser::start();
     b.add_virtual_authenticator();
 
+    // The password step of a browser sign-in.
+    let password = || {
+        b.goto(&format!("{site}/ui/login"));
+        b.type_into("#username", "operator");
+        b.type_into("#password", ADMIN_PASSWORD);
+        b.click("#signin");
+    };
     // First sign-in: the agency requires MFA, so the page enrols TOTP and takes its first code.
-    b.goto(&format!("{site}/ui/login"));
-    b.type_into("#username", "operator");
-    b.type_into("#password", ADMIN_PASSWORD);
-    b.click("#signin");
+    password();
     b.wait_for("#mfa-secret", 20);
     let secret = b.text("#mfa-secret");
-    b.type_into("#code", &code(&secret, 0));
+    b.type_into("#code", &totp(&secret, 0));
     b.click("#verify");
     b.wait_for("#who-name", 20);
 
@@ -87,10 +83,7 @@ fn test_passkey_registration_sign_in_and_replay() {
 
     // Sign out and in again: password, then the passkey instead of a code.
     b.delete_cookies();
-    b.goto(&format!("{site}/ui/login"));
-    b.type_into("#username", "operator");
-    b.type_into("#password", ADMIN_PASSWORD);
-    b.click("#signin");
+    password();
     b.wait_for("#passkey-signin", 20);
     b.click("#passkey-signin");
     b.wait_for("#who-name", 20);
@@ -147,19 +140,7 @@ fn test_passkey_registration_sign_in_and_replay() {
     assert_eq!(v.as_array().unwrap().len(), 1, "{v}");
     assert_eq!(v[0]["label"], "desk key");
     assert!(v[0]["used"].is_string(), "{v}");
-    let entries = |action: &str| -> Vec<Value> {
-        let (st, v) = s.call(
-            "GET",
-            &format!("/api/v1/audit/entries?action={action}&limit=100"),
-            Some(&token),
-            None,
-        );
-        assert_eq!(st, 200, "{v}");
-        v.as_array()
-            .or_else(|| v["entries"].as_array())
-            .cloned()
-            .unwrap_or_default()
-    };
+    let entries = |action: &str| audit_actions(&s, &token, action);
     assert_eq!(entries("passkey.register").len(), 1);
     let webauthn_ok = entries("mfa.success")
         .into_iter()

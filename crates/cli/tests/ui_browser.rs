@@ -273,12 +273,7 @@ fn test_web_ui_in_chromium() {
     let secret = b.text("#mfa-secret");
     assert!(b.text("#mfa-uri").starts_with("otpauth://totp/"));
     b.screenshot("09-mfa-enrolment.png");
-    let bytes = totp_rs::Secret::Encoded(secret.trim().to_owned())
-        .to_bytes()
-        .unwrap();
-    let code = totp_rs::TOTP::new_unchecked(totp_rs::Algorithm::SHA1, 6, 1, 30, bytes)
-        .generate((Utc::now().timestamp() + 30) as u64);
-    b.type_into("#code", &code);
+    b.type_into("#code", &support::totp(&secret, 30));
     b.click("#verify");
     b.wait_for("#search-form", 10);
     assert_eq!(b.text("#who-name"), "Sgt. Kim Ortiz");

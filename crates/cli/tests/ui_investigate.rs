@@ -96,11 +96,7 @@ fn test_investigations_page_in_chromium() {
     // The officer's session: the web session is the same token the API uses (the demo's officers
     // would otherwise need their second factor).
     let b = Browser::start();
-    b.goto(&format!("{}/ui/login", demo.url));
-    b.script(&format!(
-        "document.cookie = 'sl_session={}; path=/';",
-        demo.token("officer@oak-park-pd")
-    ));
+    b.use_session(&demo.url, &demo.token("officer@oak-park-pd"));
     b.goto(&format!("{}/ui/search", demo.url));
     b.wait_for("#nav-investigate", 10);
     b.click("#nav-investigate");

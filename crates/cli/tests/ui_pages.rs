@@ -302,11 +302,9 @@ impl Walk<'_> {
             return;
         }
         self.b.delete_cookies();
-        self.b.goto(&format!("{}/healthz", self.demo.url));
-        if let Some(u) = who {
-            let token = self.demo.token(u);
-            self.b
-                .script(&format!("document.cookie = 'sl_session={token}; path=/';"));
+        match who {
+            Some(u) => self.b.use_session(&self.demo.url, &self.demo.token(u)),
+            None => self.b.goto(&format!("{}/healthz", self.demo.url)),
         }
         self.signed_in = Some(who.map(str::to_owned));
     }
@@ -616,9 +614,7 @@ fn test_search_and_alerts_by_keyboard() {
     let tmp = tempfile::tempdir().unwrap();
     let demo = Demo::start(&tmp.path().join("demo"), "5");
     let b = Browser::start();
-    b.goto(&format!("{}/healthz", demo.url));
-    let token = demo.token("officer@oak-park-pd");
-    b.script(&format!("document.cookie = 'sl_session={token}; path=/';"));
+    b.use_session(&demo.url, &demo.token("officer@oak-park-pd"));
     b.goto(&format!("{}/ui/search", demo.url));
     b.wait_for("#search-form", 10);
     let focused = || {

@@ -274,3 +274,25 @@ pub fn recognized_frames(staging: &Path) -> std::collections::BTreeMap<String, O
         })
         .collect()
 }
+
+/// The TOTP code of a base32 `secret` for the time step `offset` seconds from now, computed by the
+/// node's own function (as `sightline totp` does).
+pub fn totp(secret: &str, offset: i64) -> String {
+    let at = (chrono::Utc::now().timestamp() + offset).max(0) as u64;
+    sightline_server::mfa::totp_code(secret.trim(), at).expect("a base32 TOTP secret")
+}
+
+/// The audit entries of `action` that `token` may read (up to 1,000).
+pub fn audit_actions(s: &Server, token: &str, action: &str) -> Vec<Value> {
+    let (st, v) = s.call(
+        "GET",
+        &format!("/api/v1/audit/entries?action={action}&limit=1000"),
+        Some(token),
+        None,
+    );
+    assert_eq!(st, 200, "{v}");
+    v.as_array()
+        .or_else(|| v["entries"].as_array())
+        .cloned()
+        .unwrap_or_default()
+}
