@@ -21,8 +21,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use sightline_types::{
     AnalysisQuery, AnalysisRequest, AnalysisResponse, Camera, ConvoyQuery, GeoRadius,
-    MultiLocationQuery, OwnerDecision, OwnerOutcome, Permission, Place, Purpose, StoredRead,
-    TimeWindow, Warrant,
+    MultiLocationQuery, Permission, Place, Purpose, StoredRead, TimeWindow, Warrant,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -448,7 +447,7 @@ fn render(node: &AppState, user: &WebUser, f: &Fields, shown: &Shown) -> Markup 
         }
         (form(lang, user, &agencies, &cameras, f, err))
         @if let Shown::Answer(r, places) = shown {
-            (answer(lang, user, r, places, f))
+            (answer(node, lang, user, r, places, f))
         }
     };
     layout(lang, t(lang, "inv_title"), Some(user), body)
@@ -748,24 +747,6 @@ fn analysis_map(lang: Lang, caption: &str, circles: &[GeoRadius], layers: &[Laye
     }
 }
 
-fn owners(lang: Lang, owners: &[OwnerDecision]) -> Markup {
-    html! {
-        h2 { (t(lang, "owners")) }
-        div #owners {
-            @for o in owners {
-                @let contributed = o.outcome == OwnerOutcome::Contributed;
-                div class=(if contributed { "owner contributed" } else { "owner excluded" }) data-owner=(o.owner) {
-                    strong { (o.owner_name) } " — "
-                    (if contributed { t(lang, "contributed") } else { t(lang, "excluded") })
-                    @if contributed { " (" (o.result_count) ")" }
-                    br; (o.explanation) br;
-                    span.citation { (o.rule) " · " (o.citation) }
-                }
-            }
-        }
-    }
-}
-
 fn when(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M:%S").to_string()
 }
@@ -785,6 +766,7 @@ fn vehicle_link(plate: &str, audit_seq: u64) -> String {
 }
 
 fn answer(
+    node: &AppState,
     lang: Lang,
     user: &WebUser,
     r: &AnalysisResponse,
@@ -798,7 +780,7 @@ fn answer(
     html! {
         section #analysis-result data-kind=(r.kind) {
             (exported)
-            (owners(lang, &r.owners))
+            (super::search::owners_panel(node, lang, &r.owners))
             @if r.kind == "convoy" { (convoy_result(lang, r, f)) } @else { (multi_result(lang, r, places)) }
             (export_button(lang, user, r.audit_seq))
         }

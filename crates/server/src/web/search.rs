@@ -13,8 +13,9 @@ use chrono::{Duration, Utc};
 use maud::{Markup, PreEscaped, html};
 use serde::Deserialize;
 use sightline_types::{
-    Agency, Camera, DescriptionQuery, GeoRadius, OwnerOutcome, PlateQuery, Purpose, SavedSearch,
-    SavedSearchSpec, SearchQuery, SearchRequest, SearchResponse, StoredRead, TimeWindow,
+    Agency, Camera, DescriptionQuery, GeoRadius, OwnerDecision, OwnerOutcome, PlateQuery, Purpose,
+    SavedSearch, SavedSearchSpec, SearchQuery, SearchRequest, SearchResponse, StoredRead,
+    TimeWindow,
 };
 use std::collections::BTreeMap;
 
@@ -412,7 +413,7 @@ fn page_body(
         @if let Some(n) = parts.notice { (n) }
         (form(lang, csrf, own_agency, parts.saved.is_some(), agencies, f, cameras, markers(node, cameras, &f.cameras)))
         @if let Some(r) = parts.answer {
-            (results(lang, &shown(node, lang, r), cameras, &ResultsMap { node, agencies, selected: &f.cameras, area: f.area() }))
+            (results(lang, &Shown { resp: r }, cameras, &ResultsMap { node, agencies, selected: &f.cameras, area: f.area() }))
             @if let Some(x) = parts.export { (x) }
         }
         @if let Some(saved) = parts.saved { (saved_list(lang, csrf, saved)) }
@@ -602,27 +603,36 @@ pub fn bench_page(
 /// A search's answer with the request facts the page links need.
 struct Shown<'a> {
     resp: &'a SearchResponse,
-    /// Each owner's explanation in the page's language (German from the law pack's
-    /// `@explanation_de`; an agency's own rule stays in its own words).
-    explanations: Vec<(String, Option<&'static str>)>,
 }
 
-/// The answer with its explanations in the page's language.
-fn shown<'a>(node: &AppState, lang: Lang, resp: &'a SearchResponse) -> Shown<'a> {
+/// The data-owner panel of an answer (the search, vehicle and investigations pages): each owner's
+/// decision, its explanation in the page's language (German from the law pack's
+/// `@explanation_de`; an agency's own rule stays in its own words, marked as such), rule and
+/// citation.
+pub(super) fn owners_panel(node: &AppState, lang: Lang, owners: &[OwnerDecision]) -> Markup {
     let engine = node.policy.read().unwrap_or_else(|e| e.into_inner());
-    let explanations = resp
-        .owners
-        .iter()
-        .map(|o| match lang {
-            Lang::En => (o.explanation.clone(), None),
-            Lang::De => match engine.explanation_de(&o.rule, &o.explanation) {
-                Some(de) => (de, None),
-                // No German text: the agency's own words, marked as such.
-                None => (o.explanation.clone(), Some("no")),
-            },
-        })
-        .collect();
-    Shown { resp, explanations }
+    html! {
+        h2 { (t(lang, "owners")) }
+        div #owners {
+            @for o in owners {
+                @let (explanation, keep) = match lang {
+                    Lang::En => (o.explanation.clone(), None),
+                    Lang::De => match engine.explanation_de(&o.rule, &o.explanation) {
+                        Some(de) => (de, None),
+                        None => (o.explanation.clone(), Some("no")),
+                    },
+                };
+                @let contributed = o.outcome == OwnerOutcome::Contributed;
+                div class=(if contributed { "owner contributed" } else { "owner excluded" }) data-owner=(o.owner) {
+                    strong translate="no" { (o.owner_name) } " — "
+                    (if contributed { t(lang, "contributed") } else { t(lang, "excluded") })
+                    @if contributed { " (" (o.result_count) ")" }
+                    br; span.explanation translate=[keep] { (explanation) } br;
+                    span.citation { (o.rule) " · " (o.citation) }
+                }
+            }
+        }
+    }
 }
 
 /// A service's error on a page: as it is on English pages; on German pages a German lead saying
@@ -669,19 +679,7 @@ fn results(lang: Lang, r: &Shown<'_>, cameras: &[Camera], ctx: &ResultsMap<'_>) 
     let pictures = r.results.iter().any(|s| s.crop.is_some());
     html! {
         p #audit-seq { (t(lang, "audited")) " " (r.audit_seq) }
-        h2 { (t(lang, "owners")) }
-        div #owners {
-            @for (o, (explanation, keep)) in r.owners.iter().zip(&r.explanations) {
-                @let class = if o.outcome == OwnerOutcome::Contributed { "owner contributed" } else { "owner excluded" };
-                div class=(class) data-owner=(o.owner) {
-                    strong translate="no" { (o.owner_name) } " — "
-                    (if o.outcome == OwnerOutcome::Contributed { t(lang, "contributed") } else { t(lang, "excluded") })
-                    @if o.outcome == OwnerOutcome::Contributed { " (" (o.result_count) ")" }
-                    br; span.explanation translate=[keep] { (explanation) } br;
-                    span.citation { (o.rule) " · " (o.citation) }
-                }
-            }
-        }
+        (owners_panel(ctx.node, lang, &r.owners))
         h2 { (t(lang, "results")) " (" (r.results.len()) @if r.truncated { "+" } ")" }
         (results_map(lang, &r.results, cameras, ctx))
         table #results {
@@ -805,7 +803,7 @@ pub async fn vehicle(
     };
     let body = match result {
         Ok(Ok(r)) => {
-            let shown = shown(&node, lang, &r);
+            let shown = Shown { resp: &r };
             html! {
                 h1 { (t(lang, "vehicle")) ": " span translate="no" { (q.plate) } }
                 p #hotlist-status { (t(lang, "hotlists_status")) ": " @if listed.is_empty() { (t(lang, "none")) } @else { span translate="no" { (listed.join(", ")) } } }
