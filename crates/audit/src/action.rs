@@ -111,6 +111,8 @@ actions! {
     MfaFailure => "mfa.failure",
     /// A user registered a passkey or security key (WebAuthn) as a second factor.
     PasskeyRegister => "passkey.register",
+    /// A user removed one of their passkeys (a lost or replaced key).
+    PasskeyRemove => "passkey.remove",
     /// An agency's sign-in settings (roles that need MFA, session time-outs) changed.
     SecuritySettings => "security.settings",
     /// The usage watch raised a finding (with the audit entries behind it).

@@ -4,7 +4,8 @@
 //! out, and signs in again with the passkey instead of a code. Then, through the API: an assertion
 //! made for one sign-in is refused when replayed under another (audited as `mfa.failure`), a
 //! garbage answer is a 400, an account without a passkey gets a 403 for passkey options, and the
-//! registration and the sign-ins are in the audit log.
+//! registration and the sign-ins are in the audit log. Finally the key is removed on the account
+//! page (audited) and no longer offered at sign-in.
 
 mod support;
 
@@ -155,6 +156,39 @@ fn test_passkey_registration_sign_in_and_replay() {
         .filter(|e| e["details"]["method"] == "webauthn")
         .count();
     assert_eq!(refused, 1, "the replay");
+
+    // Removing a passkey: not one of the caller's is a 404; the account page's button removes
+    // it (the operator keeps the authenticator app, so it is not the last factor), audited.
+    let (st, v) = s.call(
+        "DELETE",
+        "/api/v1/me/passkeys/bm8tc3VjaC1rZXk",
+        Some(&token),
+        None,
+    );
+    assert_eq!(st, 404, "{v}");
+    b.goto(&format!("{site}/ui/account"));
+    b.wait_for("#passkeys", 10);
+    b.click(".passkey-remove button");
+    b.wait_for("#no-passkeys", 10);
+    assert_eq!(entries("passkey.remove").len(), 1);
+    let (st, v) = s.call("GET", "/api/v1/me/passkeys", Some(&token), None);
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v, json!([]));
+    // The removed key no longer signs in: the account has no passkey to ask for.
+    let (st, v) = s.call(
+        "POST",
+        "/api/v1/login",
+        None,
+        Some(json!({"username": "operator", "password": ADMIN_PASSWORD})),
+    );
+    assert_eq!(st, 200, "{v}");
+    let (st, v) = s.call(
+        "POST",
+        "/api/v1/login/passkey/options",
+        None,
+        Some(json!({"challenge": v["challenge"]})),
+    );
+    assert_eq!(st, 403, "{v}");
 
     // An admin's MFA reset removes the passkey too.
     let (st, users) = s.call("GET", "/api/v1/users", Some(&token), None);

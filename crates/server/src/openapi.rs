@@ -49,7 +49,7 @@ use utoipa::{Modify, OpenApi};
         crate::api::security::list_findings, crate::api::security::get_finding,
         crate::api::security::review_finding, crate::api::security::stream,
         crate::api::passkeys::login_options, crate::api::passkeys::login, crate::api::passkeys::list,
-        crate::api::passkeys::register_options, crate::api::passkeys::register,
+        crate::api::passkeys::register_options, crate::api::passkeys::register, crate::api::passkeys::remove,
     ),
     components(schemas(crate::error::ErrorBody)),
     modifiers(&Security, &FromRouteTable),

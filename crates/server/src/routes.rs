@@ -9,7 +9,7 @@ use crate::api::{
     transparency,
 };
 use axum::Router;
-use axum::routing::{MethodRouter, get, post, put};
+use axum::routing::{MethodRouter, delete, get, post, put};
 use sightline_types::Permission;
 
 /// Who may call a route.
@@ -68,6 +68,7 @@ table! {
     get "/api/v1/me/passkeys" Own => passkeys::list;
     post "/api/v1/me/passkeys/options" Own => passkeys::register_options;
     post "/api/v1/me/passkeys" Own => passkeys::register;
+    delete "/api/v1/me/passkeys/{credential_id}" Own => passkeys::remove;
     get "/api/v1/agencies" User(ViewDirectory) => directory::list_agencies;
     post "/api/v1/agencies" User(ManageAgencies) => directory::create_agency;
     put "/api/v1/agencies/{id}/location" User(ManageAgencies) => directory::set_location;

@@ -218,6 +218,13 @@ pub enum Change {
         dynamic_state: String,
         at: chrono::DateTime<chrono::Utc>,
     },
+    PasskeyRemove {
+        user_id: i64,
+        agency: AgencyId,
+        /// base64url of the credential id; the label shown to the user.
+        credential_id: String,
+        label: String,
+    },
     SessionExpire {
         user_id: i64,
         agency: AgencyId,
@@ -320,6 +327,7 @@ impl Change {
             Change::MfaConfirm { .. } => Action::MfaConfirm,
             Change::MfaReset { .. } => Action::MfaReset,
             Change::PasskeyRegister { .. } => Action::PasskeyRegister,
+            Change::PasskeyRemove { .. } => Action::PasskeyRemove,
             Change::SessionExpire { .. } => Action::SessionExpired,
             Change::SecuritySettings { .. } => Action::SecuritySettings,
             Change::FindingRaise { .. } => Action::FindingRaise,
@@ -375,6 +383,7 @@ impl Change {
             | Change::MfaConfirm { agency, .. }
             | Change::MfaReset { agency, .. }
             | Change::PasskeyRegister { agency, .. }
+            | Change::PasskeyRemove { agency, .. }
             | Change::SessionExpire { agency, .. }
             | Change::SecuritySettings { agency, .. } => one(agency),
             Change::FindingRaise { agencies, .. } | Change::FindingReview { agencies, .. } => {
@@ -743,6 +752,7 @@ impl Node {
             } => self.apply_mfa_enrol(*user_id, secret, recovery)?,
             Change::MfaConfirm { user_id, .. } => self.apply_mfa_confirm(*user_id)?,
             Change::PasskeyRegister { .. } => self.apply_passkey_register(change)?,
+            Change::PasskeyRemove { .. } => self.apply_passkey_remove(change)?,
             Change::SessionExpire { token_hash, .. } => {
                 self.store.revoke_token(token_hash)?;
             }

@@ -269,7 +269,7 @@ impl Node {
         })
     }
 
-    fn mfa_required(&self, user: &UserRecord) -> Result<bool> {
+    pub(crate) fn mfa_required(&self, user: &UserRecord) -> Result<bool> {
         let agency = self.store.agency(&user.agency)?;
         Ok(self
             .security_settings_of(&agency)?

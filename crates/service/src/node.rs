@@ -124,6 +124,7 @@ impl Node {
                 config.partition_hours
             ))
         })?;
+        crate::webauthn::check_config(&config.security).map_err(OpenError::Config)?;
         let store = Arc::new(Store::open_with(
             &config.data_dir,
             config.durability,

@@ -157,6 +157,47 @@ fn internal(what: &str) -> Error {
     )
 }
 
+/// Checks `[security] webauthn_rp_id` and `webauthn_origins` when the node opens, so that a typo
+/// is a start-up error naming the value rather than passkeys that silently never verify.
+///
+/// # Errors
+/// A sentence naming the value that is not a domain name or not an origin.
+pub(crate) fn check_config(sec: &crate::mfa::SecurityConfig) -> std::result::Result<(), String> {
+    let id = sec.webauthn_rp_id.trim().to_ascii_lowercase();
+    if !domain_ok(&id) {
+        return Err(format!(
+            "[security] webauthn_rp_id = {id:?} is not a domain name (e.g. \"alpr.example.gov\")"
+        ));
+    }
+    for o in &sec.webauthn_origins {
+        // Stricter than the library's parser (which takes a bare host or a path too): a scheme,
+        // a domain and at most a port, as browsers send `Origin`.
+        let shaped = o
+            .strip_prefix("https://")
+            .or_else(|| o.strip_prefix("http://"))
+            .is_some_and(|rest| {
+                let (host, port) = rest.split_once(':').unwrap_or((rest, "443"));
+                domain_ok(host) && port.parse::<u16>().is_ok_and(|p| p > 0)
+            });
+        if !shaped || DomainOrigin::try_from(o.as_str()).is_err() {
+            return Err(format!(
+                "[security] webauthn_origins: {o:?} is not an origin (e.g. \"https://alpr.example.gov\" or \"https://alpr.example.gov:8443\")"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A host name as browsers put it in `Origin` (letters, digits, dots and hyphens), which the
+/// library also takes as a domain (its own parser is more lenient than that).
+fn domain_ok(host: &str) -> bool {
+    !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+        && AsciiDomain::try_from(host.to_ascii_lowercase()).is_ok()
+}
+
 impl Node {
     fn rp_id(&self) -> Result<RpId> {
         let id = self
@@ -396,6 +437,57 @@ impl Node {
         Ok(())
     }
 
+    /// Removes one of the caller's passkeys (a lost or replaced key), once its `passkey.remove`
+    /// audit entry is durable. The last second factor of an account whose agency requires MFA
+    /// cannot be removed this way (the user would be locked out at the next sign-in; an admin's
+    /// MFA reset is the way for a lost last key).
+    ///
+    /// # Errors
+    /// 403 for a caller that is not a signed-in user; 404 for a credential the caller does not
+    /// have; 409 for the last second factor where MFA is required.
+    pub fn passkey_remove(&self, caller: &Caller, credential_id: &str) -> Result<u64> {
+        let user = own(caller)?;
+        let keys = self.store.passkeys(user.id)?;
+        let raw = B64.decode(credential_id.trim()).ok();
+        let Some(key) = raw.and_then(|raw| keys.iter().find(|p| p.credential_id == raw)) else {
+            return Err(Error::new(
+                ErrorCode::NotFound,
+                "you have no passkey with this credential id",
+            ));
+        };
+        let totp = self.store.mfa(user.id)?.is_some_and(|m| m.confirmed);
+        if keys.len() == 1 && !totp && self.mfa_required(user)? {
+            return Err(Error::new(
+                ErrorCode::Conflict,
+                "this is your only second factor and your agency requires one: add another \
+                 passkey or an authenticator app first",
+            ));
+        }
+        let change = Change::PasskeyRemove {
+            user_id: user.id.0,
+            agency: user.agency.clone(),
+            credential_id: B64.encode(&key.credential_id),
+            label: key.label.clone(),
+        };
+        let (_, seq) = self.commit(caller, |_| Ok(change))?;
+        Ok(seq)
+    }
+
+    /// Removes a passkey (applying its change; idempotent).
+    pub(crate) fn apply_passkey_remove(&self, change: &Change) -> Result<()> {
+        let Change::PasskeyRemove {
+            user_id,
+            credential_id,
+            ..
+        } = change
+        else {
+            return Ok(());
+        };
+        let raw = B64.decode(credential_id).map_err(|_| internal("change"))?;
+        self.store.delete_passkey(UserId(*user_id), &raw)?;
+        Ok(())
+    }
+
     /// Whether the user has a passkey (then the password call asks for a second factor).
     pub(crate) fn has_passkey(&self, user: UserId) -> Result<bool> {
         Ok(!self.store.passkeys(user)?.is_empty())
@@ -561,4 +653,38 @@ fn decode_handle(bytes: &[u8]) -> Result<Handle> {
 fn decode_transports(bytes: &[u8]) -> Result<AuthTransports> {
     let b = *bytes.first().ok_or_else(|| internal("transports"))?;
     AuthTransports::decode(b).map_err(|_| internal("transports"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_config;
+    use crate::mfa::SecurityConfig;
+
+    #[test]
+    fn test_config_check_names_a_bad_relying_party_or_origin() {
+        assert!(check_config(&SecurityConfig::default()).is_ok());
+        let mut c = SecurityConfig {
+            webauthn_rp_id: "alpr.example.gov".into(),
+            webauthn_origins: vec![
+                "https://alpr.example.gov".into(),
+                "https://alpr.example.gov:8443".into(),
+            ],
+            ..SecurityConfig::default()
+        };
+        assert!(check_config(&c).is_ok());
+        for bad in [
+            "alpr.example.gov",
+            "https://alpr.example.gov/ui",
+            "ftp://alpr.example.gov",
+        ] {
+            let mut c = c.clone();
+            c.webauthn_origins.push(bad.into());
+            let e = check_config(&c).unwrap_err();
+            assert!(e.contains(bad) && e.contains("webauthn_origins"), "{e}");
+        }
+        c.webauthn_origins.clear();
+        c.webauthn_rp_id = "not a domain".into();
+        let e = check_config(&c).unwrap_err();
+        assert!(e.contains("webauthn_rp_id"), "{e}");
+    }
 }

@@ -202,3 +202,78 @@ fn test_requiring_mfa_ends_the_sessions_of_accounts_without_it() {
     let set = entries(&node, Action::SecuritySettings);
     assert_eq!(set.last().unwrap().details["sessions_ended"], 0);
 }
+
+#[test]
+fn test_a_user_removes_a_passkey_but_not_the_last_required_factor() {
+    use base64::Engine as _;
+    let b64 = |v: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(
+        chrono::DateTime::from_timestamp(1_790_000_000, 0).unwrap(),
+    ));
+    let node = node(dir.path(), clock.clone());
+    let admin = user(&node, Role::Admin);
+    let officer = user(&node, Role::Officer);
+    let other = user(&node, Role::Supervisor);
+    node.set_security_settings(&admin, None, settings(vec![Role::Officer], 0))
+        .unwrap();
+    let id = officer.principal().unwrap().user.id;
+    // Two keys as a finished registration stores them (the ceremony itself is tested end to end
+    // in the CLI's passkey test).
+    for (cred, label) in [(b"key-one".as_slice(), "desk key"), (b"key-two", "phone")] {
+        assert!(
+            node.store
+                .put_passkey(&sightline_store::PasskeyRecord {
+                    user_id: id,
+                    credential_id: cred.to_vec(),
+                    user_handle: b"handle".to_vec(),
+                    transports: vec![],
+                    static_state: vec![],
+                    dynamic_state: vec![],
+                    label: label.into(),
+                    registered: clock.now(),
+                    used: None,
+                })
+                .unwrap()
+        );
+    }
+    // Not the caller's key, or not a key at all: 404, nothing removed, nothing audited.
+    for (who, cred) in [
+        (&other, b64(b"key-one")),
+        (&officer, b64(b"no-such-key")),
+        (&officer, "%%%".to_owned()),
+    ] {
+        let e = node.passkey_remove(who, &cred).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::NotFound, "{e}");
+    }
+    assert!(entries(&node, Action::PasskeyRemove).is_empty());
+    // One of two: removed once its entry is durable.
+    let seq = node.passkey_remove(&officer, &b64(b"key-one")).unwrap();
+    let removed = entries(&node, Action::PasskeyRemove);
+    assert_eq!(removed.len(), 1);
+    assert_eq!(removed[0].seq, seq);
+    let left = node.passkeys(&officer).unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].label, "phone");
+    // The last one, while the agency requires a second factor of officers and no authenticator
+    // app is enrolled: refused.
+    let e = node.passkey_remove(&officer, &b64(b"key-two")).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Conflict, "{e}");
+    assert_eq!(node.passkeys(&officer).unwrap().len(), 1);
+    // With a confirmed authenticator app it may go.
+    node.store
+        .put_mfa(
+            &MfaRecord {
+                user_id: id,
+                secret: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP".into(),
+                confirmed: true,
+                last_step: 0,
+                recovery: vec![],
+            },
+            clock.now(),
+        )
+        .unwrap();
+    node.passkey_remove(&officer, &b64(b"key-two")).unwrap();
+    assert!(node.passkeys(&officer).unwrap().is_empty());
+    assert_eq!(entries(&node, Action::PasskeyRemove).len(), 2);
+}

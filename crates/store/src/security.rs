@@ -322,6 +322,19 @@ impl Store {
         })
     }
 
+    /// Removes one of a user's passkeys; `false` when the user has no such passkey.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn delete_passkey(&self, user: UserId, credential_id: &[u8]) -> Result<bool> {
+        self.with_directory(|c| {
+            Ok(c.execute(
+                "DELETE FROM user_passkeys WHERE user_id = ?1 AND credential_id = ?2",
+                rusqlite::params![user.0, credential_id],
+            )? == 1)
+        })
+    }
+
     /// Records a passkey's use: its new dynamic state (signature counter) and the time.
     ///
     /// # Errors

@@ -10,8 +10,8 @@ use crate::auth::AnyUser;
 use crate::error::ApiResult;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
 use sightline_service::webauthn::{
     PasskeyInfo, PasskeyLogin, PasskeyLoginStart, PasskeyOptions, PasskeyRegister,
 };
@@ -87,5 +87,25 @@ pub async fn register(
     let req: PasskeyRegister = parse_json(body)?;
     let caller = auth.caller();
     let seq = blocking(move || Ok(node.passkey_register_finish(&caller, &req)?)).await?;
+    Ok(Json(Done { audit_seq: seq }))
+}
+
+/// Removes one of the caller's passkeys (a lost or replaced key); it stops working once the
+/// `passkey.remove` audit entry is durable. The last second factor of an account whose agency
+/// requires MFA cannot be removed (409): add another first, or ask an admin for an MFA reset.
+#[utoipa::path(delete, path = "/api/v1/me/passkeys/{credential_id}", tag = "auth",
+    params(("credential_id" = String, Path, description = "the passkey's credential id, base64url as listed")),
+    security(("user_token" = [])),
+    responses((status = 200, body = Done), (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody, description = "no such passkey of yours"),
+        (status = 409, body = crate::error::ErrorBody, description = "the last second factor where MFA is required")))]
+pub async fn remove(
+    State(node): State<AppState>,
+    auth: AnyUser,
+    Path(credential_id): Path<String>,
+) -> ApiResult<Json<Done>> {
+    let caller = auth.caller();
+    let seq = blocking(move || Ok(node.passkey_remove(&caller, &credential_id)?)).await?;
     Ok(Json(Done { audit_seq: seq }))
 }

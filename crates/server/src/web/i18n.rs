@@ -212,6 +212,15 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         "passkey_used" => ("Last used", "Zuletzt benutzt"),
         "passkey_add" => ("Add a passkey", "Passkey hinzufügen"),
         "passkey_signin" => ("Sign in with a passkey", "Mit Passkey anmelden"),
+        "passkey_remove" => ("Remove", "Entfernen"),
+        "passkey_last_factor" => (
+            "This is your only second factor and your agency requires one: add another passkey or an authenticator app first.",
+            "Das ist Ihr einziger zweiter Faktor, und Ihre Behörde verlangt einen: Fügen Sie zuerst einen weiteren Passkey oder eine Authenticator-App hinzu.",
+        ),
+        "passkey_not_found" => (
+            "You have no such passkey (it may have been removed already).",
+            "Diesen Passkey haben Sie nicht (vielleicht wurde er schon entfernt).",
+        ),
         // --- h21tr ---
         "tr_title" => ("Transparency report", "Transparenzbericht"),
         "tr_lead" => (

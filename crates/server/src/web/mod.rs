@@ -44,6 +44,7 @@ pub fn routes() -> Router<AppState> {
             post(passkey::register_options),
         )
         .route("/ui/account/passkey", post(passkey::register))
+        .route("/ui/account/passkey/remove", post(passkey::remove))
         .route("/ui/logout", post(logout))
         .route("/ui/search", get(search::page).post(search::run))
         .route("/ui/search/save", post(search::save))

@@ -51,6 +51,11 @@ pub(super) fn signin_part(lang: super::i18n::Lang) -> Markup {
 
 /// The account page: the user's passkeys and a form to add one.
 pub async fn account(State(node): State<AppState>, user: WebUser) -> Response {
+    account_page(node, user, None).await
+}
+
+/// The account page, with a refusal to show above the list (a translation key).
+async fn account_page(node: AppState, user: WebUser, problem: Option<&'static str>) -> Response {
     let caller = user.caller();
     let n = node.clone();
     let keys = match tokio::task::spawn_blocking(move || n.passkeys(&caller)).await {
@@ -63,16 +68,24 @@ pub async fn account(State(node): State<AppState>, user: WebUser) -> Response {
         h1 { (t(lang, "account")) }
         h2 { (t(lang, "passkeys")) }
         p { (t(lang, "passkeys_help")) }
+        @if let Some(key) = problem { p #passkey-problem .error role="alert" { (t(lang, key)) } }
         @if keys.is_empty() { p #no-passkeys { (t(lang, "no_passkeys")) } }
         @else {
             table #passkeys {
-                thead { tr { th scope="col" { (t(lang, "passkey_label")) } th scope="col" { (t(lang, "passkey_registered")) } th scope="col" { (t(lang, "passkey_used")) } } }
+                thead { tr { th scope="col" { (t(lang, "passkey_label")) } th scope="col" { (t(lang, "passkey_registered")) } th scope="col" { (t(lang, "passkey_used")) } th scope="col" { (t(lang, "passkey_remove")) } } }
                 tbody {
                     @for k in &keys {
                         tr {
                             td { (k.label) }
                             td { (k.registered.format("%Y-%m-%d %H:%M UTC")) }
                             td { @if let Some(u) = k.used { (u.format("%Y-%m-%d %H:%M UTC")) } @else { "–" } }
+                            td {
+                                form .passkey-remove method="post" action="/ui/account/passkey/remove" {
+                                    input type="hidden" name="csrf" value=(user.csrf);
+                                    input type="hidden" name="credential_id" value=(k.credential_id);
+                                    button type="submit" aria-label=(format!("{} {}", t(lang, "passkey_remove"), k.label)) { (t(lang, "passkey_remove")) }
+                                }
+                            }
                         }
                     }
                 }
@@ -88,6 +101,37 @@ pub async fn account(State(node): State<AppState>, user: WebUser) -> Response {
         script { (PreEscaped(SCRIPT)) }
     };
     layout(lang, t(lang, "account"), Some(&user), body).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct RemoveForm {
+    csrf: String,
+    credential_id: String,
+}
+
+/// Removes one of the user's passkeys (the service refuses the last required factor).
+pub async fn remove(
+    State(node): State<AppState>,
+    user: WebUser,
+    Form(f): Form<RemoveForm>,
+) -> Response {
+    if let Err(e) = user.check_csrf(&f.csrf) {
+        return e.into_response();
+    }
+    let caller = user.caller();
+    let n = node.clone();
+    let done =
+        tokio::task::spawn_blocking(move || n.passkey_remove(&caller, &f.credential_id)).await;
+    let problem = match done {
+        Ok(Ok(_)) => return axum::response::Redirect::to("/ui/account").into_response(),
+        Ok(Err(e)) => match e.code() {
+            sightline_types::ErrorCode::Conflict => "passkey_last_factor",
+            sightline_types::ErrorCode::NotFound => "passkey_not_found",
+            _ => return ApiError::from(e).into_response(),
+        },
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    account_page(node, user, Some(problem)).await
 }
 
 #[derive(Deserialize)]
