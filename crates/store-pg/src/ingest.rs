@@ -1,0 +1,149 @@
+//! Ingest: binary `COPY` into the session's staging table, then new plates and the reads (with
+//! their crops) in one statement each, all in one transaction.
+//!
+//! Duplicates inside a batch are settled here (the first read of a (camera, client id, day)
+//! wins, as in the SQLite store); duplicates of stored reads by the per-day unique index, through
+//! `ON CONFLICT DO NOTHING`.
+
+use crate::schema::{self, day_of};
+use crate::{PgReadStore, Result};
+use postgres::binary_copy::BinaryCopyInWriter;
+use postgres::types::{ToSql, Type};
+use sightline_store::{AppendOutcome, ReadRecord};
+use std::collections::{BTreeSet, HashMap};
+
+const COPY: &str = "COPY staging (ord, camera_id, client_id, captured_us, plate, canon, region, \
+    confidence, colour, vehicle_type, make, lat, lon, received_us, crop) FROM STDIN BINARY";
+
+const COPY_TYPES: [Type; 15] = [
+    Type::INT4,
+    Type::INT8,
+    Type::TEXT,
+    Type::INT8,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::FLOAT8,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::FLOAT8,
+    Type::FLOAT8,
+    Type::INT8,
+    Type::BYTEA,
+];
+
+/// New plates only: the `NOT EXISTS` keeps known plates from drawing identity values.
+const NEW_PLATES: &str = "INSERT INTO plates (text, canon) \
+    SELECT DISTINCT s.plate, s.canon FROM staging s \
+    WHERE NOT EXISTS (SELECT 1 FROM plates p WHERE p.text = s.plate) \
+    ORDER BY s.plate ON CONFLICT (text) DO NOTHING";
+
+/// The reads, and the crops of those inserted; answers the inserted rows' keys and sequence
+/// numbers.
+const MOVE_READS: &str = "WITH ins AS (
+        INSERT INTO reads (plate_id, captured_us, camera_id, client_id, region, confidence,
+                           colour, vehicle_type, make, lat, lon, received_us)
+        SELECT p.id, s.captured_us, s.camera_id, s.client_id, s.region, s.confidence,
+               s.colour, s.vehicle_type, s.make, s.lat, s.lon, s.received_us
+        FROM staging s JOIN plates p ON p.text = s.plate
+        ON CONFLICT DO NOTHING
+        RETURNING camera_id, client_id, captured_us, seq
+    ), crops AS (
+        INSERT INTO read_crops (seq, captured_us, jpeg)
+        SELECT ins.seq, ins.captured_us, s.crop
+        FROM ins JOIN staging s USING (camera_id, client_id, captured_us)
+        WHERE s.crop IS NOT NULL
+    )
+    SELECT camera_id, client_id, captured_us, seq FROM ins";
+
+pub(crate) fn ingest(store: &PgReadStore, reads: Vec<ReadRecord>) -> Result<Vec<AppendOutcome>> {
+    let mut outcomes = vec![AppendOutcome::Duplicate; reads.len()];
+    if reads.is_empty() {
+        return Ok(outcomes);
+    }
+    // The first read of each (camera, client id, day) goes to the database; later ones in the
+    // same batch are duplicates without asking it.
+    let mut first: HashMap<(i64, &str, i32), usize> = HashMap::with_capacity(reads.len());
+    let mut sent = Vec::with_capacity(reads.len());
+    for (i, r) in reads.iter().enumerate() {
+        let key = (r.camera_id.0, r.client_id.as_str(), day_of(r.captured_us));
+        if let std::collections::hash_map::Entry::Vacant(v) = first.entry(key) {
+            v.insert(i);
+            sent.push(i);
+        }
+    }
+    let days: BTreeSet<i32> = reads.iter().map(|r| day_of(r.captured_us)).collect();
+    let missing: Vec<i32> = {
+        let known = store.partitions.lock().unwrap_or_else(|e| e.into_inner());
+        days.iter()
+            .copied()
+            .filter(|d| !known.contains(d))
+            .collect()
+    };
+    let inserted = store.with_client(|c| {
+        if !missing.is_empty() {
+            schema::create_partitions(c, &missing, chrono::Utc::now().timestamp_micros())?;
+            store
+                .partitions
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .extend(missing.iter().copied());
+        }
+        let mut tx = c.transaction()?;
+        {
+            let writer = tx.copy_in(COPY)?;
+            let mut w = BinaryCopyInWriter::new(writer, &COPY_TYPES);
+            for &i in &sent {
+                let r = &reads[i];
+                let ord = i32::try_from(i).unwrap_or(i32::MAX);
+                let canon = r.plate.canonical();
+                let row: [&(dyn ToSql + Sync); 15] = [
+                    &ord,
+                    &r.camera_id.0,
+                    &r.client_id,
+                    &r.captured_us,
+                    &r.plate.as_str(),
+                    &canon,
+                    &r.region,
+                    &r.confidence,
+                    &r.colour,
+                    &r.vehicle_type,
+                    &r.make,
+                    &r.lat,
+                    &r.lon,
+                    &r.received_us,
+                    &r.crop,
+                ];
+                w.write(&row)?;
+            }
+            w.finish()?;
+        }
+        tx.execute(NEW_PLATES, &[])?;
+        let rows = tx.query(MOVE_READS, &[])?;
+        tx.commit()?;
+        Ok(rows
+            .iter()
+            .map(|row| {
+                (
+                    row.get::<_, i64>(0),
+                    row.get::<_, String>(1),
+                    row.get::<_, i64>(2),
+                    row.get::<_, i64>(3),
+                )
+            })
+            .collect::<Vec<_>>())
+    })?;
+    let n = inserted.len();
+    for (camera, client, captured_us, seq) in inserted {
+        if let Some(&i) = first.get(&(camera, client.as_str(), day_of(captured_us))) {
+            outcomes[i] = AppendOutcome::Inserted { seq };
+        }
+    }
+    tracing::debug!(
+        batch = reads.len(),
+        inserted = n,
+        "postgres read batch committed"
+    );
+    Ok(outcomes)
+}
