@@ -14,11 +14,37 @@ use chrono::{DateTime, Utc};
 use postgres::Client;
 use sightline_store::{LegalHold, PurgeReport, PurgeRule};
 
+/// True for a row `t` of rule `pr`'s cameras that an open hold of `pr`'s owner keeps (the hold's
+/// window is `[from, to)`).
+macro_rules! held {
+    () => {
+        "EXISTS (SELECT 1 FROM pg_temp.purge_holds h WHERE h.owner = pr.owner \
+         AND h.plate_id = t.plate_id AND t.captured_us >= h.from_us AND t.captured_us < h.to_us)"
+    };
+}
+
 /// True for a row `t` that retention deletes.
-const DUE: &str = "EXISTS (SELECT 1 FROM pg_temp.purge_rules pr \
-    WHERE pr.camera_id = t.camera_id AND t.captured_us < pr.cutoff_us \
-    AND NOT EXISTS (SELECT 1 FROM pg_temp.purge_holds h WHERE h.owner = pr.owner \
-        AND h.plate_id = t.plate_id AND t.captured_us >= h.from_us AND t.captured_us < h.to_us))";
+const DUE: &str = concat!(
+    "EXISTS (SELECT 1 FROM pg_temp.purge_rules pr \
+     WHERE pr.camera_id = t.camera_id AND t.captured_us < pr.cutoff_us AND NOT ",
+    held!(),
+    ")"
+);
+
+/// Deletes the due rows of day table `{t}` and their crops in `{crops}`; answers the count per
+/// owner.
+const DELETE_DUE: &str = concat!(
+    "WITH d AS (
+        DELETE FROM {t} t USING pg_temp.purge_rules pr
+        WHERE pr.camera_id = t.camera_id AND t.captured_us < pr.cutoff_us AND NOT ",
+    held!(),
+    "
+        RETURNING pr.owner, t.seq, t.captured_us
+    ), gone AS (
+        DELETE FROM {crops} c USING d WHERE c.seq = d.seq AND c.captured_us = d.captured_us
+    )
+    SELECT owner, count(*) FROM d GROUP BY owner"
+);
 
 fn load_rules(c: &mut Client, rules: &[PurgeRule], holds: &[LegalHold]) -> Result<()> {
     c.batch_execute("TRUNCATE pg_temp.purge_rules, pg_temp.purge_holds")?;
@@ -136,18 +162,7 @@ pub(crate) fn purge(
             }
             let mut tx = c.transaction()?;
             let counts = tx.query(
-                &format!(
-                    "WITH d AS (
-                        DELETE FROM {t} t USING pg_temp.purge_rules pr
-                        WHERE pr.camera_id = t.camera_id AND t.captured_us < pr.cutoff_us
-                        AND NOT EXISTS (SELECT 1 FROM pg_temp.purge_holds h WHERE h.owner = pr.owner
-                            AND h.plate_id = t.plate_id AND t.captured_us >= h.from_us AND t.captured_us < h.to_us)
-                        RETURNING pr.owner, t.seq, t.captured_us
-                    ), gone AS (
-                        DELETE FROM {crops} c USING d WHERE c.seq = d.seq AND c.captured_us = d.captured_us
-                    )
-                    SELECT owner, count(*) FROM d GROUP BY owner"
-                ),
+                &DELETE_DUE.replace("{t}", &t).replace("{crops}", &crops),
                 &[],
             )?;
             tx.commit()?;
