@@ -6,8 +6,9 @@
 //! `ON CONFLICT DO NOTHING`.
 
 use crate::schema::{self, day_of};
-use crate::{PgReadStore, Result};
+use crate::{Error, PgReadStore, Result};
 use postgres::binary_copy::BinaryCopyInWriter;
+use postgres::error::SqlState;
 use postgres::types::{ToSql, Type};
 use sightline_store::{AppendOutcome, ReadRecord};
 use std::collections::{BTreeSet, HashMap};
@@ -74,6 +75,43 @@ pub(crate) fn ingest(store: &PgReadStore, reads: Vec<ReadRecord>) -> Result<Vec<
         }
     }
     let days: BTreeSet<i32> = reads.iter().map(|r| day_of(r.captured_us)).collect();
+    let inserted = match attempt(store, &reads, &sent, &days) {
+        // A day this process believed to exist was dropped meanwhile (by another process's
+        // retention): forget the batch's days, so they are made again, and try once more. The
+        // failed transaction stored nothing.
+        Err(Error::Postgres(e)) if e.code() == Some(&SqlState::CHECK_VIOLATION) => {
+            let mut known = store.partitions.lock().unwrap_or_else(|e| e.into_inner());
+            for d in &days {
+                known.remove(d);
+            }
+            drop(known);
+            attempt(store, &reads, &sent, &days)?
+        }
+        other => other?,
+    };
+    let n = inserted.len();
+    for (camera, client, captured_us, seq) in inserted {
+        if let Some(&i) = first.get(&(camera, client.as_str(), day_of(captured_us))) {
+            outcomes[i] = AppendOutcome::Inserted { seq };
+        }
+    }
+    tracing::debug!(
+        batch = reads.len(),
+        inserted = n,
+        "postgres read batch committed"
+    );
+    Ok(outcomes)
+}
+
+/// One try at storing the reads `sent` (indexes into `reads`): missing partitions first, then
+/// the batch in one transaction. Answers the inserted rows' (camera, client id, capture time,
+/// sequence number).
+fn attempt(
+    store: &PgReadStore,
+    reads: &[ReadRecord],
+    sent: &[usize],
+    days: &BTreeSet<i32>,
+) -> Result<Vec<(i64, String, i64, i64)>> {
     let missing: Vec<i32> = {
         let known = store.partitions.lock().unwrap_or_else(|e| e.into_inner());
         days.iter()
@@ -81,7 +119,7 @@ pub(crate) fn ingest(store: &PgReadStore, reads: Vec<ReadRecord>) -> Result<Vec<
             .filter(|d| !known.contains(d))
             .collect()
     };
-    let inserted = store.with_client(|c| {
+    store.with_client(|c| {
         if !missing.is_empty() {
             schema::create_partitions(c, &missing, chrono::Utc::now().timestamp_micros())?;
             store
@@ -94,7 +132,7 @@ pub(crate) fn ingest(store: &PgReadStore, reads: Vec<ReadRecord>) -> Result<Vec<
         {
             let writer = tx.copy_in(COPY)?;
             let mut w = BinaryCopyInWriter::new(writer, &COPY_TYPES);
-            for &i in &sent {
+            for &i in sent {
                 let r = &reads[i];
                 let ord = i32::try_from(i).unwrap_or(i32::MAX);
                 let canon = r.plate.canonical();
@@ -133,17 +171,5 @@ pub(crate) fn ingest(store: &PgReadStore, reads: Vec<ReadRecord>) -> Result<Vec<
                 )
             })
             .collect::<Vec<_>>())
-    })?;
-    let n = inserted.len();
-    for (camera, client, captured_us, seq) in inserted {
-        if let Some(&i) = first.get(&(camera, client.as_str(), day_of(captured_us))) {
-            outcomes[i] = AppendOutcome::Inserted { seq };
-        }
-    }
-    tracing::debug!(
-        batch = reads.len(),
-        inserted = n,
-        "postgres read batch committed"
-    );
-    Ok(outcomes)
+    })
 }

@@ -906,3 +906,21 @@ fn partition_drops<S: ReadStore>(s: &S) {
     assert_eq!(s.partition_days().unwrap(), vec![day(0), day(2)]);
     assert_eq!(reads_of_plate(s, "PART1"), vec!["x2", "x0"]);
 }
+
+// ---------------------------------------------------------------- PostgreSQL only
+
+/// Two processes over one database: one drops a day (retention) that the other still believes
+/// exists; the other's next read for that day makes the partition again instead of failing.
+#[test]
+fn postgres_only_partition_dropped_by_another_process() {
+    let fx = postgres("stale_partitions");
+    let a = fx.0.as_ref().unwrap();
+    let url = std::env::var("SIGHTLINE_TEST_POSTGRES").unwrap();
+    let b = PgReadStore::connect(&url, a.schema()).unwrap();
+    b.sync_cameras(&cameras()).unwrap();
+    assert!(all_inserted(&ingest(a, vec![read(CAM1, "s1", "STALE1", t0())])));
+    assert_eq!(b.drop_partitions_before(day(1)).unwrap(), vec![day(0)]);
+    assert!(all_inserted(&ingest(a, vec![read(CAM1, "s2", "STALE1", t0())])));
+    assert_eq!(reads_of_plate(&b, "STALE1"), vec!["s2"]);
+    assert_eq!(a.partition_days().unwrap(), vec![day(0)]);
+}
