@@ -918,9 +918,15 @@ fn postgres_only_partition_dropped_by_another_process() {
     let url = std::env::var("SIGHTLINE_TEST_POSTGRES").unwrap();
     let b = PgReadStore::connect(&url, a.schema()).unwrap();
     b.sync_cameras(&cameras()).unwrap();
-    assert!(all_inserted(&ingest(a, vec![read(CAM1, "s1", "STALE1", t0())])));
+    assert!(all_inserted(&ingest(
+        a,
+        vec![read(CAM1, "s1", "STALE1", t0())]
+    )));
     assert_eq!(b.drop_partitions_before(day(1)).unwrap(), vec![day(0)]);
-    assert!(all_inserted(&ingest(a, vec![read(CAM1, "s2", "STALE1", t0())])));
+    assert!(all_inserted(&ingest(
+        a,
+        vec![read(CAM1, "s2", "STALE1", t0())]
+    )));
     assert_eq!(reads_of_plate(&b, "STALE1"), vec!["s2"]);
     assert_eq!(a.partition_days().unwrap(), vec![day(0)]);
 }
