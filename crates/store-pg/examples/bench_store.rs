@@ -9,7 +9,7 @@
 //!
 //! PostgreSQL comes from `SIGHTLINE_BENCH_POSTGRES` (or `SIGHTLINE_TEST_POSTGRES`); the store
 //! is made in a schema of its own and dropped afterwards. SQLite runs in a temporary directory
-//! with `synchronous=FULL` (durable, the node's default); compare it with a PostgreSQL server
+//! (`SIGHTLINE_BENCH_KEEP=1` keeps it, to look at plans) with `synchronous=FULL` (durable, the node's default); compare it with a PostgreSQL server
 //! that has `fsync` and `synchronous_commit` on. `--backend sqlite|postgres|both` (default both).
 //!
 //! Ingest is one client sending batches one after another (the SQLite writer's group commit is
@@ -275,7 +275,9 @@ fn main() -> Result<(), BoxError> {
         let schema = format!("bench_{}", std::process::id());
         let s = PgReadStore::connect(&url, &schema)?;
         let f = run(&s, &a, &plates, &batches);
-        s.drop_schema()?;
+        if std::env::var_os("SIGHTLINE_BENCH_KEEP").is_none() {
+            s.drop_schema()?;
+        }
         let f = f?;
         print("postgres", &f);
         pg = Some(f);
