@@ -28,7 +28,8 @@ mod query;
 mod retention;
 pub mod schema;
 
-use postgres::{Client, NoTls};
+use postgres::types::ToSql;
+use postgres::{Client, NoTls, Row, Statement};
 use sightline_types::{Camera, CameraId, ErrorCode};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Mutex, RwLock};
@@ -76,11 +77,58 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// Most idle connections kept.
 const POOL: usize = 8;
 
+/// A pooled connection with the statements prepared on it: a query then costs one round trip
+/// instead of two (parse, then execute).
+pub(crate) struct Conn {
+    client: Client,
+    statements: HashMap<String, Statement>,
+}
+
+impl Conn {
+    fn statement(&mut self, sql: &str) -> Result<Statement> {
+        if let Some(st) = self.statements.get(sql) {
+            return Ok(st.clone());
+        }
+        let st = self.client.prepare(sql)?;
+        self.statements.insert(sql.to_owned(), st.clone());
+        Ok(st)
+    }
+
+    /// Runs a (cached) statement and returns its rows.
+    pub(crate) fn query(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>> {
+        let st = self.statement(sql)?;
+        Ok(self.client.query(&st, params)?)
+    }
+
+    /// Runs a (cached) statement that returns at most one row.
+    pub(crate) fn query_opt(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Option<Row>> {
+        let st = self.statement(sql)?;
+        Ok(self.client.query_opt(&st, params)?)
+    }
+}
+
+impl std::ops::Deref for Conn {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        &self.client
+    }
+}
+
+impl std::ops::DerefMut for Conn {
+    fn deref_mut(&mut self) -> &mut Client {
+        &mut self.client
+    }
+}
+
 /// The read store on PostgreSQL.
 pub struct PgReadStore {
     conninfo: String,
     schema: String,
-    idle: Mutex<Vec<Client>>,
+    idle: Mutex<Vec<Conn>>,
     cameras: RwLock<HashMap<CameraId, Camera>>,
     /// Days known to have a partition (a cache of the `partitions` table).
     partitions: Mutex<BTreeSet<i32>>,
@@ -156,14 +204,17 @@ impl PgReadStore {
 
     /// Runs `f` with a pooled connection (search path set to the store's schema, session
     /// tables ready). A connection that failed is not returned to the pool.
-    pub(crate) fn with_client<T>(&self, f: impl FnOnce(&mut Client) -> Result<T>) -> Result<T> {
+    pub(crate) fn with_client<T>(&self, f: impl FnOnce(&mut Conn) -> Result<T>) -> Result<T> {
         let pooled = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let mut client = match pooled {
             Some(c) if !c.is_closed() => c,
             _ => {
                 let mut c = Client::connect(&self.conninfo, NoTls).map_err(Error::Connect)?;
                 schema::prepare_session(&mut c, &self.schema)?;
-                c
+                Conn {
+                    client: c,
+                    statements: HashMap::new(),
+                }
             }
         };
         let out = f(&mut client);
