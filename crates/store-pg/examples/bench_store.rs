@@ -9,7 +9,8 @@
 //!
 //! PostgreSQL comes from `SIGHTLINE_BENCH_POSTGRES` (or `SIGHTLINE_TEST_POSTGRES`); the store
 //! is made in a schema of its own and dropped afterwards. SQLite runs in a temporary directory
-//! (`SIGHTLINE_BENCH_KEEP=1` keeps it, to look at plans) with `synchronous=FULL` (durable, the node's default); compare it with a PostgreSQL server
+//! (`SIGHTLINE_BENCH_KEEP=1` keeps it, to look at plans; `SIGHTLINE_BENCH_RAW_COPY=1` also times
+//! raw binary `COPY` of the same rows into a fresh store's `reads`, the issue's floor) with `synchronous=FULL` (durable, the node's default); compare it with a PostgreSQL server
 //! that has `fsync` and `synchronous_commit` on. `--backend sqlite|postgres|both` (default both).
 //!
 //! Ingest is one client sending batches one after another (the SQLite writer's group commit is
@@ -252,6 +253,89 @@ fn sqlite_store(dir: &std::path::Path) -> Result<Store, BoxError> {
     Ok(s)
 }
 
+/// The floor to compare the full ingest path with: the same rows sent with binary `COPY`
+/// straight into `reads` of a fresh store (same tables and indexes, partitions and plates made
+/// before the clock starts), one transaction per batch, no staging, no duplicate handling.
+fn raw_copy(url: &str, batches: &[Vec<ReadRecord>], plates: &[PlateText]) -> Result<f64, BoxError> {
+    use postgres::binary_copy::BinaryCopyInWriter;
+    use postgres::types::{ToSql, Type};
+    let schema = format!("rawcopy_{}", std::process::id());
+    let store = PgReadStore::connect(url, &schema)?;
+    let mut c = postgres::Client::connect(url, postgres::NoTls)?;
+    c.batch_execute(&format!("SET search_path TO {schema}, public"))?;
+    {
+        let mut tx = c.transaction()?;
+        let w = tx.copy_in("COPY plates (text, canon) FROM STDIN BINARY")?;
+        let mut w = BinaryCopyInWriter::new(w, &[Type::TEXT, Type::TEXT]);
+        for p in plates {
+            w.write(&[&p.as_str(), &p.canonical()])?;
+        }
+        w.finish()?;
+        tx.commit()?;
+    }
+    let ids: std::collections::HashMap<String, i64> = c
+        .query("SELECT text, id FROM plates", &[])?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    let days: std::collections::BTreeSet<i32> = batches
+        .iter()
+        .flatten()
+        .map(|r| sightline_store_pg::schema::day_of(r.captured_us))
+        .collect();
+    let days: Vec<i32> = days.into_iter().collect();
+    sightline_store_pg::schema::create_partitions(&mut c, &days, 0)?;
+    let types = [
+        Type::INT8,
+        Type::INT8,
+        Type::INT8,
+        Type::TEXT,
+        Type::TEXT,
+        Type::FLOAT8,
+        Type::TEXT,
+        Type::TEXT,
+        Type::TEXT,
+        Type::FLOAT8,
+        Type::FLOAT8,
+        Type::INT8,
+    ];
+    let start = Instant::now();
+    let mut n = 0usize;
+    for b in batches {
+        let mut tx = c.transaction()?;
+        let w = tx.copy_in(
+            "COPY reads (plate_id, captured_us, camera_id, client_id, region, confidence, colour, \
+             vehicle_type, make, lat, lon, received_us) FROM STDIN BINARY",
+        )?;
+        let mut w = BinaryCopyInWriter::new(w, &types);
+        for r in b {
+            let id = ids[r.plate.as_str()];
+            let row: [&(dyn ToSql + Sync); 12] = [
+                &id,
+                &r.captured_us,
+                &r.camera_id.0,
+                &r.client_id,
+                &r.region,
+                &r.confidence,
+                &r.colour,
+                &r.vehicle_type,
+                &r.make,
+                &r.lat,
+                &r.lon,
+                &r.received_us,
+            ];
+            w.write(&row)?;
+        }
+        w.finish()?;
+        tx.commit()?;
+        n += b.len();
+    }
+    let per_s = n as f64 / start.elapsed().as_secs_f64();
+    drop(c);
+    store.drop_schema()?;
+    Ok(per_s)
+}
+
 fn main() -> Result<(), BoxError> {
     let a = args()?;
     let (plates, batches) = workload(&a);
@@ -280,6 +364,13 @@ fn main() -> Result<(), BoxError> {
         }
         let f = f?;
         print("postgres", &f);
+        if std::env::var_os("SIGHTLINE_BENCH_RAW_COPY").is_some() {
+            let raw = raw_copy(&url, &batches, &plates)?;
+            println!(
+                "postgres raw COPY into reads: {raw:.0} reads/s; the full ingest path reaches {:.0}% of it",
+                100.0 * f.ingest_per_s / raw
+            );
+        }
         pg = Some(f);
     }
     if let (Some(s), Some(p)) = (sqlite, pg) {

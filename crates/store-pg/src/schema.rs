@@ -127,7 +127,7 @@ pub(crate) fn prepare_session(c: &mut Client, schema: &str) -> Result<()> {
 ///
 /// # Errors
 /// Statement failures.
-pub(crate) fn create_partitions(c: &mut Client, days: &[i32], now_us: i64) -> Result<()> {
+pub fn create_partitions(c: &mut Client, days: &[i32], now_us: i64) -> Result<()> {
     let mut tx = c.transaction()?;
     tx.batch_execute("SELECT pg_advisory_xact_lock(7283402)")?;
     for &day in days {
