@@ -186,12 +186,12 @@ fn load_crops(store: &PgReadStore, reads: &mut [StoredRead]) -> Result<()> {
         .collect();
     let seqs: Vec<i64> = reads.iter().map(|r| r.seq).collect();
     let rows = store.with_client(|c| {
-        Ok(c.query(
+        c.query(
             "SELECT c.seq, c.jpeg FROM read_crops c \
              JOIN unnest($1::bigint[], $2::bigint[]) AS k(at, seq) \
              ON c.captured_us = k.at AND c.seq = k.seq",
             &[&at, &seqs],
-        )?)
+        )
     })?;
     let mut by_seq: HashMap<i64, Vec<u8>> = rows
         .iter()
@@ -244,12 +244,12 @@ pub(crate) fn sightings_at(
     }
     let cams: Vec<i64> = cameras.iter().map(|c| c.0).collect();
     let rows = store.with_client(|c| {
-        Ok(c.query(
+        c.query(
             "SELECT plate_id, captured_us, seq, camera_id FROM reads \
              WHERE camera_id = ANY($1) AND captured_us >= $2 AND captured_us < $3 \
              ORDER BY captured_us, seq LIMIT $4",
             &[&cams, &from_us, &to_us, &limit_param(cap.saturating_add(1))],
-        )?)
+        )
     })?;
     let mut out = rows.iter().map(sighting).collect::<Result<Vec<_>>>()?;
     let more = out.len() > cap;
@@ -269,12 +269,12 @@ pub(crate) fn sightings_of(
     }
     let cams: Vec<i64> = cameras.iter().map(|c| c.0).collect();
     let rows = store.with_client(|c| {
-        Ok(c.query(
+        c.query(
             "SELECT plate_id, captured_us, seq, camera_id FROM reads \
              WHERE plate_id = $1 AND captured_us >= $2 AND captured_us < $3 \
              AND camera_id = ANY($4) ORDER BY captured_us, seq",
             &[&i64::from(plate.0), &from_us, &to_us, &cams],
-        )?)
+        )
     })?;
     rows.iter().map(sighting).collect()
 }
@@ -291,7 +291,7 @@ pub(crate) fn reads_of(
     let at: Vec<i64> = sightings.iter().map(|s| s.captured_us).collect();
     let seqs: Vec<i64> = sightings.iter().map(|s| s.seq).collect();
     let rows = store.with_client(|c| {
-        Ok(c.query(
+        c.query(
             &format!(
                 "SELECT {COLS} FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) \
                  WITH ORDINALITY AS k(plate_id, at, seq, ord) \
@@ -299,7 +299,7 @@ pub(crate) fn reads_of(
                  JOIN plates p ON p.id = r.plate_id ORDER BY k.ord"
             ),
             &[&plates, &at, &seqs],
-        )?)
+        )
     })?;
     let mut reads = to_stored(store, &rows);
     if with_crops {
@@ -310,7 +310,7 @@ pub(crate) fn reads_of(
 
 pub(crate) fn plate_id_of(store: &PgReadStore, plate: &str) -> Result<Option<PlateId>> {
     store
-        .with_client(|c| Ok(c.query_opt("SELECT id FROM plates WHERE text = $1", &[&plate])?))?
+        .with_client(|c| c.query_opt("SELECT id FROM plates WHERE text = $1", &[&plate]))?
         .map(|r| plate_id(r.get(0)))
         .transpose()
 }
