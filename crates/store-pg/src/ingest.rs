@@ -34,14 +34,30 @@ const COPY_TYPES: [Type; 15] = [
     Type::BYTEA,
 ];
 
-/// New plates only: the `NOT EXISTS` keeps known plates from drawing identity values.
-const NEW_PLATES: &str = "INSERT INTO plates (text, canon) \
-    SELECT DISTINCT s.plate, s.canon FROM staging s \
-    WHERE NOT EXISTS (SELECT 1 FROM plates p WHERE p.text = s.plate) \
-    ORDER BY s.plate ON CONFLICT (text) DO NOTHING";
+/// New plates only: the `NOT EXISTS` keeps known plates from drawing identity values. Sorted,
+/// so that concurrent batches adding the same plates take their locks in one order.
+macro_rules! new_plates {
+    ($conflict:literal) => {
+        concat!(
+            "INSERT INTO plates (text, canon) \
+             SELECT DISTINCT s.plate, s.canon FROM staging s \
+             WHERE NOT EXISTS (SELECT 1 FROM plates p WHERE p.text = s.plate) \
+             ORDER BY s.plate ",
+            $conflict
+        )
+    };
+}
+
+/// New plates, plain insert (the fast path; a plate added meanwhile by a concurrent batch makes
+/// it fail, and then [`NEW_PLATES`] runs).
+const NEW_PLATES_FAST: &str = new_plates!("");
+
+/// New plates, skipping any added meanwhile.
+const NEW_PLATES: &str = new_plates!("ON CONFLICT (text) DO NOTHING");
 
 /// The reads, and the crops of those inserted; answers the inserted rows' keys and sequence
-/// numbers. `$conflict` is empty (the fast path) or `ON CONFLICT DO NOTHING`.
+/// numbers. `$conflict` is empty (the fast path) or `ON CONFLICT DO NOTHING`. Rows go in key
+/// order, so concurrent batches with common reads wait for each other instead of deadlocking.
 macro_rules! move_reads {
     ($conflict:literal) => {
         concat!(
@@ -50,7 +66,8 @@ macro_rules! move_reads {
                                    colour, vehicle_type, make, lat, lon, received_us)
                 SELECT p.id, s.captured_us, s.camera_id, s.client_id, s.region, s.confidence,
                        s.colour, s.vehicle_type, s.make, s.lat, s.lon, s.received_us
-                FROM staging s JOIN plates p ON p.text = s.plate ",
+                FROM staging s JOIN plates p ON p.text = s.plate
+                ORDER BY s.camera_id, s.client_id ",
             $conflict,
             "
                 RETURNING camera_id, client_id, captured_us, seq
@@ -172,24 +189,12 @@ fn attempt(
             }
             w.finish()?;
         }
-        tx.execute(NEW_PLATES, &[])?;
-        // Fast path under a savepoint; a unique violation (a read stored before, or by a
-        // concurrent batch) rolls back to it and the batch goes again with `ON CONFLICT`.
-        let fast = {
-            let mut sp = tx.savepoint("fast_path")?;
-            match sp.query(MOVE_READS_FAST, &[]) {
-                Ok(rows) => {
-                    sp.commit()?;
-                    Some(rows)
-                }
-                Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => None,
-                Err(e) => return Err(e.into()),
-            }
-        };
-        let rows = match fast {
-            Some(rows) => rows,
-            None => tx.query(MOVE_READS, &[])?,
-        };
+        // Each step as a plain insert under a savepoint first: `ON CONFLICT` costs a
+        // speculative insertion per row, and conflicts are rare (a re-sent read, a plate added
+        // by a concurrent batch); a unique violation rolls back to the savepoint and the step
+        // goes again with `ON CONFLICT`.
+        fast_then_safe(&mut tx, NEW_PLATES_FAST, NEW_PLATES)?;
+        let rows = fast_then_safe(&mut tx, MOVE_READS_FAST, MOVE_READS)?;
         tx.commit()?;
         Ok(rows
             .iter()
@@ -203,4 +208,24 @@ fn attempt(
             })
             .collect::<Vec<_>>())
     })
+}
+
+/// Runs `fast` under a savepoint; on a unique violation rolls back to it and runs `safe`.
+fn fast_then_safe(
+    tx: &mut postgres::Transaction<'_>,
+    fast: &str,
+    safe: &str,
+) -> Result<Vec<postgres::Row>> {
+    {
+        let mut sp = tx.savepoint("fast_path")?;
+        match sp.query(fast, &[]) {
+            Ok(rows) => {
+                sp.commit()?;
+                return Ok(rows);
+            }
+            Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(tx.query(safe, &[])?)
 }

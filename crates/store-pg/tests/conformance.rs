@@ -930,3 +930,45 @@ fn postgres_only_partition_dropped_by_another_process() {
     assert_eq!(reads_of_plate(&b, "STALE1"), vec!["s2"]);
     assert_eq!(a.partition_days().unwrap(), vec![day(0)]);
 }
+
+/// Several connections ingesting overlapping batches (the same reads and new plates, in
+/// different orders) at once: every read is stored once, and exactly one batch reports it
+/// inserted.
+#[test]
+fn postgres_only_concurrent_overlapping_batches() {
+    let fx = postgres("concurrent");
+    let s = fx.0.as_ref().unwrap();
+    let reads: Vec<ReadRecord> = (0..300)
+        .map(|i| {
+            read(
+                if i % 2 == 0 { CAM1 } else { CAM3 },
+                &format!("c{i}"),
+                &format!("CC{}", i % 120),
+                t0() + Duration::seconds(i),
+            )
+        })
+        .collect();
+    let outcomes: Vec<Vec<AppendOutcome>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..4usize)
+            .map(|k| {
+                let mut batch = reads.clone();
+                batch.rotate_left(k * 75);
+                if k % 2 == 1 {
+                    batch.reverse();
+                }
+                scope.spawn(move || s.ingest(batch).unwrap())
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let inserted: usize = outcomes
+        .iter()
+        .flatten()
+        .filter(|o| matches!(o, AppendOutcome::Inserted { .. }))
+        .count();
+    assert_eq!(inserted, 300);
+    assert_eq!(everything(s).len(), 300);
+    for p in ["CC0", "CC119"] {
+        assert!(s.plate_id(p).unwrap().is_some());
+    }
+}
