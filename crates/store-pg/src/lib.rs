@@ -14,8 +14,9 @@
 //!   text for wildcard patterns and a B-tree on the canonical key for fuzzy candidates.
 //!
 //! Ingest ([`PgReadStore`]'s `ingest`) sends a batch with binary `COPY` into a temporary
-//! staging table, adds new plates, and moves the rows with `INSERT … ON CONFLICT DO NOTHING`
-//! in the same transaction. Retention drops whole day partitions when every row in them is due
+//! staging table, adds new plates, and moves the rows, all in one transaction; each step is a
+//! plain insert first and goes again with `ON CONFLICT DO NOTHING` when it meets a unique index
+//! (a re-sent read, or a plate or read a concurrent batch added). Retention drops whole day partitions when every row in them is due
 //! and deletes rows inside the boundary partitions, keeping legal holds.
 //!
 //! The client is rust-postgres's blocking `postgres` crate (a thin wrapper over
