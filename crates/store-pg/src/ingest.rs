@@ -1,9 +1,12 @@
-//! Ingest: binary `COPY` into the session's staging table, then new plates and the reads (with
-//! their crops) in one statement each, all in one transaction.
+//! Ingest, one transaction per batch.
 //!
 //! Duplicates inside a batch are settled here (the first read of a (camera, client id, day)
-//! wins, as in the SQLite store); duplicates of stored reads by the per-day unique index: a
-//! plain insert first, and when that meets the index, `ON CONFLICT DO NOTHING`.
+//! wins, as in the SQLite store). The fast path ([`direct_copy`]) resolves plate ids (adding new
+//! plates), draws the batch's sequence numbers, and sends the rows with binary `COPY` straight
+//! into `reads` and `read_crops` under a savepoint. When that meets the per-day unique index (a
+//! re-sent read, or one a concurrent batch stored), it rolls back to the savepoint and the slow
+//! path runs: binary `COPY` into the session's staging table, then `INSERT … SELECT … ON
+//! CONFLICT DO NOTHING`, which skips the duplicates.
 
 use crate::schema::{self, day_of};
 use crate::{Error, PgReadStore, Result};
@@ -34,61 +37,33 @@ const COPY_TYPES: [Type; 15] = [
     Type::BYTEA,
 ];
 
-/// New plates only: the `NOT EXISTS` keeps known plates from drawing identity values. Sorted,
-/// so that concurrent batches adding the same plates take their locks in one order.
-macro_rules! new_plates {
-    ($conflict:literal) => {
-        concat!(
-            "INSERT INTO plates (text, canon) \
-             SELECT DISTINCT s.plate, s.canon FROM staging s \
-             WHERE NOT EXISTS (SELECT 1 FROM plates p WHERE p.text = s.plate) \
-             ORDER BY s.plate ",
-            $conflict
-        )
-    };
-}
+/// New plates of the staging table (the `NOT EXISTS` keeps known plates from drawing identity
+/// values), skipping any added meanwhile. Sorted, so that concurrent batches adding the same
+/// plates take their locks in one order.
+const NEW_PLATES: &str = "INSERT INTO plates (text, canon) \
+    SELECT DISTINCT s.plate, s.canon FROM staging s \
+    WHERE NOT EXISTS (SELECT 1 FROM plates p WHERE p.text = s.plate) \
+    ORDER BY s.plate ON CONFLICT (text) DO NOTHING";
 
-/// New plates, plain insert (the fast path; a plate added meanwhile by a concurrent batch makes
-/// it fail, and then [`NEW_PLATES`] runs).
-const NEW_PLATES_FAST: &str = new_plates!("");
-
-/// New plates, skipping any added meanwhile.
-const NEW_PLATES: &str = new_plates!("ON CONFLICT (text) DO NOTHING");
-
-/// The reads, and the crops of those inserted; answers the inserted rows' keys and sequence
-/// numbers. `$conflict` is empty (the fast path) or `ON CONFLICT DO NOTHING`. Rows go in key
-/// order, so concurrent batches with common reads wait for each other instead of deadlocking.
-macro_rules! move_reads {
-    ($conflict:literal) => {
-        concat!(
-            "WITH ins AS (
-                INSERT INTO reads (plate_id, captured_us, camera_id, client_id, region, confidence,
-                                   colour, vehicle_type, make, lat, lon, received_us)
-                SELECT p.id, s.captured_us, s.camera_id, s.client_id, s.region, s.confidence,
-                       s.colour, s.vehicle_type, s.make, s.lat, s.lon, s.received_us
-                FROM staging s JOIN plates p ON p.text = s.plate
-                ORDER BY s.camera_id, s.client_id ",
-            $conflict,
-            "
-                RETURNING camera_id, client_id, captured_us, seq
-            ), crops AS (
-                INSERT INTO read_crops (seq, captured_us, jpeg)
-                SELECT ins.seq, ins.captured_us, s.crop
-                FROM ins JOIN staging s USING (camera_id, client_id, captured_us)
-                WHERE s.crop IS NOT NULL
-            )
-            SELECT camera_id, client_id, captured_us, seq FROM ins"
-        )
-    };
-}
-
-/// A batch with no read stored before: a plain insert. (`ON CONFLICT` costs a speculative
-/// insertion per row — measured here at about four times the plain insert into the partitioned
-/// table — and re-sends are rare, so they take the second statement.)
-const MOVE_READS_FAST: &str = move_reads!("");
-
-/// A batch that holds a re-sent read: duplicates are skipped by the per-day unique index.
-const MOVE_READS: &str = move_reads!("ON CONFLICT DO NOTHING");
+/// The staged reads, duplicates skipped by the per-day unique index, and the crops of those
+/// inserted; answers the inserted rows' keys and sequence numbers. Rows go in key order, so
+/// concurrent batches with common reads wait for each other instead of deadlocking.
+const MOVE_READS: &str = "WITH ins AS (
+        INSERT INTO reads (plate_id, captured_us, camera_id, client_id, region, confidence,
+                           colour, vehicle_type, make, lat, lon, received_us)
+        SELECT p.id, s.captured_us, s.camera_id, s.client_id, s.region, s.confidence,
+               s.colour, s.vehicle_type, s.make, s.lat, s.lon, s.received_us
+        FROM staging s JOIN plates p ON p.text = s.plate
+        ORDER BY s.camera_id, s.client_id
+        ON CONFLICT DO NOTHING
+        RETURNING camera_id, client_id, captured_us, seq
+    ), crops AS (
+        INSERT INTO read_crops (seq, captured_us, jpeg)
+        SELECT ins.seq, ins.captured_us, s.crop
+        FROM ins JOIN staging s USING (camera_id, client_id, captured_us)
+        WHERE s.crop IS NOT NULL
+    )
+    SELECT camera_id, client_id, captured_us, seq FROM ins";
 
 pub(crate) fn ingest(store: &PgReadStore, reads: Vec<ReadRecord>) -> Result<Vec<AppendOutcome>> {
     let mut outcomes = vec![AppendOutcome::Duplicate; reads.len()];
@@ -161,6 +136,10 @@ fn attempt(
                 .extend(missing.iter().copied());
         }
         let mut tx = c.transaction()?;
+        if let Some(done) = direct_copy(&mut tx, reads, sent)? {
+            tx.commit()?;
+            return Ok(done);
+        }
         {
             let writer = tx.copy_in(COPY)?;
             let mut w = BinaryCopyInWriter::new(writer, &COPY_TYPES);
@@ -189,12 +168,10 @@ fn attempt(
             }
             w.finish()?;
         }
-        // Each step as a plain insert under a savepoint first: `ON CONFLICT` costs a
-        // speculative insertion per row, and conflicts are rare (a re-sent read, a plate added
-        // by a concurrent batch); a unique violation rolls back to the savepoint and the step
-        // goes again with `ON CONFLICT`.
-        fast_then_safe(&mut tx, NEW_PLATES_FAST, NEW_PLATES)?;
-        let rows = fast_then_safe(&mut tx, MOVE_READS_FAST, MOVE_READS)?;
+        // The slow path, for a batch that holds a read stored before (or by a concurrent
+        // batch): the plates are there already (added before the fast path's savepoint).
+        tx.execute(NEW_PLATES, &[])?;
+        let rows = tx.query(MOVE_READS, &[])?;
         tx.commit()?;
         Ok(rows
             .iter()
@@ -210,22 +187,141 @@ fn attempt(
     })
 }
 
-/// Runs `fast` under a savepoint; on a unique violation rolls back to it and runs `safe`.
-fn fast_then_safe(
+const COPY_READS: &str = "COPY reads (plate_id, captured_us, seq, camera_id, client_id, region, \
+    confidence, colour, vehicle_type, make, lat, lon, received_us) FROM STDIN BINARY";
+
+const READS_TYPES: [Type; 13] = [
+    Type::INT8,
+    Type::INT8,
+    Type::INT8,
+    Type::INT8,
+    Type::TEXT,
+    Type::TEXT,
+    Type::FLOAT8,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::FLOAT8,
+    Type::FLOAT8,
+    Type::INT8,
+];
+
+/// The fast path: plate ids resolved (new plates added) and the batch's sequence numbers drawn
+/// first, then binary `COPY` straight into `reads` and `read_crops` under a savepoint, in
+/// (camera, client id) order. A unique violation (a read stored before, or by a concurrent
+/// batch) rolls back to the savepoint and answers `None`: the caller takes the staging path,
+/// which skips duplicates. Answers the stored rows' (camera, client id, capture time, seq).
+#[allow(clippy::type_complexity)]
+fn direct_copy(
     tx: &mut postgres::Transaction<'_>,
-    fast: &str,
-    safe: &str,
-) -> Result<Vec<postgres::Row>> {
-    {
-        let mut sp = tx.savepoint("fast_path")?;
-        match sp.query(fast, &[]) {
-            Ok(rows) => {
-                sp.commit()?;
-                return Ok(rows);
-            }
-            Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => {}
-            Err(e) => return Err(e.into()),
+    reads: &[ReadRecord],
+    sent: &[usize],
+) -> Result<Option<Vec<(i64, String, i64, i64)>>> {
+    let mut texts: Vec<&str> = sent.iter().map(|&i| reads[i].plate.as_str()).collect();
+    texts.sort_unstable();
+    texts.dedup();
+    let select = "SELECT text, id FROM plates WHERE text = ANY($1)";
+    let mut ids: HashMap<String, i64> = tx
+        .query(select, &[&texts])?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    let new: Vec<&str> = texts
+        .iter()
+        .copied()
+        .filter(|t| !ids.contains_key(*t))
+        .collect();
+    if !new.is_empty() {
+        let canon: Vec<String> = new
+            .iter()
+            .map(|t| sightline_types::plate::canonical_plate(t))
+            .collect();
+        // Sorted, so concurrent batches adding the same plates take their locks in one order.
+        tx.execute(
+            "INSERT INTO plates (text, canon) SELECT * FROM unnest($1::text[], $2::text[]) \
+             ON CONFLICT (text) DO NOTHING",
+            &[&new, &canon],
+        )?;
+        for r in tx.query(select, &[&new])? {
+            ids.insert(r.get(0), r.get(1));
         }
     }
-    Ok(tx.query(safe, &[])?)
+    let n = i64::try_from(sent.len()).unwrap_or(i64::MAX);
+    let seqs: Vec<i64> = tx
+        .query(
+            "SELECT nextval('read_seq') FROM generate_series(1::bigint, $1::bigint)",
+            &[&n],
+        )?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let mut order: Vec<(usize, i64)> = sent.iter().copied().zip(seqs).collect();
+    order.sort_by(|a, b| {
+        let (ra, rb) = (&reads[a.0], &reads[b.0]);
+        (ra.camera_id.0, &ra.client_id).cmp(&(rb.camera_id.0, &rb.client_id))
+    });
+    let mut sp = tx.savepoint("direct_copy")?;
+    match copy_rows(&mut sp, reads, &order, &ids) {
+        Ok(()) => {
+            sp.commit()?;
+            Ok(Some(
+                order
+                    .iter()
+                    .map(|&(i, seq)| {
+                        let r = &reads[i];
+                        (r.camera_id.0, r.client_id.clone(), r.captured_us, seq)
+                    })
+                    .collect(),
+            ))
+        }
+        Err(Error::Postgres(e)) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+fn copy_rows(
+    sp: &mut postgres::Transaction<'_>,
+    reads: &[ReadRecord],
+    order: &[(usize, i64)],
+    ids: &HashMap<String, i64>,
+) -> Result<()> {
+    {
+        let mut w = BinaryCopyInWriter::new(sp.copy_in(COPY_READS)?, &READS_TYPES);
+        for &(i, seq) in order {
+            let r = &reads[i];
+            let plate_id = *ids.get(r.plate.as_str()).ok_or_else(|| {
+                Error::Corrupt("a plate of the batch has no dictionary id".into())
+            })?;
+            let row: [&(dyn ToSql + Sync); 13] = [
+                &plate_id,
+                &r.captured_us,
+                &seq,
+                &r.camera_id.0,
+                &r.client_id,
+                &r.region,
+                &r.confidence,
+                &r.colour,
+                &r.vehicle_type,
+                &r.make,
+                &r.lat,
+                &r.lon,
+                &r.received_us,
+            ];
+            w.write(&row)?;
+        }
+        w.finish()?;
+    }
+    if order.iter().any(|&(i, _)| reads[i].crop.is_some()) {
+        let mut w = BinaryCopyInWriter::new(
+            sp.copy_in("COPY read_crops (seq, captured_us, jpeg) FROM STDIN BINARY")?,
+            &[Type::INT8, Type::INT8, Type::BYTEA],
+        );
+        for &(i, seq) in order {
+            if let Some(jpeg) = &reads[i].crop {
+                w.write(&[&seq, &reads[i].captured_us, jpeg])?;
+            }
+        }
+        w.finish()?;
+    }
+    Ok(())
 }
