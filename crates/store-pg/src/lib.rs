@@ -13,10 +13,10 @@
 //! - `plates`: the plate dictionary (text, OCR-canonical key) with a `pg_trgm` GIN index on the
 //!   text for wildcard patterns and a B-tree on the canonical key for fuzzy candidates.
 //!
-//! Ingest ([`PgReadStore`]'s `ingest`) sends a batch with binary `COPY` into a temporary
-//! staging table, adds new plates, and moves the rows, all in one transaction; each step is a
-//! plain insert first and goes again with `ON CONFLICT DO NOTHING` when it meets a unique index
-//! (a re-sent read, or a plate or read a concurrent batch added). Retention drops whole day partitions when every row in them is due
+//! Ingest ([`PgReadStore`]'s `ingest`) sends a batch with binary `COPY` straight into `reads`
+//! (plate ids and sequence numbers resolved first) under a savepoint; a batch that meets the
+//! unique index goes again through a staging table and `INSERT … ON CONFLICT DO NOTHING` (see
+//! `ingest.rs`). Retention drops whole day partitions when every row in them is due
 //! and deletes rows inside the boundary partitions, keeping legal holds.
 //!
 //! The client is rust-postgres's blocking `postgres` crate (a thin wrapper over
