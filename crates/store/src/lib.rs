@@ -17,6 +17,7 @@
 //! and writes the audit entry, is allowed to call them.
 #![deny(missing_docs)]
 
+pub mod backend;
 mod cotravel;
 mod dictionary;
 pub mod directory;
@@ -30,6 +31,7 @@ pub mod security;
 mod stats;
 mod writer;
 
+pub use backend::ReadStore;
 pub use cotravel::Sighting;
 pub use dictionary::PlateId;
 pub use directory::{
