@@ -15,7 +15,6 @@ use crate::error::status_of;
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use base64::Engine as _;
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -953,18 +952,7 @@ pub async fn export(
         Ok(Err(e)) => return failed(status_of(e.code()), e.to_string()),
         Err(_) => return failed(StatusCode::INTERNAL_SERVER_ERROR, "internal error".into()),
     };
-    let files: Result<Vec<(String, Vec<u8>)>, _> = pkg
-        .files
-        .iter()
-        .map(|f| {
-            base64::engine::general_purpose::STANDARD
-                .decode(&f.content_base64)
-                .map(|b| (f.path.clone(), b))
-        })
-        .collect();
-    let archive = files.map_err(|e| e.to_string()).and_then(|files| {
-        sightline_audit::evidence::write_archive(pkg.search_seq, &files).map_err(|e| e.to_string())
-    });
+    let archive = sightline_audit::evidence::package_archive(&pkg).map_err(|e| e.to_string());
     let bytes = match archive {
         Ok(b) => b,
         Err(e) => {
