@@ -249,7 +249,11 @@ fn test_investigations_page_in_chromium() {
         // Editing the row makes it the current place.
         b.type_into(&format!("#p{i}_label"), &format!("site {}", i + 1));
         b.click(&marker);
-        assert_eq!(value(&format!("p{i}_cameras")), cam.to_string(), "place {i}");
+        assert_eq!(
+            value(&format!("p{i}_cameras")),
+            cam.to_string(),
+            "place {i}"
+        );
         if i == 0 {
             b.click(&marker);
             assert_eq!(value("p0_cameras"), "", "a second click removes the camera");
@@ -265,7 +269,11 @@ fn test_investigations_page_in_chromium() {
         set(&b, &format!("p{i}_to"), &minute(at + Duration::minutes(11)));
     }
     assert_eq!(b.count("#pick-map rect.camera.picked"), 3);
-    assert_eq!(b.count("#pick-circles ellipse"), 0, "camera clicks add no circle");
+    assert_eq!(
+        b.count("#pick-circles ellipse"),
+        0,
+        "camera clicks add no circle"
+    );
     assert_eq!(value("p0_lat"), "");
     b.screenshot("inv-03b-multi-location-cameras-picked.png");
     b.click("#run-analysis");
@@ -296,7 +304,9 @@ fn test_investigations_page_in_chromium() {
     // 6b. So does the vehicle page (itself an audited search, exported like any other), opened
     // from that search's result.
     let vehicle = b
-        .script("var a=document.querySelector('#results a[href*=\"/ui/vehicle\"]');return a?a.href:'';")
+        .script(
+            "var a=document.querySelector('#results a[href*=\"/ui/vehicle\"]');return a?a.href:'';",
+        )
         .as_str()
         .unwrap_or_default()
         .to_owned();

@@ -15,7 +15,7 @@ use sightline_types::{
     AnalysisMatch, AnalysisQuery, AnalysisRequest, AnalysisResponse, Camera, CameraId, GeoRadius,
     PlateText, StoredRead, TimeWindow, VehicleAttributes, Warrant,
 };
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 /// Default matches returned.
 pub const DEFAULT_MATCHES: usize = 100;

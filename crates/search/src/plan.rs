@@ -200,17 +200,15 @@ pub(crate) fn multi_location<S: Source>(
             let (rows, capped) = src.scan(&p.cams, p.from_us, p.to_us, cap)?;
             stats.scanned += 1;
             truncated |= capped;
-                for s in rows {
+            for s in rows {
                 if let Some(at) = seen.get_mut(&s.plate) {
                     at.entry(i).or_default().push(s);
                 }
             }
         }
     }
-    let mut hits: Vec<(PlateId, PerPlace)> = seen
-        .into_iter()
-        .filter(|(_, at)| at.len() >= k)
-        .collect();
+    let mut hits: Vec<(PlateId, PerPlace)> =
+        seen.into_iter().filter(|(_, at)| at.len() >= k).collect();
     for (_, at) in &mut hits {
         for v in at.values_mut() {
             v.sort_unstable_by_key(|s| (s.captured_us, s.seq));
@@ -312,9 +310,7 @@ mod tests {
             let all: Vec<Sighting> = self
                 .rows
                 .iter()
-                .filter(|s| {
-                    cams.contains(&s.camera) && (from_us..to_us).contains(&s.captured_us)
-                })
+                .filter(|s| cams.contains(&s.camera) && (from_us..to_us).contains(&s.captured_us))
                 .copied()
                 .collect();
             let more = all.len() > cap;
@@ -347,8 +343,7 @@ mod tests {
             if to_us <= from_us {
                 0
             } else {
-                ((to_us - 1).div_euclid(self.period) - from_us.div_euclid(self.period) + 1)
-                    as usize
+                ((to_us - 1).div_euclid(self.period) - from_us.div_euclid(self.period) + 1) as usize
             }
         }
     }
@@ -374,7 +369,7 @@ mod tests {
             .map(|i| {
                 let r = rng.below(1000) as f64 / 1000.0;
                 Sighting {
-                    plate: PlateId(((r * r) * plates as f64) as i64 + 1),
+                    plate: PlateId(((r * r) * plates as f64) as u32 + 1),
                     captured_us: rng.below(span as u64) as i64,
                     seq: i as i64 + 1,
                     camera: CameraId(rng.below(cams) as i64 + 1),
@@ -392,7 +387,11 @@ mod tests {
         for s in &mem.rows {
             for (i, p) in places.iter().enumerate() {
                 if p.cams.contains(&s.camera) && (p.from_us..p.to_us).contains(&s.captured_us) {
-                    by.entry(s.plate).or_default().entry(i).or_default().push(*s);
+                    by.entry(s.plate)
+                        .or_default()
+                        .entry(i)
+                        .or_default()
+                        .push(*s);
                 }
             }
         }
@@ -415,7 +414,8 @@ mod tests {
         for round in 0..300 {
             let cams = 3 + rng.below(12);
             let span = 10_000;
-            let mem = world(&mut rng, 200 + rng.below(2000) as usize, 20 + rng.below(400), cams, span);
+            let (reads, plates) = (200 + rng.below(2000) as usize, 20 + rng.below(400));
+            let mem = world(&mut rng, reads, plates, cams, span);
             let n = 2 + rng.below(6) as usize;
             let places: Vec<Scope> = (0..n)
                 .map(|_| {
@@ -435,12 +435,17 @@ mod tests {
             let want = brute_multi(&mem, &places, k);
             // The default costs, "always probe" and "always scan".
             for probe_bias in [1.0, 0.0, 1e12] {
-                let (got, truncated, stats) =
-                    multi_location(&mem, &places, k, usize::MAX, Costs {
+                let (got, truncated, stats) = multi_location(
+                    &mem,
+                    &places,
+                    k,
+                    usize::MAX,
+                    Costs {
                         seek: 4.0,
                         probe_bias,
-                    })
-                        .unwrap();
+                    },
+                )
+                .unwrap();
                 assert!(!truncated);
                 assert_eq!(got, want, "round {round}, k {k} of {n}, bias {probe_bias}");
                 probes += stats.probed;
@@ -457,7 +462,7 @@ mod tests {
         // k = n: a candidate from the rarest place is looked up only while it can still match.
         let mut rows = Vec::new();
         let mut seq = 0;
-        let mut add = |plate: i64, cam: i64, t: i64| {
+        let mut add = |plate: u32, cam: i64, t: i64| {
             seq += 1;
             rows.push(Sighting {
                 plate: PlateId(plate),
@@ -507,7 +512,10 @@ mod tests {
     ) -> HashMap<PlateId, BTreeMap<usize, Sighting>> {
         let mut out: HashMap<PlateId, BTreeMap<usize, Sighting>> = HashMap::new();
         for (k, t) in target.iter().enumerate() {
-            let (lo, hi) = ((t.captured_us - delta).max(from), (t.captured_us + delta + 1).min(to));
+            let (lo, hi) = (
+                (t.captured_us - delta).max(from),
+                (t.captured_us + delta + 1).min(to),
+            );
             let mut near: Vec<Sighting> = mem
                 .rows
                 .iter()
@@ -530,8 +538,9 @@ mod tests {
         for round in 0..300 {
             let cams = 2 + rng.below(6);
             let span = 5_000;
-            let mem = world(&mut rng, 200 + rng.below(2000) as usize, 10 + rng.below(100), cams, span);
-            let plate = PlateId(1 + rng.below(5) as i64);
+            let (reads, plates) = (200 + rng.below(2000) as usize, 10 + rng.below(100));
+            let mem = world(&mut rng, reads, plates, cams, span);
+            let plate = PlateId(1 + rng.below(5) as u32);
             let from = rng.below(span as u64 / 2) as i64;
             let to = from + 1 + rng.below(span as u64) as i64;
             let delta = 1 + rng.below(200) as i64;

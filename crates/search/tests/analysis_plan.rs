@@ -10,8 +10,8 @@ use sightline_search::{Principal, Searcher};
 use sightline_store::{Durability, NewCamera, NewUser, ReadRecord, Store};
 use sightline_types::{
     Agency, AgencyId, AgencyKind, AnalysisQuery, AnalysisRequest, AnalysisResponse, Camera,
-    ConvoyQuery, Jurisdiction, MultiLocationQuery, Place, PlateText, Role, SystemClock,
-    TimeWindow, Warrant,
+    ConvoyQuery, Jurisdiction, MultiLocationQuery, Place, PlateText, Role, SystemClock, TimeWindow,
+    Warrant,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, RwLock};
@@ -301,7 +301,11 @@ fn test_convoy_plan_matches_brute_force_in_a_real_store() {
             let (a, b) = ((t.2 - delta).max(lo), (t.2 + delta + 1).min(hi));
             for r in &w.reads {
                 if r.3 != target && r.1 == t.1 && (a..b).contains(&r.2) {
-                    let e = events.entry(r.3.clone()).or_default().entry(k).or_insert((r.2, r.0));
+                    let e = events
+                        .entry(r.3.clone())
+                        .or_default()
+                        .entry(k)
+                        .or_insert((r.2, r.0));
                     *e = (*e).min((r.2, r.0));
                 }
             }
@@ -317,7 +321,11 @@ fn test_convoy_plan_matches_brute_force_in_a_real_store() {
             .collect();
         want.sort();
         assert!(!got.truncated);
-        assert_eq!(shape(&got), want, "round {round}: {target}, ±{delta_s}s, k {min_events}");
+        assert_eq!(
+            shape(&got),
+            want,
+            "round {round}: {target}, ±{delta_s}s, k {min_events}"
+        );
         assert_eq!(got.target.len(), mine.len());
         assert!(got.matches.windows(2).all(|m| m[0].score >= m[1].score));
         nonempty += usize::from(!want.is_empty());
