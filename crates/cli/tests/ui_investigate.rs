@@ -252,7 +252,10 @@ fn test_investigations_page_in_chromium() {
         assert_eq!(
             value(&format!("p{i}_cameras")),
             cam.to_string(),
-            "place {i}"
+            "place {i}: current {:?}, rows {:?}, hit {:?}",
+            b.script("return document.getElementById('pick-map').dataset.current;"),
+            b.script("return [0,1,2].map(function(i){return document.getElementById('p'+i+'_cameras').value;});"),
+            b.script(&format!("var r=document.querySelector(\"{marker}\").getBoundingClientRect();var e=document.elementFromPoint(r.x+r.width/2,r.y+r.height/2);return e?e.outerHTML.slice(0,120):'';")),
         );
         if i == 0 {
             b.click(&marker);

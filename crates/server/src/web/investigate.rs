@@ -657,7 +657,9 @@ fn picker_map(lang: Lang, cameras: &[Camera], own: &sightline_types::AgencyId) -
     }
 }
 
-const PICKER_JS: &str = r#"(function(){var m=document.getElementById('pick-map');if(!m)return;
+// The script sits above the places table and the "Add a place" button, so it runs once the
+// document is parsed (before, neither exists yet).
+const PICKER_JS: &str = r#"(function(){function init(){var m=document.getElementById('pick-map');if(!m)return;
 var b=m.dataset.bounds.split(',').map(Number),W=640,H=360,N='http://www.w3.org/2000/svg',cur=-1;
 function el(id){return document.getElementById(id);}
 function v(id){var e=el(id);return e?e.value:'';}
@@ -673,7 +675,7 @@ e.setAttribute('rx',Math.max(3,r/(111320*Math.cos(la*Math.PI/180))/(b[3]-b[2])*W
 e.setAttribute('fill','rgba(11,92,173,.2)');e.setAttribute('stroke','#0b5cad');g.appendChild(e);
 var t=document.createElementNS(N,'text');t.setAttribute('x',p[0]+6);t.setAttribute('y',p[1]-6);t.setAttribute('font-size','13');t.textContent=i+1;g.appendChild(t);}
 m.querySelectorAll('rect.camera').forEach(function(r){var p=picked[r.dataset.camera];r.classList.toggle('picked',!!p);r.setAttribute('data-places',p?p.join(','):'');});
-document.querySelectorAll('#places tr.place').forEach(function(r){r.classList.toggle('current',+r.dataset.row===cur);});}
+document.querySelectorAll('#places tr.place').forEach(function(r){r.classList.toggle('current',+r.dataset.row===cur);});m.setAttribute('data-current',cur);}
 function show(i){var r=document.querySelector('#places tr[data-row="'+i+'"]');if(r)r.hidden=false;}
 function next(){for(var i=0;i<10;i++){if(!circle(i)&&cams(i).length===0)return i;}return -1;}
 m.addEventListener('click',function(ev){var c=ev.target.closest?ev.target.closest('rect.camera'):null;
@@ -684,8 +686,9 @@ var rc=m.getBoundingClientRect();var x=(ev.clientX-rc.left)/rc.width,y=(ev.clien
 el('p'+i+'_lat').value=(b[1]-y*(b[1]-b[0])).toFixed(5);el('p'+i+'_lon').value=(b[2]+x*(b[3]-b[2])).toFixed(5);
 if(!v('p'+i+'_radius'))el('p'+i+'_radius').value=m.dataset.radius;cur=i;show(i);draw();});
 var add=el('add-place');if(add)add.addEventListener('click',function(){var h=document.querySelector('#places tr[hidden]');if(h){h.hidden=false;cur=+h.dataset.row;draw();}});
-var t=el('places');t.addEventListener('input',draw);
-t.addEventListener('focusin',function(ev){var r=ev.target.closest('tr.place');if(r){cur=+r.dataset.row;draw();}});draw();})();"#;
+function here(ev){var r=ev.target.closest?ev.target.closest('tr.place'):null;if(r)cur=+r.dataset.row;draw();}
+var t=el('places');['input','focusin','click'].forEach(function(k){t.addEventListener(k,here);});draw();}
+if(document.readyState==='loading')document.addEventListener('DOMContentLoaded',init);else init();})();"#;
 
 /// One set of points drawn on the analysis map.
 struct Layer<'a> {
