@@ -185,7 +185,7 @@ fn micros(t: DateTime<Utc>) -> i64 {
 
 #[test]
 fn test_multi_location_plan_matches_brute_force_in_a_real_store() {
-    let mut rng = Rng(0x18_f1a7);
+    let mut rng = Rng(0x0018_f1a7);
     let w = world(&mut rng);
     let mut nonempty = 0;
     for round in 0..40 {
@@ -263,7 +263,7 @@ fn test_multi_location_plan_matches_brute_force_in_a_real_store() {
 
 #[test]
 fn test_convoy_plan_matches_brute_force_in_a_real_store() {
-    let mut rng = Rng(0xc0_7018);
+    let mut rng = Rng(0x00c0_7018);
     let w = world(&mut rng);
     let mut nonempty = 0;
     for round in 0..25 {
