@@ -163,6 +163,44 @@ pub fn write_archive(search_seq: u64, files: &[(String, Vec<u8>)]) -> Result<Vec
     })
 }
 
+/// A package's files as (path inside the package, bytes), decoded from the wire form the node
+/// answers with (`POST /api/v1/evidence`). Shared by the web UI's download, `sightline evidence
+/// export`'s directory and its archive, so all three hold the same bytes.
+///
+/// # Errors
+/// [`Error::Export`] for a file that is not valid base64 or an unsafe path.
+pub fn package_files(pkg: &sightline_types::EvidencePackage) -> Result<Vec<(String, Vec<u8>)>> {
+    use base64::Engine as _;
+    pkg.files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            if !is_safe(&f.path) {
+                return Err(Error::Export {
+                    line: i as u64 + 1,
+                    why: format!("unsafe path `{}` in an evidence package", f.path),
+                });
+            }
+            base64::engine::general_purpose::STANDARD
+                .decode(&f.content_base64)
+                .map(|b| (f.path.clone(), b))
+                .map_err(|e| Error::Export {
+                    line: i as u64 + 1,
+                    why: format!("`{}` is not base64: {e}", f.path),
+                })
+        })
+        .collect()
+}
+
+/// A package as the uncompressed tar archive of [`write_archive`]: the web UI's download and
+/// `sightline evidence export --out FILE.tar`.
+///
+/// # Errors
+/// As [`package_files`] and [`write_archive`].
+pub fn package_archive(pkg: &sightline_types::EvidencePackage) -> Result<Vec<u8>> {
+    write_archive(pkg.search_seq, &package_files(pkg)?)
+}
+
 fn is_safe(path: &str) -> bool {
     !path.starts_with('/')
         && !path

@@ -108,8 +108,9 @@ pub async fn analysis(data: PathBuf, queries: usize) -> Result<()> {
         }
         times.sort_by(f64::total_cmp);
         println!(
-            "  {label:<26} p50 {:>8.2} ms  p99 {:>8.2} ms  max {:>8.2} ms  mean vehicles {:.1}  mean reads returned {:.0}",
+            "  {label:<26} p50 {:>8.2} ms  p95 {:>8.2} ms  p99 {:>8.2} ms  max {:>8.2} ms  mean vehicles {:.1}  mean reads returned {:.0}",
             percentile(&times, 0.5),
+            percentile(&times, 0.95),
             percentile(&times, 0.99),
             times.last().copied().unwrap_or(f64::NAN),
             matches as f64 / queries as f64,

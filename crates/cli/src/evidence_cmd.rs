@@ -1,8 +1,7 @@
-//! `sightline evidence export|verify`: fetch an evidence package from a node into a directory,
-//! and check one offline (hashes, Merkle inclusion proofs, the checkpoint's signature).
+//! `sightline evidence export|verify`: fetch an evidence package from a node into a directory or
+//! a tar archive, and check either offline (hashes, Merkle inclusion proofs, the checkpoint's signature).
 
 use anyhow::{Context, Result, bail};
-use base64::Engine as _;
 use clap::Subcommand;
 use sightline_types::EvidencePackage;
 use std::path::{Component, Path, PathBuf};
@@ -19,7 +18,9 @@ pub enum EvidenceCommand {
         /// The audit entry of the search to export.
         #[arg(long)]
         search: u64,
-        /// Directory to write the package to (must not exist yet).
+        /// Where to write the package (must not exist yet): a directory, or a file ending in
+        /// `.tar` for the archive the web UI downloads (same files, one folder
+        /// `evidence-<search>/`; `evidence verify` checks it without unpacking).
         #[arg(long)]
         out: PathBuf,
         /// Environment variable holding your API token (never on the command line).
@@ -69,7 +70,11 @@ pub fn run(cmd: EvidenceCommand) -> Result<bool> {
                 }
                 Err(e) => return Err(e).context("calling the node"),
             };
-            write_package(&pkg, &out)?;
+            if is_archive(&out) {
+                write_archive(&pkg, &out)?;
+            } else {
+                write_package(&pkg, &out)?;
+            }
             println!(
                 "wrote {} files to {} (export audited as entry {})",
                 pkg.files.len(),
@@ -103,6 +108,29 @@ pub fn run(cmd: EvidenceCommand) -> Result<bool> {
     }
 }
 
+/// Whether `out` names an archive (`….tar`) rather than a directory.
+fn is_archive(out: &Path) -> bool {
+    out.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("tar"))
+}
+
+/// Writes a package as one tar archive (the bytes the web UI's download holds).
+///
+/// # Errors
+/// An existing file, an unsafe path in the package, or I/O failures.
+pub fn write_archive(pkg: &EvidencePackage, out: &Path) -> Result<()> {
+    let bytes = sightline_audit::evidence::package_archive(pkg).context("packing the archive")?;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(out)
+        .with_context(|| format!("{} exists already or cannot be created", out.display()))?;
+    std::io::Write::write_all(&mut f, &bytes)
+        .and_then(|()| f.sync_all())
+        .with_context(|| format!("writing {}", out.display()))?;
+    Ok(())
+}
+
 /// Writes a package's files under `out`, refusing paths that would leave it.
 ///
 /// # Errors
@@ -111,14 +139,12 @@ pub fn write_package(pkg: &EvidencePackage, out: &Path) -> Result<()> {
     if out.exists() {
         bail!("{} exists already; choose a new directory", out.display());
     }
-    for f in &pkg.files {
-        let rel = Path::new(&f.path);
+    let files = sightline_audit::evidence::package_files(pkg).context("reading the package")?;
+    for (rel, bytes) in files {
+        let rel = Path::new(&rel);
         if rel.components().any(|c| !matches!(c, Component::Normal(_))) {
-            bail!("the package names an unsafe path `{}`", f.path);
+            bail!("the package names an unsafe path `{}`", rel.display());
         }
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(&f.content_base64)
-            .with_context(|| format!("decoding {}", f.path))?;
         let path = out.join(rel);
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;

@@ -261,6 +261,42 @@ fn test_convoy_multi_location_and_evidence() {
     assert!(!ok, "{out}");
     assert!(out.contains("cameras.json: altered"), "{out}");
     assert!(!out.contains("reads.json"), "{out}");
+    // The same export as one archive (`--out FILE.tar`, the web UI's download format): it
+    // verifies as it is, and fails naming the file after one byte inside it is changed.
+    let archive = tmp.path().join("case-26-004711.tar");
+    let (ok, out) = run(Command::new(env!("CARGO_BIN_EXE_sightline"))
+        .args(["evidence", "export", "--url", &demo.url, "--search"])
+        .arg(convoy_seq.to_string())
+        .arg("--out")
+        .arg(&archive)
+        .env("SIGHTLINE_TOKEN", &officer));
+    assert!(ok, "{out}");
+    assert!(archive.is_file(), "{out}");
+    let verify_archive = || {
+        run(Command::new(env!("CARGO_BIN_EXE_sightline"))
+            .args(["evidence", "verify"])
+            .arg(&archive))
+    };
+    let (ok, out) = verify_archive();
+    assert!(ok && out.contains("OK"), "{out}");
+    let tar = std::fs::read(&archive).unwrap();
+    assert!(
+        tar.windows(b"evidence-".len()).any(|w| w == b"evidence-"),
+        "one folder evidence-<search>/"
+    );
+    // Exporting over an existing file is refused.
+    let (ok, out) = run(Command::new(env!("CARGO_BIN_EXE_sightline"))
+        .args(["evidence", "export", "--url", &demo.url, "--search"])
+        .arg(convoy_seq.to_string())
+        .arg("--out")
+        .arg(&archive)
+        .env("SIGHTLINE_TOKEN", &officer));
+    assert!(!ok, "{out}");
+    std::fs::write(&archive, support::tamper_tar(&tar, "cameras.json")).unwrap();
+    let (ok, out) = verify_archive();
+    assert!(!ok, "{out}");
+    assert!(out.contains("cameras.json: altered"), "{out}");
+    assert!(!out.contains("reads.json"), "{out}");
 
     // 8. The transparency report counts analysis searches apart.
     let (st, v) = call(

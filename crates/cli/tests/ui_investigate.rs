@@ -2,8 +2,9 @@
 //! network: a convoy search under a warrant for a homicide ranks the planted companion first and
 //! draws the co-travel map; without a warrant the law refuses, the rule cited; an expired warrant
 //! is refused with the service's message beside the expiry field; a multi-location search over
-//! the three planted sites (circles picked on the map) finds the multi-site vehicle; and the
-//! export button's download is a package `sightline evidence verify` accepts, and rejects,
+//! the three planted sites (circles picked on the map, or their cameras clicked on the map)
+//! finds the multi-site vehicle; and the export button's download (analysis, search and vehicle
+//! pages) is a package `sightline evidence verify` accepts, and rejects,
 //! naming the file, after one byte is changed.
 
 mod support;
@@ -150,18 +151,7 @@ fn test_investigations_page_in_chromium() {
     let (ok, out) = verify(&archive);
     assert!(ok && out.starts_with("OK"), "{out}");
     // One byte of one file's content changed: verification fails and names that file.
-    let name = tar
-        .windows(b"/cameras.json".len())
-        .position(|w| w == b"/cameras.json")
-        .unwrap();
-    let content = (name / 512 + 1) * 512;
-    let digit = content + tar[content..].iter().position(u8::is_ascii_digit).unwrap();
-    let mut bad = tar.clone();
-    bad[digit] = if bad[digit] == b'9' {
-        b'8'
-    } else {
-        bad[digit] + 1
-    };
+    let bad = support::tamper_tar(&tar, "cameras.json");
     std::fs::write(&archive, &bad).unwrap();
     let (ok, out) = verify(&archive);
     assert!(!ok, "{out}");
@@ -239,6 +229,67 @@ fn test_investigations_page_in_chromium() {
     b.script("document.getElementById('multi-results').scrollIntoView();");
     b.screenshot("inv-03-multi-location.png");
 
+    // 5b. Places by camera: a click on a camera marker adds that camera to the current place
+    // (the row last edited), a second click removes it again, and no circle is drawn; the
+    // planted sites' three cameras, picked on the map, find the multi-site vehicle too.
+    b.goto(&format!("{}/ui/investigate?mode=multi", demo.url));
+    b.wait_for("#pick-map", 10);
+    b.select("#purpose", "robbery");
+    b.type_into("#case_number", "26-004801");
+    fill_warrant(&b, now);
+    let value = |id: &str| {
+        b.script(&format!("return document.getElementById({id:?}).value;"))
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    for (i, s) in sites.iter().enumerate() {
+        let cam = s["camera_id"].as_i64().unwrap();
+        let marker = format!("#pick-map rect.camera[data-camera='{cam}']");
+        // Editing the row makes it the current place.
+        b.type_into(&format!("#p{i}_label"), &format!("site {}", i + 1));
+        b.click(&marker);
+        assert_eq!(
+            value(&format!("p{i}_cameras")),
+            cam.to_string(),
+            "place {i}: current {:?}, rows {:?}, hit {:?}",
+            b.script("return document.getElementById('pick-map').dataset.current;"),
+            b.script("return [0,1,2].map(function(i){return document.getElementById('p'+i+'_cameras').value;});"),
+            b.script(&format!("var r=document.querySelector(\"{marker}\").getBoundingClientRect();var e=document.elementFromPoint(r.x+r.width/2,r.y+r.height/2);return e?e.outerHTML.slice(0,120):'';")),
+        );
+        if i == 0 {
+            b.click(&marker);
+            assert_eq!(value("p0_cameras"), "", "a second click removes the camera");
+            b.click(&marker);
+            assert_eq!(value("p0_cameras"), cam.to_string());
+        }
+        let at: DateTime<Utc> = s["at"].as_str().unwrap().parse().unwrap();
+        set(
+            &b,
+            &format!("p{i}_from"),
+            &minute(at - Duration::minutes(10)),
+        );
+        set(&b, &format!("p{i}_to"), &minute(at + Duration::minutes(11)));
+    }
+    assert_eq!(b.count("#pick-map rect.camera.picked"), 3);
+    assert_eq!(
+        b.count("#pick-circles ellipse"),
+        0,
+        "camera clicks add no circle"
+    );
+    assert_eq!(value("p0_lat"), "");
+    b.screenshot("inv-03b-multi-location-cameras-picked.png");
+    b.click("#run-analysis");
+    b.wait_for("#multi-results", 20);
+    assert_eq!(
+        b.count(&row),
+        1,
+        "multi-site vehicle by cameras: {}",
+        b.text("#multi-results")
+    );
+    assert_eq!(b.text(&format!("{row} td.score")), "3 / 3");
+    assert_eq!(b.count(&format!("{row} td.at-place .sighting")), 3);
+
     // 6. An ordinary search offers the export button too.
     b.goto(&format!("{}/ui/search", demo.url));
     b.select("#purpose", "robbery");
@@ -246,6 +297,25 @@ fn test_investigations_page_in_chromium() {
     b.type_into("#plate", &multi_site);
     b.click("#run");
     b.wait_for("#results", 20);
+    let (status, disposition, tar) = download(&b);
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&tar));
+    assert!(disposition.contains(".tar"), "{disposition}");
+    std::fs::write(&archive, &tar).unwrap();
+    let (ok, out) = verify(&archive);
+    assert!(ok, "{out}");
+
+    // 6b. So does the vehicle page (itself an audited search, exported like any other), opened
+    // from that search's result.
+    let vehicle = b
+        .script(
+            "var a=document.querySelector('#results a[href*=\"/ui/vehicle\"]');return a?a.href:'';",
+        )
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(!vehicle.is_empty(), "a result links the vehicle page");
+    b.goto(&vehicle);
+    b.wait_for("#export-form", 20);
     let (status, disposition, tar) = download(&b);
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&tar));
     assert!(disposition.contains(".tar"), "{disposition}");

@@ -4,6 +4,7 @@
 //! through the (camera, time) index → audit entry (with the warrant and the number of uninvolved
 //! vehicles revealed) → results.
 
+use crate::plan::{self, Costs, Scope};
 use crate::validate::{Context, ParsedSearch, parse_context};
 use crate::{Error, Gate, Principal, Result, Searcher, cut, excerpt, summarise};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -14,7 +15,7 @@ use sightline_types::{
     AnalysisMatch, AnalysisQuery, AnalysisRequest, AnalysisResponse, Camera, CameraId, GeoRadius,
     PlateText, StoredRead, TimeWindow, VehicleAttributes, Warrant,
 };
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 /// Default matches returned.
 pub const DEFAULT_MATCHES: usize = 100;
@@ -435,10 +436,10 @@ impl Searcher {
         })
     }
 
-    /// Plates seen at `min_places` or more of the places. A plate seen at k of n places appears
-    /// in at least one of any n − k + 1 of them, so only that many places are scanned (the
-    /// narrowest first, through the camera/time index); the candidates are then looked up at the
-    /// other places by plate (primary key), never by scanning those places.
+    /// Plates seen at `min_places` or more of the places, through the query plan of
+    /// [`crate::plan::multi_location`]: the rarest n − k + 1 places (counted on the camera/time
+    /// index) are scanned, the others scanned or probed by plate for the live candidates only,
+    /// whichever is cheaper.
     fn multi_location(
         &self,
         places: &[ParsedPlace],
@@ -448,65 +449,31 @@ impl Searcher {
         limit: usize,
         crops: bool,
     ) -> Result<Found> {
-        let cams_of: Vec<Vec<CameraId>> = places
+        let scopes: Vec<Scope> = places
             .iter()
-            .map(|p| {
-                cameras
+            .map(|p| Scope {
+                cams: cameras
                     .iter()
                     .filter(|c| allowed.contains(&c.id) && p.contains(c))
                     .map(|c| c.id)
-                    .collect()
+                    .collect(),
+                from_us: p.window.from.timestamp_micros(),
+                to_us: p.window.to.timestamp_micros(),
             })
             .collect();
-        // Narrowest first: fewest cameras × shortest window.
-        let mut order: Vec<usize> = (0..places.len()).collect();
-        order.sort_by_key(|&i| {
-            cams_of[i].len() as i64 * (places[i].window.to - places[i].window.from).num_minutes()
-        });
-        let scan_count = places.len() - min_places + 1;
-        let (scanned, looked_up) = order.split_at(scan_count);
-        let mut seen: HashMap<PlateId, BTreeMap<usize, Vec<Sighting>>> = HashMap::new();
-        let mut truncated = false;
-        for &i in scanned {
-            let w = places[i].window;
-            let (rows, capped) = self.store.sightings_at(
-                &cams_of[i],
-                w.from.timestamp_micros(),
-                w.to.timestamp_micros(),
-                MAX_SIGHTINGS,
-            )?;
-            truncated |= capped;
-            for s in rows {
-                seen.entry(s.plate)
-                    .or_default()
-                    .entry(i)
-                    .or_default()
-                    .push(s);
-            }
-        }
-        for &i in looked_up {
-            let w = places[i].window;
-            let cams: HashSet<CameraId> = cams_of[i].iter().copied().collect();
-            if cams.is_empty() {
-                continue;
-            }
-            for (plate, at) in seen.iter_mut() {
-                let found = self.store.sightings_of(
-                    *plate,
-                    w.from.timestamp_micros(),
-                    w.to.timestamp_micros(),
-                    &cams,
-                )?;
-                if !found.is_empty() {
-                    at.insert(i, found);
-                }
-            }
-        }
-        let mut hits: Vec<(PlateId, BTreeMap<usize, Vec<Sighting>>)> = seen
-            .into_iter()
-            .filter(|(_, at)| at.len() >= min_places)
-            .collect();
-        hits.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.0.cmp(&b.0.0)));
+        let (mut hits, mut truncated, stats) = plan::multi_location(
+            self.store.as_ref(),
+            &scopes,
+            min_places,
+            MAX_SIGHTINGS,
+            Costs::default(),
+        )?;
+        tracing::debug!(
+            scanned = stats.scanned,
+            probed = stats.probed,
+            lookups = stats.lookups,
+            "multi-location plan"
+        );
         truncated |= hits.len() > limit;
         hits.truncate(limit);
         let mut matches = Vec::with_capacity(hits.len());
@@ -569,34 +536,22 @@ impl Searcher {
             window.to.timestamp_micros(),
             allowed,
         )?;
-        target.sort_by_key(|s| s.captured_us);
-        let mut events: HashMap<PlateId, BTreeMap<usize, Sighting>> = HashMap::new();
-        let mut truncated = false;
-        let mut budget = MAX_SIGHTINGS;
-        for (k, t) in target.iter().enumerate() {
-            let (near, capped) = self.store.sightings_at(
-                &[t.camera],
-                (t.captured_us - delta_us).max(window.from.timestamp_micros()),
-                (t.captured_us + delta_us + 1).min(window.to.timestamp_micros()),
-                budget,
-            )?;
-            truncated |= capped;
-            budget = budget.saturating_sub(near.len());
-            for s in near {
-                if s.plate != target_id {
-                    events.entry(s.plate).or_default().entry(k).or_insert(s);
-                }
-            }
-            if budget == 0 {
-                break;
-            }
-        }
+        target.sort_by_key(|s| (s.captured_us, s.seq));
+        let (events, truncated) = plan::convoy(
+            self.store.as_ref(),
+            &target,
+            target_id,
+            window.from.timestamp_micros(),
+            window.to.timestamp_micros(),
+            delta_us,
+            MAX_SIGHTINGS,
+        )?;
         let mut hits: Vec<(PlateId, BTreeMap<usize, Sighting>)> = events
             .into_iter()
             .filter(|(_, ev)| ev.len() >= min_events)
             .collect();
         hits.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.0.cmp(&b.0.0)));
-        truncated |= hits.len() > limit;
+        let truncated = truncated || hits.len() > limit;
         hits.truncate(limit);
         let mut matches = Vec::with_capacity(hits.len());
         for (plate, ev) in hits {

@@ -13,6 +13,7 @@
 mod analysis;
 mod evidence;
 mod facts;
+mod plan;
 mod validate;
 
 pub use analysis::{DEFAULT_MATCHES, MAX_MATCHES, check_warrant};

@@ -8,7 +8,7 @@ use crate::dictionary::PlateId;
 use crate::query::{COLS, Row, is_missing_table, map_row};
 use crate::{Result, Store};
 use sightline_types::{CameraId, StoredRead};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// One sighting, without its details: enough to relate reads across places and times.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -89,6 +89,106 @@ impl Store {
                 }
             }
             Ok((out, false))
+        })
+    }
+
+    /// How many reads `cameras` captured in `[from_us, to_us)`: counted on the (camera, time)
+    /// index alone (no row is visited, nothing but the count leaves). The analysis query plan
+    /// uses it to pick the rarest place first.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn count_at(&self, cameras: &[CameraId], from_us: i64, to_us: i64) -> Result<u64> {
+        let days = self.partitions_in(from_us, to_us);
+        if cameras.is_empty() || days.is_empty() {
+            return Ok(0);
+        }
+        let period = self.shared.period;
+        self.with_reader(|c| {
+            let mut n = 0u64;
+            for day in days {
+                let t = period.table(day);
+                let sql = format!(
+                    "SELECT count(*) FROM {t} INDEXED BY {t}_camtime \
+                     WHERE camera_id = ?1 AND captured_us >= ?2 AND captured_us < ?3"
+                );
+                let mut stmt = match c.prepare_cached(&sql) {
+                    Ok(s) => s,
+                    Err(e) if is_missing_table(&e) => continue,
+                    Err(e) => return Err(e.into()),
+                };
+                for cam in cameras {
+                    n += stmt.query_row((cam.0, from_us, to_us), |r| r.get::<_, u64>(0))?;
+                }
+            }
+            Ok(n)
+        })
+    }
+
+    /// How many partitions `[from_us, to_us)` touches (the primary-key lookups one plate costs
+    /// in that window).
+    pub fn partitions_touched(&self, from_us: i64, to_us: i64) -> usize {
+        self.partitions_in(from_us, to_us).len()
+    }
+
+    /// Sightings of each of `plates` in `[from_us, to_us)` at any of `cameras`, through the
+    /// primary key: one range per plate and partition, on one connection, plates in key order.
+    /// Plates with no such sighting are absent from the answer. `None` as soon as more than
+    /// `max_rows` rows (the plates' reads at any camera) were read: the caller then scans the
+    /// cameras instead.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn sightings_of_many(
+        &self,
+        plates: &[PlateId],
+        from_us: i64,
+        to_us: i64,
+        cameras: &HashSet<CameraId>,
+        max_rows: u64,
+    ) -> Result<Option<HashMap<PlateId, Vec<Sighting>>>> {
+        let days = self.partitions_in(from_us, to_us);
+        let mut sorted: Vec<PlateId> = plates.to_vec();
+        sorted.sort_unstable_by_key(|p| p.0);
+        sorted.dedup();
+        let period = self.shared.period;
+        self.with_reader(|c| {
+            let mut out: HashMap<PlateId, Vec<Sighting>> = HashMap::new();
+            if cameras.is_empty() {
+                return Ok(Some(out));
+            }
+            let mut read = 0u64;
+            for day in days {
+                let t = period.table(day);
+                let sql = format!(
+                    "SELECT captured_us, seq, camera_id FROM {t} \
+                     WHERE plate_id = ?1 AND captured_us >= ?2 AND captured_us < ?3"
+                );
+                let mut stmt = match c.prepare_cached(&sql) {
+                    Ok(s) => s,
+                    Err(e) if is_missing_table(&e) => continue,
+                    Err(e) => return Err(e.into()),
+                };
+                for &plate in &sorted {
+                    let mut rows = stmt.query((plate.0, from_us, to_us))?;
+                    while let Some(r) = rows.next()? {
+                        read += 1;
+                        if read > max_rows {
+                            return Ok(None);
+                        }
+                        let cam = CameraId(r.get(2)?);
+                        if cameras.contains(&cam) {
+                            out.entry(plate).or_default().push(Sighting {
+                                plate,
+                                captured_us: r.get(0)?,
+                                seq: r.get(1)?,
+                                camera: cam,
+                            });
+                        }
+                    }
+                }
+            }
+            Ok(Some(out))
         })
     }
 

@@ -296,3 +296,22 @@ pub fn audit_actions(s: &Server, token: &str, action: &str) -> Vec<Value> {
         .cloned()
         .unwrap_or_default()
 }
+
+/// An evidence package archive (uncompressed tar) with one byte of `file`'s content changed: the
+/// first digit after the file's 512-byte header, raised by one (9 becomes 8).
+pub fn tamper_tar(tar: &[u8], file: &str) -> Vec<u8> {
+    let needle = format!("/{file}");
+    let name = tar
+        .windows(needle.len())
+        .position(|w| w == needle.as_bytes())
+        .unwrap_or_else(|| panic!("{file} not in the archive"));
+    let content = (name / 512 + 1) * 512;
+    let digit = content + tar[content..].iter().position(u8::is_ascii_digit).unwrap();
+    let mut bad = tar.to_vec();
+    bad[digit] = if bad[digit] == b'9' {
+        b'8'
+    } else {
+        bad[digit] + 1
+    };
+    bad
+}

@@ -464,8 +464,8 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
             "2 bis 10 Orte, jeweils ein Kreis auf der Karte (oder Kameranummern) mit eigenem Zeitfenster; gesucht sind Fahrzeuge, die an mindestens k davon gesehen wurden.",
         ),
         "inv_pick_hint" => (
-            "Click the map to add a place (a circle); set its radius and window in the table.",
-            "Klicken Sie auf die Karte, um einen Ort (Kreis) hinzuzufügen; Radius und Zeitfenster in der Tabelle eintragen.",
+            "Click the map to add a place (a circle), or click a camera to add it to the current place (the row you last edited; a second click removes it); set radius and window in the table.",
+            "Klicken Sie auf die Karte, um einen Ort (Kreis) hinzuzufügen, oder auf eine Kamera, um sie dem aktuellen Ort hinzuzufügen (der zuletzt bearbeiteten Zeile; ein zweiter Klick entfernt sie); Radius und Zeitfenster in der Tabelle eintragen.",
         ),
         "inv_no_cameras" => ("No fixed cameras yet.", "Noch keine festen Kameras."),
         "inv_places" => ("Places", "Orte"),

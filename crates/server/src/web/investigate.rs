@@ -15,7 +15,6 @@ use crate::error::status_of;
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use base64::Engine as _;
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -548,7 +547,7 @@ fn form(
                     fieldset #multi {
                         legend { (t(lang, "inv_multi")) }
                         p.hint { (t(lang, "inv_multi_hint")) }
-                        (picker_map(lang, cameras))
+                        (picker_map(lang, cameras, &user.who.agency.id))
                         @if let Some((_, m)) = err.filter(|(fl, _)| *fl == "places") {
                             p.field-error role="alert" #places-error { (m) }
                         }
@@ -625,13 +624,22 @@ fn bounds(points: impl Iterator<Item = (f64, f64)>, pad_min: f64) -> Option<(f64
     Some((b.0 - pad, b.1 + pad, b.2 - pad, b.3 + pad))
 }
 
-/// The multi-location picker: every fixed camera; a click adds a circle (the next empty place
-/// row gets its centre and a default radius), and the circles follow the rows' inputs.
+/// The multi-location picker: every fixed camera; a click on the map adds a circle (the next
+/// empty place row gets its centre and a default radius); a click on a camera adds that camera to
+/// the current place (the row last edited or filled, if it is not a circle; otherwise the next
+/// empty row), a second click removes it. Circles and picked cameras follow the rows' inputs.
 // Map rendering lives in this function and in `analysis_map` only, so that the shared base map
 // (web/map.rs) can replace both.
-fn picker_map(lang: Lang, cameras: &[Camera]) -> Markup {
-    let Some((lat0, lat1, lon0, lon1)) = bounds(cameras.iter().map(|c| (c.lat, c.lon)), 0.02)
-    else {
+fn picker_map(lang: Lang, cameras: &[Camera], own: &sightline_types::AgencyId) -> Markup {
+    // The map opens on the officer's own agency's cameras (where a case usually is; a network
+    // spanning continents would squeeze them into a few pixels), or on all when it has none.
+    let mine = cameras.iter().filter(|c| &c.owner == own);
+    let framed = if mine.clone().next().is_some() {
+        bounds(mine.map(|c| (c.lat, c.lon)), 0.02)
+    } else {
+        bounds(cameras.iter().map(|c| (c.lat, c.lon)), 0.02)
+    };
+    let Some((lat0, lat1, lon0, lon1)) = framed else {
         return html! { p { (t(lang, "inv_no_cameras")) } };
     };
     let (w, h) = (640.0, 360.0);
@@ -640,33 +648,47 @@ fn picker_map(lang: Lang, cameras: &[Camera]) -> Markup {
             figcaption { (t(lang, "inv_pick_hint")) }
             svg #pick-map viewBox=(format!("0 0 {w} {h}")) width="640" height="360" data-bounds=(format!("{lat0},{lat1},{lon0},{lon1}")) data-radius=(DEFAULT_RADIUS_M) role="img" aria-label=(t(lang, "inv_pick_hint")) {
                 @for c in cameras {
-                    rect.camera x=(format!("{:.1}", (c.lon - lon0) / (lon1 - lon0) * w - 3.0)) y=(format!("{:.1}", (lat1 - c.lat) / (lat1 - lat0) * h - 3.0)) width="6" height="6" fill="#556" { title { (c.id.0) " · " (c.name) } }
+                    rect.camera data-camera=(c.id.0) x=(format!("{:.1}", (c.lon - lon0) / (lon1 - lon0) * w - 4.0)) y=(format!("{:.1}", (lat1 - c.lat) / (lat1 - lat0) * h - 4.0)) width="8" height="8" fill="#556" { title { (c.id.0) " · " (c.name) } }
                 }
-                g #pick-circles {}
+                g #pick-circles pointer-events="none" {}
             }
         }
         script { (maud::PreEscaped(PICKER_JS)) }
     }
 }
 
-const PICKER_JS: &str = r#"(function(){var m=document.getElementById('pick-map');if(!m)return;
-var b=m.dataset.bounds.split(',').map(Number),W=640,H=360,N='http://www.w3.org/2000/svg';
-function v(id){var e=document.getElementById(id);return e?e.value:'';}
+// The script sits above the places table and the "Add a place" button, so it runs once the
+// document is parsed (before, neither exists yet).
+const PICKER_JS: &str = r#"(function(){function init(){var m=document.getElementById('pick-map');if(!m)return;
+var b=m.dataset.bounds.split(',').map(Number),W=640,H=360,N='http://www.w3.org/2000/svg',cur=-1;
+function el(id){return document.getElementById(id);}
+function v(id){var e=el(id);return e?e.value:'';}
 function xy(lat,lon){return[(lon-b[2])/(b[3]-b[2])*W,(b[1]-lat)/(b[1]-b[0])*H];}
-function draw(){var g=document.getElementById('pick-circles');while(g.firstChild)g.removeChild(g.firstChild);
-for(var i=0;i<10;i++){var la=parseFloat(v('p'+i+'_lat')),lo=parseFloat(v('p'+i+'_lon')),r=parseFloat(v('p'+i+'_radius'));
+function cams(i){return v('p'+i+'_cameras').split(/[\s,;]+/).filter(function(s){return s!=='';});}
+function circle(i){return v('p'+i+'_lat')!==''||v('p'+i+'_lon')!=='';}
+function draw(){var g=el('pick-circles');while(g.firstChild)g.removeChild(g.firstChild);var picked={};
+for(var i=0;i<10;i++){cams(i).forEach(function(c){(picked[c]=picked[c]||[]).push(i+1);});
+var la=parseFloat(v('p'+i+'_lat')),lo=parseFloat(v('p'+i+'_lon')),r=parseFloat(v('p'+i+'_radius'));
 if(isNaN(la)||isNaN(lo))continue;if(isNaN(r))r=0;var p=xy(la,lo);
 var e=document.createElementNS(N,'ellipse');e.setAttribute('class','pick-circle');e.setAttribute('cx',p[0]);e.setAttribute('cy',p[1]);
 e.setAttribute('rx',Math.max(3,r/(111320*Math.cos(la*Math.PI/180))/(b[3]-b[2])*W));e.setAttribute('ry',Math.max(3,r/110540/(b[1]-b[0])*H));
 e.setAttribute('fill','rgba(11,92,173,.2)');e.setAttribute('stroke','#0b5cad');g.appendChild(e);
-var t=document.createElementNS(N,'text');t.setAttribute('x',p[0]+6);t.setAttribute('y',p[1]-6);t.setAttribute('font-size','13');t.textContent=i+1;g.appendChild(t);}}
+var t=document.createElementNS(N,'text');t.setAttribute('x',p[0]+6);t.setAttribute('y',p[1]-6);t.setAttribute('font-size','13');t.textContent=i+1;g.appendChild(t);}
+m.querySelectorAll('rect.camera').forEach(function(r){var p=picked[r.dataset.camera];r.classList.toggle('picked',!!p);r.setAttribute('data-places',p?p.join(','):'');});
+document.querySelectorAll('#places tr.place').forEach(function(r){r.classList.toggle('current',+r.dataset.row===cur);});m.setAttribute('data-current',cur);}
 function show(i){var r=document.querySelector('#places tr[data-row="'+i+'"]');if(r)r.hidden=false;}
-m.addEventListener('click',function(ev){var rc=m.getBoundingClientRect();var x=(ev.clientX-rc.left)/rc.width,y=(ev.clientY-rc.top)/rc.height;
-for(var i=0;i<10;i++){if(!v('p'+i+'_lat')&&!v('p'+i+'_lon')&&!v('p'+i+'_cameras')){
-document.getElementById('p'+i+'_lat').value=(b[1]-y*(b[1]-b[0])).toFixed(5);document.getElementById('p'+i+'_lon').value=(b[2]+x*(b[3]-b[2])).toFixed(5);
-if(!v('p'+i+'_radius'))document.getElementById('p'+i+'_radius').value=m.dataset.radius;show(i);draw();return;}}});
-var add=document.getElementById('add-place');if(add)add.addEventListener('click',function(){var h=document.querySelector('#places tr[hidden]');if(h)h.hidden=false;});
-document.getElementById('places').addEventListener('input',draw);draw();})();"#;
+function next(){for(var i=0;i<10;i++){if(!circle(i)&&cams(i).length===0)return i;}return -1;}
+m.addEventListener('click',function(ev){var c=ev.target.closest?ev.target.closest('rect.camera'):null;
+if(c){var i=(cur<0||circle(cur))?next():cur;if(i<0)return;var l=cams(i),id=c.dataset.camera,k=l.indexOf(id);
+if(k<0)l.push(id);else l.splice(k,1);el('p'+i+'_cameras').value=l.join(',');el('p'+i+'_radius').value='';
+cur=i;show(i);draw();return;}
+var rc=m.getBoundingClientRect();var x=(ev.clientX-rc.left)/rc.width,y=(ev.clientY-rc.top)/rc.height;var i=next();if(i<0)return;
+el('p'+i+'_lat').value=(b[1]-y*(b[1]-b[0])).toFixed(5);el('p'+i+'_lon').value=(b[2]+x*(b[3]-b[2])).toFixed(5);
+if(!v('p'+i+'_radius'))el('p'+i+'_radius').value=m.dataset.radius;cur=i;show(i);draw();});
+var add=el('add-place');if(add)add.addEventListener('click',function(){var h=document.querySelector('#places tr[hidden]');if(h){h.hidden=false;cur=+h.dataset.row;draw();}});
+function here(ev){var r=ev.target.closest?ev.target.closest('tr.place'):null;if(r)cur=+r.dataset.row;draw();}
+var t=el('places');['input','focusin','click'].forEach(function(k){t.addEventListener(k,here);});draw();}
+if(document.readyState==='loading')document.addEventListener('DOMContentLoaded',init);else init();})();"#;
 
 /// One set of points drawn on the analysis map.
 struct Layer<'a> {
@@ -953,18 +975,7 @@ pub async fn export(
         Ok(Err(e)) => return failed(status_of(e.code()), e.to_string()),
         Err(_) => return failed(StatusCode::INTERNAL_SERVER_ERROR, "internal error".into()),
     };
-    let files: Result<Vec<(String, Vec<u8>)>, _> = pkg
-        .files
-        .iter()
-        .map(|f| {
-            base64::engine::general_purpose::STANDARD
-                .decode(&f.content_base64)
-                .map(|b| (f.path.clone(), b))
-        })
-        .collect();
-    let archive = files.map_err(|e| e.to_string()).and_then(|files| {
-        sightline_audit::evidence::write_archive(pkg.search_seq, &files).map_err(|e| e.to_string())
-    });
+    let archive = sightline_audit::evidence::package_archive(&pkg).map_err(|e| e.to_string());
     let bytes = match archive {
         Ok(b) => b,
         Err(e) => {

@@ -808,6 +808,8 @@ pub async fn vehicle(
                 h1 { (t(lang, "vehicle")) ": " span translate="no" { (q.plate) } }
                 p #hotlist-status { (t(lang, "hotlists_status")) ": " @if listed.is_empty() { (t(lang, "none")) } @else { span translate="no" { (listed.join(", ")) } } }
                 (results(lang, &shown, &cameras, &ctx))
+                // The vehicle page is itself an audited search: export it like any other.
+                (super::investigate::export_button(lang, &user, r.audit_seq))
             }
         }
         Ok(Err(e)) => {
