@@ -658,8 +658,8 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
             "Nur-Treffer-Kamera (meldet nur Fahndungstreffer)",
         ),
         "map_credit" => (
-            "Boundaries: US Census Bureau (us-atlas), Natural Earth (world-atlas); public domain.",
-            "Grenzen: US Census Bureau (us-atlas), Natural Earth (world-atlas); gemeinfrei.",
+            "Boundaries: US Census Bureau (us-atlas), Natural Earth (world-atlas); public domain. Places: GeoNames, CC BY 4.0.",
+            "Grenzen: US Census Bureau (us-atlas), Natural Earth (world-atlas); gemeinfrei. Orte: GeoNames, CC BY 4.0.",
         ),
         "cam_picker" => (
             "Cameras: pick by name, owner or on the map (none picked: all)",
