@@ -104,6 +104,10 @@ pub enum BenchCommand {
         /// Renders to time.
         #[arg(long, default_value_t = 20)]
         runs: usize,
+        /// Also load the page that many times in headless Chromium (chromedriver) and report
+        /// navigation start to first paint, DOM ready and load event.
+        #[arg(long)]
+        browser: bool,
     },
     /// Run convoy and multi-location searches against a benchmark data directory and report
     /// latency percentiles.
@@ -998,7 +1002,8 @@ pub async fn run(cmd: BenchCommand) -> Result<()> {
             cameras,
             stops,
             runs,
-        } => crate::bench_map::map(data, cameras, stops, runs),
+            browser,
+        } => crate::bench_map::map(data, cameras, stops, runs, browser),
         BenchCommand::Soak(args) => crate::soak::run(args).await,
         BenchCommand::Alerts {
             data,

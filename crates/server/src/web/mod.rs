@@ -10,6 +10,7 @@ mod charts;
 mod findings;
 mod i18n;
 mod investigate;
+mod messages;
 pub(crate) mod map;
 mod passkey;
 pub(crate) mod search;
@@ -48,6 +49,7 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/search", get(search::page).post(search::run))
         .route("/ui/search/save", post(search::save))
         .route("/ui/search/saved/{id}/run", post(search::run_saved))
+        .route("/ui/search/saved/{id}/delete", post(search::delete_saved))
         .route("/ui/alerts", get(alerts::page))
         .route("/ui/alerts/stream", get(alerts::stream))
         .route("/ui/alerts/{id}/ack", post(alerts::ack))
