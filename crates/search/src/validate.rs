@@ -348,6 +348,7 @@ mod tests {
         assert!(
             parse(&r, Utc::now(), |_| None)
                 .unwrap_err()
+                .message
                 .contains("purpose is required")
         );
         let mut r = req();
@@ -355,6 +356,7 @@ mod tests {
         assert!(
             parse(&r, Utc::now(), |_| None)
                 .unwrap_err()
+                .message
                 .contains("case number is required")
         );
         let mut r = req();
@@ -362,6 +364,7 @@ mod tests {
         assert!(
             parse(&r, Utc::now(), |_| None)
                 .unwrap_err()
+                .message
                 .contains("unknown purpose")
         );
     }
@@ -376,6 +379,7 @@ mod tests {
         assert!(
             parse(&r, Utc::now(), |_| None)
                 .unwrap_err()
+                .message
                 .contains("exactly one")
         );
         let mut r = req();
@@ -383,9 +387,31 @@ mod tests {
         assert!(
             parse(&r, Utc::now(), |_| None)
                 .unwrap_err()
+                .message
                 .contains("not known")
         );
         let p = parse(&req(), Utc::now(), |_| None).unwrap();
         assert_eq!(p.limit, DEFAULT_LIMIT);
+    }
+
+    #[test]
+    fn test_refusals_carry_their_message_keys() {
+        let key = |r: &SearchRequest| parse(r, Utc::now(), |_| None).unwrap_err().key;
+        let mut r = req();
+        r.case_number = None;
+        assert_eq!(
+            key(&r),
+            Some(MessageKey::new("err.required", ["case_number".into()]))
+        );
+        let mut r = req();
+        r.query.plate = Some(PlateQuery::Exact("AB$12".into()));
+        assert_eq!(
+            key(&r),
+            Some(MessageKey::new("err.plate_character", ["'$'".into()]))
+        );
+        let mut r = req();
+        r.query.window.from = Utc::now() + Duration::hours(1);
+        r.query.window.to = Utc::now() + Duration::hours(2);
+        assert_eq!(key(&r).map(|k| k.key), Some("err.window_future"));
     }
 }

@@ -847,6 +847,7 @@ pub async fn vehicle(
             }
         }
         Ok(Err(e)) => {
+            let e = sightline_service::Error::from(e);
             html! { h1 { (t(lang, "vehicle")) } p.error role="alert" { (super::messages::service_error(lang, &e)) } }
         }
         Err(_) => html! { p.error role="alert" { (t(lang, "internal_error")) } },
