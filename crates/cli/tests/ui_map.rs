@@ -344,7 +344,11 @@ fn test_saved_searches_are_the_officers_own() {
         Some(&op),
         None,
     );
-    assert_eq!(st, 403, "the operator has no saved searches: {v}");
+    assert_eq!(
+        st, 404,
+        "the node operator is neither its officer nor a supervisor of its agency: {v}"
+    );
+    assert_eq!(deletes(&s), 0);
     let sup = s.login("sup", PW);
     let (st, v) = s.call(
         "DELETE",
