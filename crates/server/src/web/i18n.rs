@@ -659,7 +659,7 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         ),
         "map_credit" => (
             "Boundaries: US Census Bureau (us-atlas), Natural Earth (world-atlas); public domain. Places: GeoNames, CC BY 4.0.",
-            "Grenzen: US Census Bureau (us-atlas), Natural Earth (world-atlas); gemeinfrei. Orte: GeoNames, CC BY 4.0.",
+            "Grenzen: US Census Bureau (us-atlas), Natural Earth (world-atlas); gemeinfrei. Orte: GeoNames (Creative Commons Namensnennung 4.0).",
         ),
         "cam_picker" => (
             "Cameras: pick by name, owner or on the map (none picked: all)",
