@@ -35,7 +35,9 @@ fn serve(page: String) -> Result<String> {
             }
             let favicon = got.starts_with(b"GET /favicon");
             let _ = if favicon {
-                s.write_all(b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                s.write_all(
+                    b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+                )
             } else {
                 s.write_all(head.as_bytes())
                     .and_then(|()| s.write_all(page.as_bytes()))
@@ -102,9 +104,11 @@ impl Driver {
         let v = call(
             "POST",
             &format!("{base}/session"),
-            Some(json!({"capabilities": {"alwaysMatch": {"browserName": "chrome",
+            Some(
+                json!({"capabilities": {"alwaysMatch": {"browserName": "chrome",
                 "pageLoadStrategy": "normal",
-                "goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": args}}}})),
+                "goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": args}}}}),
+            ),
         )?;
         let Some(session) = v["sessionId"].as_str() else {
             bail!("chromedriver gave no session: {v}");
@@ -148,7 +152,12 @@ pub fn run(page: String, runs: usize) -> Result<()> {
     let bytes = page.len();
     let url = serve(page)?;
     let d = Driver::start()?;
-    let names = ["first paint", "first contentful paint", "DOM ready", "load event"];
+    let names = [
+        "first paint",
+        "first contentful paint",
+        "DOM ready",
+        "load event",
+    ];
     let mut figures: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
     for i in 0..=runs.max(1) {
         call(

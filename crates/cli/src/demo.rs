@@ -902,8 +902,8 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
         // Opening searches through the one search path, so the transparency pages, the audit
         // log and the oversight report have something to show from the start.
         let n = node.clone();
-        let s = tokio::task::spawn_blocking(move || crate::demo_searches::seed_searches(&n))
-            .await??;
+        let s =
+            tokio::task::spawn_blocking(move || crate::demo_searches::seed_searches(&n)).await??;
         tracing::info!(
             searches = s.searches,
             refused_by_owner = s.refused_by_owner,

@@ -48,18 +48,88 @@ const fn plan(
 /// The searches: most allowed, some refused by Illinois's, California's or Bavaria's law (the
 /// federal requester), one on behalf of a federal agency, one description search.
 const PLANS: &[Planned] = &[
-    plan("officer@oak-park-pd", "stolen_vehicle", "26-004412", "reported stolen in Oak Park", "CV 48213", 4),
-    plan("officer@oak-park-pd", "robbery", "26-004530", "vehicle seen leaving a robbery", "HMC 5521", 2),
-    plan("officer@oak-park-pd", "hotlist_followup", "26-004412", "hot-list hit follow-up", "CV 48213", 2),
-    plan("officer@harris-county-so", "robbery", "HC-26-1187", "armed robbery suspect, warrant W-26-1187", "KRT-4821", 3),
-    plan("officer@harris-county-so", "stolen_vehicle", "HC-26-1201", "stolen pickup", "CV 48213", 2),
-    plan("supervisor@harris-county-so", "warrant", "HC-26-1187", "warrant W-26-1187", "KRT-4821", 1),
-    plan("officer@sacramento-pd", "amber_alert", "26-0031", "AMBER alert 26-0031", "8FJX253", 3),
-    plan("officer@pp-muenchen", "missing_person", "2026/118", "Vermisstenfall 2026/118", "M-SL 4711", 3),
+    plan(
+        "officer@oak-park-pd",
+        "stolen_vehicle",
+        "26-004412",
+        "reported stolen in Oak Park",
+        "CV 48213",
+        4,
+    ),
+    plan(
+        "officer@oak-park-pd",
+        "robbery",
+        "26-004530",
+        "vehicle seen leaving a robbery",
+        "HMC 5521",
+        2,
+    ),
+    plan(
+        "officer@oak-park-pd",
+        "hotlist_followup",
+        "26-004412",
+        "hot-list hit follow-up",
+        "CV 48213",
+        2,
+    ),
+    plan(
+        "officer@harris-county-so",
+        "robbery",
+        "HC-26-1187",
+        "armed robbery suspect, warrant W-26-1187",
+        "KRT-4821",
+        3,
+    ),
+    plan(
+        "officer@harris-county-so",
+        "stolen_vehicle",
+        "HC-26-1201",
+        "stolen pickup",
+        "CV 48213",
+        2,
+    ),
+    plan(
+        "supervisor@harris-county-so",
+        "warrant",
+        "HC-26-1187",
+        "warrant W-26-1187",
+        "KRT-4821",
+        1,
+    ),
+    plan(
+        "officer@sacramento-pd",
+        "amber_alert",
+        "26-0031",
+        "AMBER alert 26-0031",
+        "8FJX253",
+        3,
+    ),
+    plan(
+        "officer@pp-muenchen",
+        "missing_person",
+        "2026/118",
+        "Vermisstenfall 2026/118",
+        "M-SL 4711",
+        3,
+    ),
     // The federal requester: Illinois, California and Munich refuse; Harris County shares
     // nationally for some purposes.
-    plan("officer@ice-ero-chicago", "civil_immigration", "ERO-26-0412", "removal case", "CV 48213", 2),
-    plan("officer@ice-ero-chicago", "other_crime", "ERO-26-0415", "assist ICE ERO", "KRT-4821", 2),
+    plan(
+        "officer@ice-ero-chicago",
+        "civil_immigration",
+        "ERO-26-0412",
+        "removal case",
+        "CV 48213",
+        2,
+    ),
+    plan(
+        "officer@ice-ero-chicago",
+        "other_crime",
+        "ERO-26-0415",
+        "assist ICE ERO",
+        "KRT-4821",
+        2,
+    ),
     Planned {
         who: "officer@oak-park-pd",
         purpose: "stolen_vehicle",
@@ -130,7 +200,10 @@ pub fn seed_searches(node: &Node) -> Result<Seeded> {
                         out.refused_by_owner += 1;
                     }
                 }
-                Err(sightline_search::Error::Invalid { .. } | sightline_search::Error::Forbidden { .. }) => {
+                Err(
+                    sightline_search::Error::Invalid { .. }
+                    | sightline_search::Error::Forbidden { .. },
+                ) => {
                     out.refused += 1;
                 }
                 Err(e) => return Err(e).context("a demo search failed"),

@@ -118,14 +118,20 @@ fn test_map_base_layer_zoom_camera_picker_and_saved_search_in_chromium() {
     // label drawn (it has a size on screen).
     let places = b.text("#area-map g.map-places");
     for town in ["Oak Park", "Chicago", "Cicero"] {
-        assert!(places.contains(town), "{town} not among the places: {places}");
+        assert!(
+            places.contains(town),
+            "{town} not among the places: {places}"
+        );
     }
     let boxes = b.script(
         "return Array.from(document.querySelectorAll('#area-map g.map-places text')).map(function(t){var r=t.getBoundingClientRect();return [r.left,r.top,r.right,r.bottom];});",
     );
     let boxes: Vec<Vec<f64>> = serde_json::from_value(boxes).unwrap();
     assert!(boxes.len() >= 3, "{boxes:?}");
-    assert!(boxes.iter().all(|r| r[2] > r[0] && r[3] > r[1]), "labels render: {boxes:?}");
+    assert!(
+        boxes.iter().all(|r| r[2] > r[0] && r[3] > r[1]),
+        "labels render: {boxes:?}"
+    );
     assert_eq!(b.count("#area-map g.cam"), 4);
     let under = b.script(
         "var m=document.getElementById('area-map');return !!(m.querySelector('g.map-base').compareDocumentPosition(m.querySelector('g.cameras')) & Node.DOCUMENT_POSITION_FOLLOWING);",
@@ -256,7 +262,11 @@ fn test_map_base_layer_zoom_camera_picker_and_saved_search_in_chromium() {
         None,
     );
     assert_eq!(st, 200);
-    assert_eq!(v.as_array().map(Vec::len), Some(1), "deleting is audited: {v}");
+    assert_eq!(
+        v.as_array().map(Vec::len),
+        Some(1),
+        "deleting is audited: {v}"
+    );
 }
 
 #[test]

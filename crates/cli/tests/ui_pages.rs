@@ -636,10 +636,16 @@ fn test_every_page_in_both_languages_at_both_widths() {
         println!("  {p}");
     }
     // The service's refusal is German on the German page (from its key), with the character as data.
-    let invalid = visits.iter().find(|v| v.slug() == "search-invalid").unwrap();
+    let invalid = visits
+        .iter()
+        .find(|v| v.slug() == "search-invalid")
+        .unwrap();
     walk.open(invalid, "de");
     let refusal = b.text("#search-error");
-    assert!(refusal.contains("Zeichen") && refusal.contains('$'), "{refusal}");
+    assert!(
+        refusal.contains("Zeichen") && refusal.contains('$'),
+        "{refusal}"
+    );
     // The findings page lists the finding, its summary in German.
     walk.open(
         &Visit::Get {
@@ -660,7 +666,10 @@ fn test_every_page_in_both_languages_at_both_widths() {
         "de",
     );
     let report = b.text("main");
-    assert!(report.contains("Summen") && report.contains("Reichweite"), "{report}");
+    assert!(
+        report.contains("Summen") && report.contains("Reichweite"),
+        "{report}"
+    );
     // The refusal names the statute, in German too.
     walk.open(&visits[visits.len() - 1], "de");
     let owners = b.text("#owners");

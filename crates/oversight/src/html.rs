@@ -98,10 +98,7 @@ pub fn text(lang: Lang, key: &str) -> &'static str {
             "at least 10 searches and more than the median plus five median absolute deviations, among at least four agencies or officers",
             "mindestens 10 Suchen und mehr als der Median plus fünf mittlere absolute Abweichungen, unter mindestens vier Behörden oder Beamten",
         ),
-        "screening_verbatim" => (
-            "Screening rules (verbatim)",
-            "Prüfregeln (im Wortlaut)",
-        ),
+        "screening_verbatim" => ("Screening rules (verbatim)", "Prüfregeln (im Wortlaut)"),
         _ => panic!("oversight report: no text for key `{key}`"),
     };
     match lang {

@@ -259,28 +259,29 @@ impl Watch {
             .saved_search
             .map_or_else(|| ev.seq.to_string(), |id| format!("saved-{id}"));
         let mut out = Vec::new();
-        let mut raise = |kind: FindingKind,
-                         key: String,
-                         entries: Vec<u64>,
-                         owners: Vec<String>,
-                         (summary, summary_key, summary_args): (String, &str, Vec<String>)| {
-            if th.disabled.contains(&kind) {
-                return;
-            }
-            out.push(WatchFinding {
-                kind,
-                key: format!("{}:{}:{}:{key}", kind.code(), ev.agency, ev.user),
-                agency: ev.agency.clone(),
-                user: ev.user.clone(),
-                owners,
-                source: ev.source.clone(),
-                entries,
-                summary,
-                summary_key: summary_key.to_owned(),
-                summary_args,
-                time: ev.time,
-            });
-        };
+        let mut raise =
+            |kind: FindingKind,
+             key: String,
+             entries: Vec<u64>,
+             owners: Vec<String>,
+             (summary, summary_key, summary_args): (String, &str, Vec<String>)| {
+                if th.disabled.contains(&kind) {
+                    return;
+                }
+                out.push(WatchFinding {
+                    kind,
+                    key: format!("{}:{}:{}:{key}", kind.code(), ev.agency, ev.user),
+                    agency: ev.agency.clone(),
+                    user: ev.user.clone(),
+                    owners,
+                    source: ev.source.clone(),
+                    entries,
+                    summary,
+                    summary_key: summary_key.to_owned(),
+                    summary_args,
+                    time: ev.time,
+                });
+            };
 
         // Refusal streak.
         if ev.refused {

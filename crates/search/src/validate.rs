@@ -20,7 +20,11 @@ pub struct Refusal {
 }
 
 impl Refusal {
-    fn keyed<const N: usize>(message: impl Into<String>, key: &'static str, args: [String; N]) -> Self {
+    fn keyed<const N: usize>(
+        message: impl Into<String>,
+        key: &'static str,
+        args: [String; N],
+    ) -> Self {
         Refusal {
             message: message.into(),
             key: Some(MessageKey::new(key, args)),
@@ -160,24 +164,23 @@ pub(crate) fn parse_context(
             ["1000".into()],
         ));
     }
-    let on_behalf_of =
-        match on_behalf_of
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            None => None,
-            Some(s) => {
-                let id = AgencyId::parse(s).map_err(|e| Refusal::field("on_behalf_of", &e))?;
-                Some(agency(&id).ok_or_else(|| {
-                    Refusal::keyed(
-                        format!("on_behalf_of agency `{id}` is not known to this node"),
-                        "err.unknown_agency",
-                        [id.to_string()],
-                    )
-                })?)
-            }
-        };
+    let on_behalf_of = match on_behalf_of
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => None,
+        Some(s) => {
+            let id = AgencyId::parse(s).map_err(|e| Refusal::field("on_behalf_of", &e))?;
+            Some(agency(&id).ok_or_else(|| {
+                Refusal::keyed(
+                    format!("on_behalf_of agency `{id}` is not known to this node"),
+                    "err.unknown_agency",
+                    [id.to_string()],
+                )
+            })?)
+        }
+    };
     Ok(Context {
         purpose,
         case_number,

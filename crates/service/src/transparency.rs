@@ -190,7 +190,8 @@ impl Node {
                     .map(|p| p.manifest.title.clone())
                     .collect();
                 (
-                    engine.retention_minutes(agency.jurisdiction.as_str(), !agency.kind.is_public()),
+                    engine
+                        .retention_minutes(agency.jurisdiction.as_str(), !agency.kind.is_public()),
                     packs,
                 )
             };

@@ -92,9 +92,9 @@ impl Store {
     /// # Errors
     /// Database failures.
     pub fn delete_saved_search(&self, id: i64) -> Result<bool> {
-        self.with_directory(|c| {
-            Ok(c.execute("DELETE FROM saved_searches WHERE id = ?1", [id])? > 0)
-        })
+        self.with_directory(
+            |c| Ok(c.execute("DELETE FROM saved_searches WHERE id = ?1", [id])? > 0),
+        )
     }
 
     /// How many saved searches a user has.

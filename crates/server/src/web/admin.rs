@@ -352,12 +352,12 @@ pub async fn add_agreement(
 ) -> Response {
     done(node, user, f.csrf.clone(), move |n, u| {
         let grantee = match f.grantee_kind.as_str() {
-            "agency" => {
-                Grantee::Agency(AgencyId::parse(f.grantee.trim()).map_err(sightline_service::Error::from)?)
-            }
-            "jurisdiction" => {
-                Grantee::Jurisdiction(Jurisdiction::parse(&f.grantee).map_err(sightline_service::Error::from)?)
-            }
+            "agency" => Grantee::Agency(
+                AgencyId::parse(f.grantee.trim()).map_err(sightline_service::Error::from)?,
+            ),
+            "jurisdiction" => Grantee::Jurisdiction(
+                Jurisdiction::parse(&f.grantee).map_err(sightline_service::Error::from)?,
+            ),
             _ => Grantee::National,
         };
         let purposes = f
@@ -432,8 +432,8 @@ pub async fn add_entries(
     Form(f): Form<EntriesForm>,
 ) -> Response {
     done(node, user, f.csrf.clone(), move |n, u| {
-        let entries: Vec<HotEntry> =
-            HotlistStore::parse_csv(&f.csv, &u.name(), n.clock.now()).map_err(sightline_service::Error::from)?;
+        let entries: Vec<HotEntry> = HotlistStore::parse_csv(&f.csv, &u.name(), n.clock.now())
+            .map_err(sightline_service::Error::from)?;
         let mode = if f.mode == "replace" {
             ImportMode::Replace
         } else {
@@ -457,7 +457,8 @@ pub async fn set_policy(
     Form(f): Form<PolicyForm>,
 ) -> Response {
     done(node, user, f.csrf.clone(), move |n, u| {
-        n.set_agency_policy(u, &f.cedar).map_err(sightline_service::Error::from)
+        n.set_agency_policy(u, &f.cedar)
+            .map_err(sightline_service::Error::from)
     })
     .await
 }

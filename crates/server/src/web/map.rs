@@ -559,7 +559,12 @@ fn places_in_view<'m>(m: &'m BaseMap, v: &View, clip: &BBox) -> Vec<(&'m Place, 
             continue;
         }
         let (x, y) = v.px(p.at);
-        let b = (x - 3.0, y - 14.0, x + 6.0 + 6.5 * p.name.chars().count() as f64, y + 3.0);
+        let b = (
+            x - 3.0,
+            y - 14.0,
+            x + 6.0 + 6.5 * p.name.chars().count() as f64,
+            y + 3.0,
+        );
         if placed
             .iter()
             .any(|o| b.0 < o.2 && o.0 < b.2 && b.1 < o.3 && o.1 < b.3)
@@ -881,7 +886,12 @@ mod tests {
         let chicago = base().places.iter().position(|p| p.name == "Chicago");
         let oak_park = base().places.iter().position(|p| p.name == "Oak Park");
         assert!(chicago < oak_park && chicago.is_some(), "largest first");
-        assert!(base().places.iter().any(|p| p.rank == 0 && p.name == "Munich"));
+        assert!(
+            base()
+                .places
+                .iter()
+                .any(|p| p.rank == 0 && p.name == "Munich")
+        );
         assert!(
             base()
                 .labels

@@ -125,7 +125,10 @@ mod tests {
         )
         .unwrap()
         .into_string();
-        assert!(m.contains(r#"<span translate="no">search_plates</span>"#), "{m}");
+        assert!(
+            m.contains(r#"<span translate="no">search_plates</span>"#),
+            "{m}"
+        );
         assert!(m.starts_with("Dafür"), "{m}");
         assert!(keyed(Lang::De, "err.no_such_key", &[]).is_none());
         let e = sightline_service::Error::forbidden("x").keyed("err.window_future", []);
@@ -136,6 +139,9 @@ mod tests {
         // No key: a German lead, the English detail marked as English.
         let plain = sightline_service::Error::forbidden("needs y");
         let de = service_error(Lang::De, &plain).into_string();
-        assert!(de.contains(r#"lang="en""#) && de.contains("needs y"), "{de}");
+        assert!(
+            de.contains(r#"lang="en""#) && de.contains("needs y"),
+            "{de}"
+        );
     }
 }

@@ -585,7 +585,8 @@ pub async fn delete_saved(
     }
     let lang = user.lang;
     let (n, caller) = (node.clone(), user.caller());
-    let notice = match tokio::task::spawn_blocking(move || n.delete_saved_search(&caller, id)).await {
+    let notice = match tokio::task::spawn_blocking(move || n.delete_saved_search(&caller, id)).await
+    {
         Ok(Ok(seq)) => {
             html! { p.notice role="status" #deleted-ok { (t(lang, "saved_deleted")) " " (seq) ")" } }
         }
