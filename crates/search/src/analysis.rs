@@ -343,10 +343,10 @@ impl Searcher {
                 } => Error::Forbidden {
                     message,
                     audit_seq,
-                    key: Some(sightline_types::MessageKey::new(
+                    key: Some(Box::new(sightline_types::MessageKey::new(
                         "err.search_role",
                         [who.user.role.to_string()],
-                    )),
+                    ))),
                 },
                 e => e,
             });

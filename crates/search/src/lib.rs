@@ -43,7 +43,7 @@ pub enum Error {
         /// The audit entry recording the refusal.
         audit_seq: u64,
         /// The message as a key, for pages in other languages (`None`: shown by its class).
-        key: Option<sightline_types::MessageKey>,
+        key: Option<Box<sightline_types::MessageKey>>,
     },
     /// The user may not search at all; refused and audited.
     #[error("{message}")]
@@ -53,7 +53,7 @@ pub enum Error {
         /// The audit entry recording the refusal.
         audit_seq: u64,
         /// The message as a key, for pages in other languages.
-        key: Option<sightline_types::MessageKey>,
+        key: Option<Box<sightline_types::MessageKey>>,
     },
     /// The earlier search named does not exist or is not the caller's.
     #[error("{0}")]
@@ -81,7 +81,7 @@ impl Error {
     /// Returns a refusal's message as a key, when it has one.
     pub fn key(&self) -> Option<&sightline_types::MessageKey> {
         match self {
-            Error::Invalid { key, .. } | Error::Forbidden { key, .. } => key.as_ref(),
+            Error::Invalid { key, .. } | Error::Forbidden { key, .. } => key.as_deref(),
             _ => None,
         }
     }
@@ -288,7 +288,7 @@ impl Searcher {
                     return Err(Error::Forbidden {
                         message,
                         audit_seq,
-                        key,
+                        key: key.map(Box::new),
                     });
                 }
             },
@@ -303,7 +303,7 @@ impl Searcher {
                 return Err(Error::Invalid {
                     message,
                     audit_seq,
-                    key,
+                    key: key.map(Box::new),
                 });
             }
         };
@@ -317,10 +317,10 @@ impl Searcher {
             return Err(Error::Forbidden {
                 message,
                 audit_seq,
-                key: Some(sightline_types::MessageKey::new(
+                key: Some(Box::new(sightline_types::MessageKey::new(
                     "err.search_role",
                     [who.user.role.to_string()],
-                )),
+                ))),
             });
         }
         let Gate {

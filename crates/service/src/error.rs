@@ -18,7 +18,7 @@ pub enum Error {
         /// Structured details (`null` when none).
         details: serde_json::Value,
         /// The message as a key, for pages in other languages (`None`: shown by its class).
-        key: Option<MessageKey>,
+        key: Option<Box<MessageKey>>,
     },
     /// The store failed or refused.
     #[error(transparent)]
@@ -64,7 +64,7 @@ impl Error {
                 code,
                 message,
                 details,
-                key: Some(MessageKey::new(key, args)),
+                key: Some(Box::new(MessageKey::new(key, args))),
             },
             other => other,
         }
@@ -74,7 +74,7 @@ impl Error {
     /// domain value's validation error, a keyed search refusal.
     pub fn key(&self) -> Option<MessageKey> {
         match self {
-            Error::Refused { key, .. } => key.clone(),
+            Error::Refused { key, .. } => key.as_deref().cloned(),
             Error::Types(e) => Some(e.key()),
             Error::Search(e) => e.key().cloned(),
             _ => None,

@@ -297,9 +297,7 @@ pub async fn add_camera(
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(sightline_service::Error::from)?,
         };
-        n.create_camera(u, &req)
-            .map(|c| c.audit_seq)
-            .map_err(sightline_service::Error::from)
+        n.create_camera(u, &req).map(|c| c.audit_seq)
     })
     .await
 }
@@ -327,9 +325,7 @@ pub async fn add_user(
             password: f.password,
             must_change_password: true,
         };
-        n.create_user(u, &req)
-            .map(|a| a.audit_seq)
-            .map_err(sightline_service::Error::from)
+        n.create_user(u, &req).map(|a| a.audit_seq)
     })
     .await
 }
@@ -380,9 +376,7 @@ pub async fn add_agreement(
                 AgreementScope::Search
             },
         };
-        n.create_agreement(u, &req)
-            .map(|a| a.audit_seq)
-            .map_err(sightline_service::Error::from)
+        n.create_agreement(u, &req).map(|a| a.audit_seq)
     })
     .await
 }
@@ -413,7 +407,6 @@ pub async fn add_list(
             .map_err(sightline_service::Error::from)?;
         n.create_hotlist(u, &f.name, category, "custom", &shared)
             .map(|a| a.audit_seq)
-            .map_err(sightline_service::Error::from)
     })
     .await
 }
@@ -440,7 +433,6 @@ pub async fn add_entries(
             ImportMode::Merge
         };
         n.put_hotlist_entries(u, f.list_id, entries, mode)
-            .map_err(sightline_service::Error::from)
     })
     .await
 }
@@ -458,7 +450,6 @@ pub async fn set_policy(
 ) -> Response {
     done(node, user, f.csrf.clone(), move |n, u| {
         n.set_agency_policy(u, &f.cedar)
-            .map_err(sightline_service::Error::from)
     })
     .await
 }
@@ -486,9 +477,7 @@ pub async fn add_hold(
             to: now + chrono::Duration::minutes(1),
             reason: f.reason,
         };
-        n.create_hold(u, &req)
-            .map(|h| h.audit_seq)
-            .map_err(sightline_service::Error::from)
+        n.create_hold(u, &req).map(|h| h.audit_seq)
     })
     .await
 }
@@ -513,9 +502,7 @@ pub async fn add_declaration(
             statement: f.statement,
             signed_by: f.signed_by,
         };
-        n.create_declaration(u, &req)
-            .map(|d| d.audit_seq)
-            .map_err(sightline_service::Error::from)
+        n.create_declaration(u, &req).map(|d| d.audit_seq)
     })
     .await
 }
@@ -538,7 +525,7 @@ pub async fn lifecycle(
 ) -> Response {
     done(node, user, f.csrf.clone(), move |n, u| {
         let id = f.id;
-        let r = match f.action.as_str() {
+        match f.action.as_str() {
             "user.disable" => n.set_user_disabled(u, id, true),
             "user.enable" => n.set_user_disabled(u, id, false),
             "user.role" => n.set_user_role(u, id, &crate::admin::SetRole { role: f.value }),
@@ -550,14 +537,11 @@ pub async fn lifecycle(
             "hotlist.end" => n.end_hotlist(u, id),
             "hold.release" => n.release_hold(u, id).map(|h| h.audit_seq),
             "webhook.end" => n.end_webhook(u, id),
-            other => {
-                return Err(sightline_service::Error::bad_request(format!(
-                    "unknown action `{}`",
-                    sightline_service::hotlists::excerpt(other)
-                )));
-            }
-        };
-        r.map_err(sightline_service::Error::from)
+            other => Err(sightline_service::Error::bad_request(format!(
+                "unknown action `{}`",
+                sightline_service::hotlists::excerpt(other)
+            ))),
+        }
     })
     .await
 }
