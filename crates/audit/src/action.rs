@@ -125,6 +125,8 @@ actions! {
     SessionExpired => "session.expired",
     /// An officer saved a search to run again (each run is its own `search` entry).
     SavedSearchCreate => "saved_search.create",
+    /// A saved search was deleted by its officer or a supervisor of the officer's agency.
+    SavedSearchDelete => "saved_search.delete",
 }
 
 impl From<Action> for String {

@@ -29,6 +29,17 @@ use std::time::Instant;
 pub enum BenchCommand {
     /// Ingest N synthetic reads into a fresh data directory and report reads/s.
     Ingest(IngestArgs),
+    /// On a demo data directory (`sightline demo`, stopped): run the demo's opening searches
+    /// ROUNDS more times, then time the node's transparency summary on a cold cache, computed
+    /// agency by agency (one log pass each) and in one pass.
+    Transparency {
+        /// The demo's data directory.
+        #[arg(long, default_value = "./sightline-demo")]
+        data: PathBuf,
+        /// Rounds of the demo's opening searches to add first.
+        #[arg(long, default_value_t = 0)]
+        rounds: usize,
+    },
     /// Evaluate the policy for N data owners (one national search) and report the cost per owner.
     Policy {
         /// Owners to evaluate.
@@ -104,6 +115,10 @@ pub enum BenchCommand {
         /// Renders to time.
         #[arg(long, default_value_t = 20)]
         runs: usize,
+        /// Also load the page that many times in headless Chromium (chromedriver) and report
+        /// navigation start to first paint, DOM ready and load event.
+        #[arg(long)]
+        browser: bool,
     },
     /// Run convoy and multi-location searches against a benchmark data directory and report
     /// latency percentiles.
@@ -392,6 +407,50 @@ async fn ingest(args: IngestArgs) -> Result<()> {
         node.store.partition_days().len(),
         dir_size(&data) as f64 / (1u64 << 30) as f64
     );
+    Ok(())
+}
+
+/// `bench transparency`: cold-cache cost of the node's summary, per agency vs one pass.
+fn transparency(data: &Path, rounds: usize) -> Result<()> {
+    let open = || -> Result<Node> {
+        let mut config = NodeConfig::for_data_dir(data.to_path_buf());
+        config.durability = Durability::Process;
+        Ok(Node::open(config)?)
+    };
+    if rounds > 0 {
+        let node = open()?;
+        let started = Instant::now();
+        let mut n = 0;
+        for _ in 0..rounds {
+            n += crate::demo_searches::seed_searches(&node)?.searches;
+        }
+        println!(
+            "bench transparency: added {n} searches in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+    }
+    for run in 0..3 {
+        // A fresh node each time: an empty report cache, as after a restart.
+        let node = open()?;
+        let agencies = node.store.agencies()?;
+        let started = Instant::now();
+        for a in &agencies {
+            node.transparency(&a.id)?;
+        }
+        let per_agency = started.elapsed().as_secs_f64();
+        drop(node);
+        let node = open()?;
+        let started = Instant::now();
+        let summary = node.transparency_summary()?;
+        let one_pass = started.elapsed().as_secs_f64();
+        println!(
+            "bench transparency: run {run}: {} agencies, {} searches counted; cold summary agency by agency {:.0} ms, in one pass {:.0} ms",
+            agencies.len(),
+            summary.searches_by_outcome.values().sum::<u64>(),
+            per_agency * 1000.0,
+            one_pass * 1000.0
+        );
+    }
     Ok(())
 }
 
@@ -993,12 +1052,16 @@ pub async fn run(cmd: BenchCommand) -> Result<()> {
             crate::bench_analysis::analysis(data, queries).await
         }
         BenchCommand::Policy { owners } => policy(owners),
+        BenchCommand::Transparency { data, rounds } => {
+            tokio::task::spawn_blocking(move || transparency(&data, rounds)).await?
+        }
         BenchCommand::Map {
             data,
             cameras,
             stops,
             runs,
-        } => crate::bench_map::map(data, cameras, stops, runs),
+            browser,
+        } => crate::bench_map::map(data, cameras, stops, runs, browser),
         BenchCommand::Soak(args) => crate::soak::run(args).await,
         BenchCommand::Alerts {
             data,

@@ -19,7 +19,7 @@ use std::time::Instant;
 ///
 /// # Errors
 /// The data directory cannot be made or opened.
-pub fn map(data: PathBuf, cameras: usize, stops: usize, runs: usize) -> Result<()> {
+pub fn map(data: PathBuf, cameras: usize, stops: usize, runs: usize, browser: bool) -> Result<()> {
     if data.exists() {
         std::fs::remove_dir_all(&data).with_context(|| format!("clearing {}", data.display()))?;
     }
@@ -109,5 +109,9 @@ pub fn map(data: PathBuf, cameras: usize, stops: usize, runs: usize) -> Result<(
         times.last().copied().unwrap_or_default(),
         bytes as f64 / 1024.0,
     );
+    if browser {
+        let doc = sightline_server::bench_search_document(&node, &agencies, &cams, &answer);
+        crate::bench_browser::run(doc, runs)?;
+    }
     Ok(())
 }

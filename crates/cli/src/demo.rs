@@ -899,6 +899,17 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
             planted = p,
             "backfilled two days of simulated traffic"
         );
+        // Opening searches through the one search path, so the transparency pages, the audit
+        // log and the oversight report have something to show from the start.
+        let n = node.clone();
+        let s =
+            tokio::task::spawn_blocking(move || crate::demo_searches::seed_searches(&n)).await??;
+        tracing::info!(
+            searches = s.searches,
+            refused_by_owner = s.refused_by_owner,
+            refused = s.refused,
+            "ran the demo's opening searches"
+        );
     }
     let listener = tokio::net::TcpListener::bind(&opts.listen)
         .await

@@ -5,9 +5,11 @@
 mod audit_cmd;
 mod bench;
 mod bench_analysis;
+mod bench_browser;
 mod bench_map;
 mod camera_cmd;
 mod demo;
+mod demo_searches;
 mod evidence_cmd;
 mod fleet;
 mod recognize_cmd;

@@ -114,6 +114,24 @@ fn test_map_base_layer_zoom_camera_picker_and_saved_search_in_chromium() {
     assert!(land.as_u64().unwrap_or(0) > 200, "land outline: {land}");
     assert_eq!(b.count("#area-map g.map-base path.map-county"), 1);
     assert!(b.text("#area-map g.map-names").contains("Cook"));
+    // Places (GeoNames towns and cities): Oak Park itself and its neighbours are named, each
+    // label drawn (it has a size on screen).
+    let places = b.text("#area-map g.map-places");
+    for town in ["Oak Park", "Chicago", "Cicero"] {
+        assert!(
+            places.contains(town),
+            "{town} not among the places: {places}"
+        );
+    }
+    let boxes = b.script(
+        "return Array.from(document.querySelectorAll('#area-map g.map-places text')).map(function(t){var r=t.getBoundingClientRect();return [r.left,r.top,r.right,r.bottom];});",
+    );
+    let boxes: Vec<Vec<f64>> = serde_json::from_value(boxes).unwrap();
+    assert!(boxes.len() >= 3, "{boxes:?}");
+    assert!(
+        boxes.iter().all(|r| r[2] > r[0] && r[3] > r[1]),
+        "labels render: {boxes:?}"
+    );
     assert_eq!(b.count("#area-map g.cam"), 4);
     let under = b.script(
         "var m=document.getElementById('area-map');return !!(m.querySelector('g.map-base').compareDocumentPosition(m.querySelector('g.cameras')) & Node.DOCUMENT_POSITION_FOLLOWING);",
@@ -232,6 +250,23 @@ fn test_map_base_layer_zoom_camera_picker_and_saved_search_in_chromium() {
     b.wait_for("#results", 10);
     assert_eq!(search_entries(&s, &op).len(), before + 2);
     b.screenshot("map-03-saved-search-rerun.png");
+
+    // Delete it with its button: audited, gone from the list.
+    b.click("#saved tr.saved button.delete-saved");
+    b.wait_for("#deleted-ok", 10);
+    assert_eq!(b.count("#saved tr.saved"), 0);
+    let (st, v) = s.call(
+        "GET",
+        "/api/v1/audit/entries?action=saved_search.delete",
+        Some(&op),
+        None,
+    );
+    assert_eq!(st, 200);
+    assert_eq!(
+        v.as_array().map(Vec::len),
+        Some(1),
+        "deleting is audited: {v}"
+    );
 }
 
 #[test]
@@ -281,6 +316,83 @@ fn test_saved_searches_are_the_officers_own() {
     }
     let (_, v) = s.call("GET", "/api/v1/saved-searches", Some(&officer), None);
     assert_eq!(v.as_array().map(Vec::len), Some(1));
+
+    // Deleting: a colleague, another agency's deputy and another agency's supervisor are
+    // refused (404: for them it does not exist) and nothing is audited; the officer's own
+    // supervisor may delete it (audited), and so may the officer.
+    for (user, agency, role) in [
+        ("sup", "oak-park-pd", "supervisor"),
+        ("sup-tx", "harris-county-so", "supervisor"),
+    ] {
+        let (st, v) = s.call("POST", "/api/v1/users", Some(&op), Some(json!({"agency": agency, "username": user, "display_name": user, "role": role, "password": PW, "must_change_password": false})));
+        assert_eq!(st, 201, "{v}");
+    }
+    let deletes = |s: &Server| {
+        let (st, v) = s.call(
+            "GET",
+            "/api/v1/audit/entries?action=saved_search.delete",
+            Some(&op),
+            None,
+        );
+        assert_eq!(st, 200, "{v}");
+        v.as_array().map_or(0, Vec::len)
+    };
+    for other in ["officer2", "deputy", "sup-tx"] {
+        let t = s.login(other, PW);
+        let (st, v) = s.call(
+            "DELETE",
+            &format!("/api/v1/saved-searches/{id}"),
+            Some(&t),
+            None,
+        );
+        assert_eq!(st, 404, "{other}: {v}");
+    }
+    assert_eq!(deletes(&s), 0, "refused deletions change nothing");
+    let (st, v) = s.call(
+        "DELETE",
+        &format!("/api/v1/saved-searches/{id}"),
+        Some(&op),
+        None,
+    );
+    assert_eq!(
+        st, 404,
+        "the node operator is neither its officer nor a supervisor of its agency: {v}"
+    );
+    assert_eq!(deletes(&s), 0);
+    let sup = s.login("sup", PW);
+    let (st, v) = s.call(
+        "DELETE",
+        &format!("/api/v1/saved-searches/{id}"),
+        Some(&sup),
+        None,
+    );
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(deletes(&s), 1);
+    let (_, v) = s.call("GET", "/api/v1/saved-searches", Some(&officer), None);
+    assert_eq!(v.as_array().map(Vec::len), Some(0), "{v}");
+    let (st, _) = s.call(
+        "POST",
+        &format!("/api/v1/saved-searches/{id}/run"),
+        Some(&officer),
+        None,
+    );
+    assert_eq!(st, 404, "a deleted saved search does not run");
+    let (st, v) = s.call(
+        "POST",
+        "/api/v1/saved-searches",
+        Some(&officer),
+        Some(spec.clone()),
+    );
+    assert_eq!(st, 201, "{v}");
+    let own = v["item"]["id"].as_i64().unwrap();
+    let (st, v) = s.call(
+        "DELETE",
+        &format!("/api/v1/saved-searches/{own}"),
+        Some(&officer),
+        None,
+    );
+    assert_eq!((st, v["audit_seq"].is_u64()), (200, true), "{v}");
+    assert_eq!(deletes(&s), 2);
     // Roles without the permission may not save; a bad spec is a 400.
     let (st, _) = s.call(
         "POST",

@@ -176,6 +176,13 @@ pub struct WatchFinding {
     pub entries: Vec<u64>,
     /// What was seen, in words (no plate text).
     pub summary: String,
+    /// The summary as a key (`watch.streak`, `watch.trawl_window`, …) for pages in other
+    /// languages; empty in findings raised before it existed (those pages then show `summary`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub summary_key: String,
+    /// The numbers filled into the keyed summary, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub summary_args: Vec<String>,
     /// When the last search behind it ran.
     pub time: DateTime<Utc>,
 }
@@ -252,26 +259,29 @@ impl Watch {
             .saved_search
             .map_or_else(|| ev.seq.to_string(), |id| format!("saved-{id}"));
         let mut out = Vec::new();
-        let mut raise = |kind: FindingKind,
-                         key: String,
-                         entries: Vec<u64>,
-                         owners: Vec<String>,
-                         summary: String| {
-            if th.disabled.contains(&kind) {
-                return;
-            }
-            out.push(WatchFinding {
-                kind,
-                key: format!("{}:{}:{}:{key}", kind.code(), ev.agency, ev.user),
-                agency: ev.agency.clone(),
-                user: ev.user.clone(),
-                owners,
-                source: ev.source.clone(),
-                entries,
-                summary,
-                time: ev.time,
-            });
-        };
+        let mut raise =
+            |kind: FindingKind,
+             key: String,
+             entries: Vec<u64>,
+             owners: Vec<String>,
+             (summary, summary_key, summary_args): (String, &str, Vec<String>)| {
+                if th.disabled.contains(&kind) {
+                    return;
+                }
+                out.push(WatchFinding {
+                    kind,
+                    key: format!("{}:{}:{}:{key}", kind.code(), ev.agency, ev.user),
+                    agency: ev.agency.clone(),
+                    user: ev.user.clone(),
+                    owners,
+                    source: ev.source.clone(),
+                    entries,
+                    summary,
+                    summary_key: summary_key.to_owned(),
+                    summary_args,
+                    time: ev.time,
+                });
+            };
 
         // Refusal streak.
         if ev.refused {
@@ -283,7 +293,11 @@ impl Watch {
                     st.refusals[0].to_string(),
                     st.refusals.clone(),
                     ev.owners.clone(),
-                    format!("{} refused or denied searches in a row", st.refusals.len()),
+                    (
+                        format!("{} refused or denied searches in a row", st.refusals.len()),
+                        "watch.streak",
+                        vec![st.refusals.len().to_string()],
+                    ),
                 );
             }
         } else {
@@ -298,7 +312,11 @@ impl Watch {
                 one_key.clone(),
                 vec![ev.seq],
                 ev.owners.clone(),
-                "search made on behalf of, or naming, a federal agency".into(),
+                (
+                    "search made on behalf of, or naming, a federal agency".into(),
+                    "watch.federal",
+                    Vec::new(),
+                ),
             );
         }
         if ev.screening_review && !rerun {
@@ -307,26 +325,38 @@ impl Watch {
                 one_key.clone(),
                 vec![ev.seq],
                 ev.owners.clone(),
-                "the stated reason only nearly matched a purpose-screening rule".into(),
+                (
+                    "the stated reason only nearly matched a purpose-screening rule".into(),
+                    "watch.near_match",
+                    Vec::new(),
+                ),
             );
         }
         let wide = ev.window_days.is_some_and(|d| d > th.trawl_window_days);
         if ((ev.wildcard && ev.case_number.is_none()) || wide) && !rerun {
-            let why = if wide {
-                format!(
-                    "a {:.0}-day window (more than {:.0} days)",
-                    ev.window_days.unwrap_or_default(),
-                    th.trawl_window_days
+            let (why, key, args) = if wide {
+                let (days, max) = (
+                    format!("{:.0}", ev.window_days.unwrap_or_default()),
+                    format!("{:.0}", th.trawl_window_days),
+                );
+                (
+                    format!("a {days}-day window (more than {max} days)"),
+                    "watch.trawl_window",
+                    vec![days, max],
                 )
             } else {
-                "a wildcard plate pattern without a case number".into()
+                (
+                    "a wildcard plate pattern without a case number".into(),
+                    "watch.trawl_wildcard",
+                    Vec::new(),
+                )
             };
             raise(
                 FindingKind::Trawl,
                 one_key.clone(),
                 vec![ev.seq],
                 ev.owners.clone(),
-                format!("search used {why}"),
+                (format!("search used {why}"), key, args),
             );
         }
 
@@ -345,8 +375,12 @@ impl Watch {
                     day.to_string(),
                     vec![ev.seq],
                     ev.owners.clone(),
-                    format!(
-                        "search at {hour:02}:00 UTC; {near} of the user's {total} earlier searches fell within an hour of it"
+                    (
+                        format!(
+                            "search at {hour:02}:00 UTC; {near} of the user's {total} earlier searches fell within an hour of it"
+                        ),
+                        "watch.off_hours",
+                        vec![format!("{hour:02}"), near.to_string(), total.to_string()],
                     ),
                 );
             }
@@ -385,10 +419,17 @@ impl Watch {
                 bucket.to_string(),
                 last_hour.clone(),
                 ev.owners.clone(),
-                format!(
-                    "{} searches in one hour; the user's average over the week before is {:.2} an hour",
-                    last_hour.len(),
-                    before / (7.0 * 24.0)
+                (
+                    format!(
+                        "{} searches in one hour; the user's average over the week before is {:.2} an hour",
+                        last_hour.len(),
+                        before / (7.0 * 24.0)
+                    ),
+                    "watch.burst",
+                    vec![
+                        last_hour.len().to_string(),
+                        format!("{:.2}", before / (7.0 * 24.0)),
+                    ],
                 ),
             );
         }
@@ -418,12 +459,19 @@ impl Watch {
                     owners.sort();
                     owners.dedup();
                     let no_case = same.iter().filter(|p| p.2.is_none()).count();
-                    let summary = format!(
-                        "the same plate searched {} times in {} days by one user ({} without a case number, {} distinct case numbers)",
-                        same.len(),
-                        th.stalking_days,
-                        no_case,
-                        cases.iter().filter(|c| c.is_some()).count()
+                    let args = vec![
+                        same.len().to_string(),
+                        th.stalking_days.to_string(),
+                        no_case.to_string(),
+                        cases.iter().filter(|c| c.is_some()).count().to_string(),
+                    ];
+                    let summary = (
+                        format!(
+                            "the same plate searched {} times in {} days by one user ({} without a case number, {} distinct case numbers)",
+                            args[0], args[1], args[2], args[3]
+                        ),
+                        "watch.stalking",
+                        args,
                     );
                     st.quiet.insert(plate.clone(), ev.time + span);
                     raise(

@@ -320,7 +320,11 @@ impl Searcher {
             let details = json!({ "request": request_json, "kind": kind_code, "error": message,
                 "evidence_for": evidence_for });
             match self.append(who, "refused", Vec::new(), details) {
-                Ok(audit_seq) => Error::Invalid { message, audit_seq },
+                Ok(audit_seq) => Error::Invalid {
+                    message,
+                    audit_seq,
+                    key: None,
+                },
                 Err(e) => e,
             }
         };
@@ -335,7 +339,16 @@ impl Searcher {
                 sightline_types::Permission::SearchPlates.code()
             );
             return Err(match refuse(message) {
-                Error::Invalid { message, audit_seq } => Error::Forbidden { message, audit_seq },
+                Error::Invalid {
+                    message, audit_seq, ..
+                } => Error::Forbidden {
+                    message,
+                    audit_seq,
+                    key: Some(Box::new(sightline_types::MessageKey::new(
+                        "err.search_role",
+                        [who.user.role.to_string()],
+                    ))),
+                },
                 e => e,
             });
         }

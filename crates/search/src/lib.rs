@@ -18,7 +18,7 @@ mod validate;
 
 pub use analysis::{DEFAULT_MATCHES, MAX_MATCHES, check_warrant};
 pub use evidence::{Evidence, Rerun};
-pub use validate::{MAX_LIMIT, ParsedSearch};
+pub use validate::{MAX_LIMIT, ParsedSearch, Refusal};
 
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -43,6 +43,8 @@ pub enum Error {
         message: String,
         /// The audit entry recording the refusal.
         audit_seq: u64,
+        /// The message as a key, for pages in other languages (`None`: shown by its class).
+        key: Option<Box<sightline_types::MessageKey>>,
     },
     /// The user may not search at all; refused and audited.
     #[error("{message}")]
@@ -51,6 +53,8 @@ pub enum Error {
         message: String,
         /// The audit entry recording the refusal.
         audit_seq: u64,
+        /// The message as a key, for pages in other languages.
+        key: Option<Box<sightline_types::MessageKey>>,
     },
     /// The earlier search named does not exist or is not the caller's.
     #[error("{0}")]
@@ -72,6 +76,14 @@ impl Error {
             Error::NotFound(_) => ErrorCode::NotFound,
             Error::AuditUnavailable(_) => ErrorCode::Unavailable,
             Error::Store(e) => e.code(),
+        }
+    }
+
+    /// Returns a refusal's message as a key, when it has one.
+    pub fn key(&self) -> Option<&sightline_types::MessageKey> {
+        match self {
+            Error::Invalid { key, .. } | Error::Forbidden { key, .. } => key.as_deref(),
+            _ => None,
         }
     }
 
@@ -139,7 +151,11 @@ impl Searcher {
     pub fn refuse_unparsed(&self, who: &Principal, message: String) -> Error {
         let details = json!({ "error": message });
         match self.append(who, "refused", Vec::new(), details) {
-            Ok(audit_seq) => Error::Invalid { message, audit_seq },
+            Ok(audit_seq) => Error::Invalid {
+                message,
+                audit_seq,
+                key: None,
+            },
             Err(e) => e,
         }
     }
@@ -172,7 +188,7 @@ impl Searcher {
         who: &Principal,
         mut req: SearchRequest,
         seq: u64,
-    ) -> std::result::Result<SearchRequest, String> {
+    ) -> std::result::Result<SearchRequest, validate::Refusal> {
         let entry = self
             .audit
             .entries(&sightline_audit::EntryFilter {
@@ -188,12 +204,22 @@ impl Searcher {
         if entry.actor.id != who.user.id.0.to_string()
             || entry.actor.agency.as_ref() != Some(&who.agency.id)
         {
-            return Err(format!("audit entry {seq} is not one of your searches"));
+            return Err(validate::Refusal {
+                message: format!("audit entry {seq} is not one of your searches"),
+                key: Some(sightline_types::MessageKey::new(
+                    "err.follow_up_not_yours",
+                    [seq.to_string()],
+                )),
+            });
         }
         if entry.outcome == "refused" {
-            return Err(format!(
-                "search {seq} was refused; a follow-up cannot run under it"
-            ));
+            return Err(validate::Refusal {
+                message: format!("search {seq} was refused; a follow-up cannot run under it"),
+                key: Some(sightline_types::MessageKey::new(
+                    "err.follow_up_refused",
+                    [seq.to_string()],
+                )),
+            });
         }
         let original = entry
             .details
@@ -258,9 +284,13 @@ impl Searcher {
         let req = match req.follows {
             Some(seq) => match self.inherit_context(who, req.clone(), seq) {
                 Ok(r) => r,
-                Err(message) => {
+                Err(validate::Refusal { message, key }) => {
                     let audit_seq = self.refuse(who, &request_json, &message)?;
-                    return Err(Error::Forbidden { message, audit_seq });
+                    return Err(Error::Forbidden {
+                        message,
+                        audit_seq,
+                        key: key.map(Box::new),
+                    });
                 }
             },
             None => req,
@@ -269,9 +299,13 @@ impl Searcher {
         let now = self.clock.now();
         let parsed = match validate::parse(&req, now, |id| self.store.agency(id).ok()) {
             Ok(p) => p,
-            Err(message) => {
+            Err(validate::Refusal { message, key }) => {
                 let audit_seq = self.refuse(who, &request_json, &message)?;
-                return Err(Error::Invalid { message, audit_seq });
+                return Err(Error::Invalid {
+                    message,
+                    audit_seq,
+                    key: key.map(Box::new),
+                });
             }
         };
         if !who.user.role.may_search() {
@@ -281,7 +315,14 @@ impl Searcher {
                 sightline_types::Permission::SearchPlates.code()
             );
             let audit_seq = self.refuse(who, &request_json, &message)?;
-            return Err(Error::Forbidden { message, audit_seq });
+            return Err(Error::Forbidden {
+                message,
+                audit_seq,
+                key: Some(Box::new(sightline_types::MessageKey::new(
+                    "err.search_role",
+                    [who.user.role.to_string()],
+                ))),
+            });
         }
         let Gate {
             cameras,

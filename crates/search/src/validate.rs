@@ -4,10 +4,62 @@
 use chrono::{DateTime, Duration, Utc};
 use sightline_store::PlateSelector;
 use sightline_types::{
-    Agency, AgencyId, Camera, GeoRadius, PlatePattern, PlateQuery, PlateText, Purpose,
+    Agency, AgencyId, Camera, GeoRadius, MessageKey, PlatePattern, PlateQuery, PlateText, Purpose,
     SearchRequest, TimeWindow, VehicleAttributes,
 };
 use std::collections::HashSet;
+
+/// Why a request is refused: the English sentence (the API's message and the audit entry's
+/// `error`) and, for pages in other languages, the same as a key and its arguments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// The sentence.
+    pub message: String,
+    /// The key (`None`: pages show the refusal by its class).
+    pub key: Option<MessageKey>,
+}
+
+impl Refusal {
+    fn keyed<const N: usize>(
+        message: impl Into<String>,
+        key: &'static str,
+        args: [String; N],
+    ) -> Self {
+        Refusal {
+            message: message.into(),
+            key: Some(MessageKey::new(key, args)),
+        }
+    }
+
+    /// A domain value's validation error under a field name.
+    fn field(field: &str, e: &sightline_types::Error) -> Self {
+        Refusal {
+            message: format!("{field}: {e}"),
+            key: Some(e.key()),
+        }
+    }
+}
+
+impl From<String> for Refusal {
+    fn from(message: String) -> Self {
+        Refusal { message, key: None }
+    }
+}
+
+impl From<&str> for Refusal {
+    fn from(message: &str) -> Self {
+        Refusal {
+            message: message.to_owned(),
+            key: None,
+        }
+    }
+}
+
+impl From<Refusal> for String {
+    fn from(r: Refusal) -> Self {
+        r.message
+    }
+}
 
 /// Default rows returned.
 pub const DEFAULT_LIMIT: usize = 500;
@@ -56,10 +108,14 @@ impl ParsedSearch {
     }
 }
 
-fn required(v: &Option<String>, what: &str, hint: &str) -> Result<String, String> {
+fn required(v: &Option<String>, what: &str, hint: &str) -> Result<String, Refusal> {
     match v.as_deref().map(str::trim) {
         Some(s) if !s.is_empty() => Ok(s.to_owned()),
-        _ => Err(format!("{what} is required{hint}")),
+        _ => Err(Refusal::keyed(
+            format!("{what} is required{hint}"),
+            "err.required",
+            [what.replace(' ', "_")],
+        )),
     }
 }
 
@@ -82,35 +138,49 @@ pub(crate) fn parse_context(
     reason: &Option<String>,
     on_behalf_of: &Option<String>,
     agency: impl Fn(&AgencyId) -> Option<Agency>,
-) -> Result<Context, String> {
+) -> Result<Context, Refusal> {
     let code = required(
         purpose,
         "purpose",
         ": choose a code from GET /api/v1/purposes",
     )?;
-    let purpose = Purpose::parse(&code).map_err(|e| e.to_string())?;
+    let purpose = Purpose::parse(&code).map_err(|e| Refusal {
+        message: e.to_string(),
+        key: Some(e.key()),
+    })?;
     let case_number = required(case_number, "case number", " for every search")?;
     if case_number.chars().count() > 64 {
-        return Err("case number must be at most 64 characters".into());
+        return Err(Refusal::keyed(
+            "case number must be at most 64 characters",
+            "err.case_too_long",
+            ["64".into()],
+        ));
     }
     let reason = reason.clone().unwrap_or_default().trim().to_owned();
     if reason.chars().count() > 1000 {
-        return Err("reason must be at most 1000 characters".into());
+        return Err(Refusal::keyed(
+            "reason must be at most 1000 characters",
+            "err.reason_too_long",
+            ["1000".into()],
+        ));
     }
-    let on_behalf_of =
-        match on_behalf_of
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            None => None,
-            Some(s) => {
-                let id = AgencyId::parse(s).map_err(|e| format!("on_behalf_of: {e}"))?;
-                Some(agency(&id).ok_or_else(|| {
-                    format!("on_behalf_of agency `{id}` is not known to this node")
-                })?)
-            }
-        };
+    let on_behalf_of = match on_behalf_of
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => None,
+        Some(s) => {
+            let id = AgencyId::parse(s).map_err(|e| Refusal::field("on_behalf_of", &e))?;
+            Some(agency(&id).ok_or_else(|| {
+                Refusal::keyed(
+                    format!("on_behalf_of agency `{id}` is not known to this node"),
+                    "err.unknown_agency",
+                    [id.to_string()],
+                )
+            })?)
+        }
+    };
     Ok(Context {
         purpose,
         case_number,
@@ -124,7 +194,7 @@ pub(crate) fn parse(
     req: &SearchRequest,
     now: DateTime<Utc>,
     agency: impl Fn(&AgencyId) -> Option<Agency>,
-) -> Result<ParsedSearch, String> {
+) -> Result<ParsedSearch, Refusal> {
     let Context {
         purpose,
         case_number,
@@ -140,28 +210,42 @@ pub(crate) fn parse(
     let q = &req.query;
     let w = q.window;
     if w.to <= w.from {
-        return Err("query.window: `to` must be after `from`".into());
+        return Err(Refusal::keyed(
+            "query.window: `to` must be after `from`",
+            "err.window_order",
+            [],
+        ));
     }
     if w.to - w.from > Duration::days(MAX_WINDOW_DAYS) {
-        return Err(format!(
-            "query.window covers more than {MAX_WINDOW_DAYS} days"
+        return Err(Refusal::keyed(
+            format!("query.window covers more than {MAX_WINDOW_DAYS} days"),
+            "err.window_too_long",
+            [MAX_WINDOW_DAYS.to_string()],
         ));
     }
     if w.from > now {
-        return Err("query.window starts in the future".into());
+        return Err(Refusal::keyed(
+            "query.window starts in the future",
+            "err.window_future",
+            [],
+        ));
     }
     let plate = match (&q.plate, &q.description) {
         (Some(_), Some(_)) | (None, None) => {
-            return Err("query needs exactly one of `plate` and `description`".into());
+            return Err(Refusal::keyed(
+                "query needs exactly one of `plate` and `description`",
+                "err.plate_or_description",
+                [],
+            ));
         }
         (Some(PlateQuery::Exact(p)), None) => Some(PlateSelector::Exact(
-            PlateText::normalise(p).map_err(|e| format!("query.plate: {e}"))?,
+            PlateText::normalise(p).map_err(|e| Refusal::field("query.plate", &e))?,
         )),
         (Some(PlateQuery::Fuzzy(p)), None) => Some(PlateSelector::Fuzzy(
-            PlateText::normalise(p).map_err(|e| format!("query.plate: {e}"))?,
+            PlateText::normalise(p).map_err(|e| Refusal::field("query.plate", &e))?,
         )),
         (Some(PlateQuery::Wildcard(p)), None) => Some(PlateSelector::Wildcard(
-            PlatePattern::parse(p).map_err(|e| format!("query.plate: {e}"))?,
+            PlatePattern::parse(p).map_err(|e| Refusal::field("query.plate", &e))?,
         )),
         (None, Some(_)) => None,
     };
@@ -172,12 +256,26 @@ pub(crate) fn parse(
         make: clean(description.make),
     };
     if plate.is_none() && description == VehicleAttributes::default() {
-        return Err("query.description needs a colour, vehicle_type or make".into());
+        return Err(Refusal::keyed(
+            "query.description needs a colour, vehicle_type or make",
+            "err.description_empty",
+            [],
+        ));
     }
     let cameras = match &q.cameras {
-        Some(c) if c.is_empty() => return Err("query.cameras must not be empty when given".into()),
+        Some(c) if c.is_empty() => {
+            return Err(Refusal::keyed(
+                "query.cameras must not be empty when given",
+                "err.cameras_empty",
+                [],
+            ));
+        }
         Some(c) if c.len() > 1000 => {
-            return Err("query.cameras lists more than 1000 cameras".into());
+            return Err(Refusal::keyed(
+                "query.cameras lists more than 1000 cameras",
+                "err.cameras_too_many",
+                ["1000".into()],
+            ));
         }
         Some(c) => Some(c.iter().copied().collect()),
         None => None,
@@ -187,7 +285,11 @@ pub(crate) fn parse(
             || !(-90.0..=90.0).contains(&a.lat)
             || !(-180.0..=180.0).contains(&a.lon))
     {
-        return Err("query.area needs a valid lat/lon and a radius_m between 1 and 500000".into());
+        return Err(Refusal::keyed(
+            "query.area needs a valid lat/lon and a radius_m between 1 and 500000",
+            "err.area",
+            [],
+        ));
     }
     let cap = if req.with_crops {
         MAX_CROP_LIMIT
@@ -249,6 +351,7 @@ mod tests {
         assert!(
             parse(&r, Utc::now(), |_| None)
                 .unwrap_err()
+                .message
                 .contains("purpose is required")
         );
         let mut r = req();
@@ -256,6 +359,7 @@ mod tests {
         assert!(
             parse(&r, Utc::now(), |_| None)
                 .unwrap_err()
+                .message
                 .contains("case number is required")
         );
         let mut r = req();
@@ -263,6 +367,7 @@ mod tests {
         assert!(
             parse(&r, Utc::now(), |_| None)
                 .unwrap_err()
+                .message
                 .contains("unknown purpose")
         );
     }
@@ -277,6 +382,7 @@ mod tests {
         assert!(
             parse(&r, Utc::now(), |_| None)
                 .unwrap_err()
+                .message
                 .contains("exactly one")
         );
         let mut r = req();
@@ -284,9 +390,31 @@ mod tests {
         assert!(
             parse(&r, Utc::now(), |_| None)
                 .unwrap_err()
+                .message
                 .contains("not known")
         );
         let p = parse(&req(), Utc::now(), |_| None).unwrap();
         assert_eq!(p.limit, DEFAULT_LIMIT);
+    }
+
+    #[test]
+    fn test_refusals_carry_their_message_keys() {
+        let key = |r: &SearchRequest| parse(r, Utc::now(), |_| None).unwrap_err().key;
+        let mut r = req();
+        r.case_number = None;
+        assert_eq!(
+            key(&r),
+            Some(MessageKey::new("err.required", ["case_number".into()]))
+        );
+        let mut r = req();
+        r.query.plate = Some(PlateQuery::Exact("AB$12".into()));
+        assert_eq!(
+            key(&r),
+            Some(MessageKey::new("err.plate_character", ["'$'".into()]))
+        );
+        let mut r = req();
+        r.query.window.from = Utc::now() + Duration::hours(1);
+        r.query.window.to = Utc::now() + Duration::hours(2);
+        assert_eq!(key(&r).map(|k| k.key), Some("err.window_future"));
     }
 }

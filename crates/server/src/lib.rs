@@ -23,6 +23,7 @@ pub use sightline_service::{
     metrics, mfa, spawn_checkpoints, spawn_retention, spawn_watch, transparency, transparency_node,
     webhooks,
 };
+pub use web::search::bench_document as bench_search_document;
 pub use web::search::bench_page as bench_search_page;
 
 use axum::Router;

@@ -30,7 +30,7 @@ use utoipa::{Modify, OpenApi};
         crate::api::reads::post_reads, crate::api::reads::post_openalpr,
         crate::api::searches::post_search, crate::api::searches::post_analysis,
         crate::api::searches::post_evidence,
-        crate::api::saved::list, crate::api::saved::create, crate::api::saved::run,
+        crate::api::saved::list, crate::api::saved::create, crate::api::saved::run, crate::api::saved::delete,
         crate::api::governance::list_holds, crate::api::governance::create_hold, crate::api::governance::release_hold,
         crate::api::governance::list_packs, crate::api::governance::put_agency_policy,
         crate::api::audit::list_entries, crate::api::audit::verify,
@@ -154,7 +154,7 @@ fn error_statuses(route: &Route, op: &Operation) -> Vec<&'static str> {
     if route.path.contains('{') {
         out.push("404");
     }
-    if authenticated && matches!(route.method, "post" | "put") {
+    if authenticated && matches!(route.method, "post" | "put" | "delete") {
         out.extend(["400", "404", "409"]);
     }
     if route.path == "/api/v1/login" {

@@ -101,6 +101,7 @@ table! {
     get "/api/v1/saved-searches" User(SaveSearches) => saved::list;
     post "/api/v1/saved-searches" User(SaveSearches) => saved::create;
     post "/api/v1/saved-searches/{id}/run" User(SaveSearches) => saved::run;
+    delete "/api/v1/saved-searches/{id}" User(SaveSearches) => saved::delete;
     get "/api/v1/legal-holds" User(ViewHolds) => governance::list_holds;
     post "/api/v1/legal-holds" User(ManageHolds) => governance::create_hold;
     post "/api/v1/legal-holds/{id}/release" User(ManageHolds) => governance::release_hold;

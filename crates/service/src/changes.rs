@@ -266,6 +266,15 @@ pub enum Change {
     SavedSearchCreate {
         search: sightline_types::SavedSearch,
     },
+    /// A saved search was deleted (by its officer, or a supervisor of the officer's agency).
+    SavedSearchDelete {
+        /// The saved search.
+        id: i64,
+        /// Its officer.
+        user_id: i64,
+        /// The officer's agency.
+        agency: AgencyId,
+    },
 }
 
 /// Keys whose values never reach the audit log.
@@ -334,6 +343,7 @@ impl Change {
             Change::FindingReview { .. } => Action::FindingReview,
             Change::RetentionPurge { .. } => Action::RetentionPurge,
             Change::SavedSearchCreate { .. } => Action::SavedSearchCreate,
+            Change::SavedSearchDelete { .. } => Action::SavedSearchDelete,
         }
     }
 
@@ -398,6 +408,7 @@ impl Change {
             | Change::HotlistEntries { owner, .. } => one(owner),
             Change::RetentionPurge { due, .. } => due.clone(),
             Change::SavedSearchCreate { search } => one(&search.agency),
+            Change::SavedSearchDelete { agency, .. } => one(agency),
         }
     }
 
@@ -796,6 +807,9 @@ impl Node {
                 );
             }
             Change::SavedSearchCreate { search } => self.apply_saved_search(search)?,
+            Change::SavedSearchDelete { id, .. } => {
+                self.store.delete_saved_search(*id)?;
+            }
         }
         Ok(())
     }

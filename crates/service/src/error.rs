@@ -1,7 +1,7 @@
 //! The services' one error type: what the caller can act on, with a small [`ErrorCode`] that the
 //! HTTP layer maps to a status in one place. No HTTP types here.
 
-use sightline_types::ErrorCode;
+use sightline_types::{ErrorCode, MessageKey};
 
 /// A service error.
 #[derive(Debug, thiserror::Error)]
@@ -17,6 +17,8 @@ pub enum Error {
         message: String,
         /// Structured details (`null` when none).
         details: serde_json::Value,
+        /// The message as a key, for pages in other languages (`None`: shown by its class).
+        key: Option<Box<MessageKey>>,
     },
     /// The store failed or refused.
     #[error(transparent)]
@@ -45,6 +47,37 @@ impl Error {
             code,
             message: message.into(),
             details: serde_json::Value::Null,
+            key: None,
+        }
+    }
+
+    /// Gives a refusal its message key (other variants are returned unchanged).
+    #[must_use]
+    pub fn keyed<const N: usize>(self, key: &'static str, args: [String; N]) -> Self {
+        match self {
+            Error::Refused {
+                code,
+                message,
+                details,
+                ..
+            } => Error::Refused {
+                code,
+                message,
+                details,
+                key: Some(Box::new(MessageKey::new(key, args))),
+            },
+            other => other,
+        }
+    }
+
+    /// The message as a key and its arguments, where the error has one: a keyed refusal, a
+    /// domain value's validation error, a keyed search refusal.
+    pub fn key(&self) -> Option<MessageKey> {
+        match self {
+            Error::Refused { key, .. } => key.as_deref().cloned(),
+            Error::Types(e) => Some(e.key()),
+            Error::Search(e) => e.key().cloned(),
+            _ => None,
         }
     }
 
@@ -52,10 +85,13 @@ impl Error {
     #[must_use]
     pub fn with_details(self, details: serde_json::Value) -> Self {
         match self {
-            Error::Refused { code, message, .. } => Error::Refused {
+            Error::Refused {
+                code, message, key, ..
+            } => Error::Refused {
                 code,
                 message,
                 details,
+                key,
             },
             other => other,
         }

@@ -56,7 +56,8 @@ impl Caller {
                     return Err(Error::new(
                         sightline_types::ErrorCode::Unauthenticated,
                         "this account is disabled",
-                    ));
+                    )
+                    .keyed("err.disabled", []));
                 }
                 if permission.allows(p.user.role, p.user.node_operator) {
                     Ok(())
@@ -119,4 +120,8 @@ pub fn denied(permission: Permission) -> Error {
         "this needs the permission `{}` ({holders})",
         permission.code()
     ))
+    .keyed(
+        "err.permission",
+        [permission.code().to_owned(), roles.join(", ")],
+    )
 }

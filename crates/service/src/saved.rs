@@ -2,7 +2,10 @@
 //! Saving is a change like any other (permission `save_searches`, audited before it is filed);
 //! a saved search is its owner's alone (another user, even of the same agency, gets a 404); and
 //! every run is a new search through the one [`sightline_search::Searcher`], checked against
-//! every data owner's law and audited as a `search` entry of its own.
+//! every data owner's law and audited as a `search` entry of its own. A saved search is deleted
+//! by its officer or by a supervisor of the officer's agency (who answers for the agency's
+//! standing searches when an officer moves on); to anyone else it does not exist (404), and the
+//! deletion is a change audited before the row goes (`saved_search.delete`).
 
 use crate::admin::Audited;
 use crate::changes::Change;
@@ -11,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::node::Node;
 use crate::permissions::{Caller, Permission};
 use sightline_store::{IdTable, SavedRow};
-use sightline_types::{ErrorCode, Purpose, SavedSearch, SavedSearchSpec, SearchResponse};
+use sightline_types::{ErrorCode, Purpose, Role, SavedSearch, SavedSearchSpec, SearchResponse};
 
 /// Most saved searches one user keeps.
 pub const MAX_SAVED_PER_USER: u64 = 100;
@@ -26,6 +29,12 @@ fn row_to_saved(r: SavedRow) -> Result<SavedSearch> {
         spec,
         created_at: r.created_at,
     })
+}
+
+/// The 404 of a saved search the caller may not see (the same whether it exists or not).
+fn not_found(id: i64) -> Error {
+    Error::not_found(format!("saved search {id} not found"))
+        .keyed("err.saved_not_found", [id.to_string()])
 }
 
 /// Checks a spec and returns it with its texts trimmed.
@@ -156,8 +165,38 @@ impl Node {
             .ok_or_else(|| Error::bad_request("saved searches belong to a signed-in user"))?;
         match self.store.saved_search(id)? {
             Some(r) if r.user_id == who.user.id.0 => row_to_saved(r),
-            _ => Err(Error::not_found(format!("saved search {id} not found"))),
+            _ => Err(not_found(id)),
         }
+    }
+
+    /// Deletes a saved search: the caller's own, or (a supervisor) one of an officer of the
+    /// caller's agency. Audited (`saved_search.delete`) before the row is removed. Returns the
+    /// audit entry's sequence number.
+    ///
+    /// # Errors
+    /// 403 without `save_searches`; 404 when it does not exist or the caller may not delete it
+    /// (another officer's, or another agency's, whatever the caller's role); 503 when the audit
+    /// log cannot record it (then nothing is deleted).
+    pub fn delete_saved_search(&self, caller: &Caller, id: i64) -> Result<u64> {
+        caller.require(Permission::SaveSearches)?;
+        let who = caller
+            .principal()
+            .ok_or_else(|| Error::bad_request("saved searches belong to a signed-in user"))?;
+        let (_, seq) = self.commit(caller, |n| {
+            let row = n.store.saved_search(id)?.ok_or_else(|| not_found(id))?;
+            let own = row.user_id == who.user.id.0;
+            let supervised =
+                who.user.role == Role::Supervisor && row.agency == who.agency.id.as_str();
+            if !(own || supervised) {
+                return Err(not_found(id));
+            }
+            Ok(Change::SavedSearchDelete {
+                id,
+                user_id: row.user_id,
+                agency: sightline_types::AgencyId::parse(&row.agency)?,
+            })
+        })?;
+        Ok(seq)
     }
 
     /// Runs one of the calling user's saved searches again, over the last `hours` hours to now:

@@ -154,65 +154,79 @@ impl Node {
 
     fn compute_transparency(&self, id: &AgencyId) -> Result<AgencyReport> {
         let agency = self.store.agency(id)?;
+        let mut out = self.compute_reports(&[agency], Some(id))?;
+        Ok(out.remove(0))
+    }
+
+    /// The reports of `agencies`, from one pass over the search entries (only those concerning
+    /// `scope` when one agency's report is asked for; the whole search log for the node's
+    /// summary, instead of one pass per agency), one grouped count of the reads held per camera,
+    /// and grouped counts of hot-list hits. In the order of `agencies`.
+    pub(crate) fn compute_reports(
+        &self,
+        agencies: &[Agency],
+        scope: Option<&AgencyId>,
+    ) -> Result<Vec<AgencyReport>> {
         let now = self.clock.now();
-        let cams: Vec<_> = self
-            .store
-            .cameras()
-            .into_iter()
-            .filter(|c| c.owner == *id)
-            .collect();
+        let cameras = self.store.cameras();
         let stats = self
             .store
             .read_stats_per_camera((now - Duration::days(30)).timestamp_micros())?;
-        let mine: Vec<_> = cams.iter().filter_map(|c| stats.get(&c.id)).collect();
-        let reads = mine.iter().map(|s| s.since).sum();
-        let oldest_read_at = mine
-            .iter()
-            .filter_map(|s| s.oldest_us)
-            .min()
-            .and_then(DateTime::<Utc>::from_timestamp_micros);
-        let (retention_minutes, law_packs) = {
-            let engine = self.policy.read().unwrap_or_else(|e| e.into_inner());
-            let packs = engine
-                .packs_for(agency.jurisdiction.as_str())
+        let checkpoint = self.audit.latest_checkpoint()?;
+        let mut reports: BTreeMap<String, (AgencyReport, Weeks)> = BTreeMap::new();
+        for agency in agencies {
+            let cams: Vec<_> = cameras.iter().filter(|c| c.owner == agency.id).collect();
+            let mine: Vec<_> = cams.iter().filter_map(|c| stats.get(&c.id)).collect();
+            let oldest_read_at = mine
                 .iter()
-                .map(|p| p.manifest.title.clone())
-                .collect();
-            (
-                engine.retention_minutes(agency.jurisdiction.as_str(), !agency.kind.is_public()),
-                packs,
-            )
-        };
-        let mut r = AgencyReport {
-            agency: agency.clone(),
-            computed_at: now,
-            cameras: cams.len() as u64,
-            retention_minutes,
-            law_packs,
-            reads_last_30_days: reads,
-            searches_by_purpose: BTreeMap::new(),
-            searches_by_outcome: BTreeMap::new(),
-            analysis_searches: BTreeMap::new(),
-            uninvolved_vehicles_revealed: 0,
-            denials_by_rule: BTreeMap::new(),
-            denial_citations: BTreeMap::new(),
-            sharing_partners: BTreeMap::new(),
-            requests_from_others: BTreeMap::new(),
-            weekly_searches: Vec::new(),
-            reads_held: mine.iter().map(|s| s.held).sum(),
-            oldest_read_at,
-            oldest_read_age_hours: oldest_read_at.map(|t| (now - t).num_hours()),
-            hotlist_hits: self.hotlists.outcome_counts(id)?,
-            hits_for_others: self.hotlists.hits_for_others(id)?,
-            checkpoint: self.audit.latest_checkpoint()?,
-            note: self.store.transparency_note(id)?,
-            findings: self.finding_counts(id)?,
-        };
-        let mut weeks = BTreeMap::new();
+                .filter_map(|s| s.oldest_us)
+                .min()
+                .and_then(DateTime::<Utc>::from_timestamp_micros);
+            let (retention_minutes, law_packs) = {
+                let engine = self.policy.read().unwrap_or_else(|e| e.into_inner());
+                let packs = engine
+                    .packs_for(agency.jurisdiction.as_str())
+                    .iter()
+                    .map(|p| p.manifest.title.clone())
+                    .collect();
+                (
+                    engine
+                        .retention_minutes(agency.jurisdiction.as_str(), !agency.kind.is_public()),
+                    packs,
+                )
+            };
+            let id = &agency.id;
+            let r = AgencyReport {
+                agency: agency.clone(),
+                computed_at: now,
+                cameras: cams.len() as u64,
+                retention_minutes,
+                law_packs,
+                reads_last_30_days: mine.iter().map(|s| s.since).sum(),
+                searches_by_purpose: BTreeMap::new(),
+                searches_by_outcome: BTreeMap::new(),
+                analysis_searches: BTreeMap::new(),
+                uninvolved_vehicles_revealed: 0,
+                denials_by_rule: BTreeMap::new(),
+                denial_citations: BTreeMap::new(),
+                sharing_partners: BTreeMap::new(),
+                requests_from_others: BTreeMap::new(),
+                weekly_searches: Vec::new(),
+                reads_held: mine.iter().map(|s| s.held).sum(),
+                oldest_read_at,
+                oldest_read_age_hours: oldest_read_at.map(|t| (now - t).num_hours()),
+                hotlist_hits: self.hotlists.outcome_counts(id)?,
+                hits_for_others: self.hotlists.hits_for_others(id)?,
+                checkpoint: checkpoint.clone(),
+                note: self.store.transparency_note(id)?,
+                findings: self.finding_counts(id)?,
+            };
+            reports.insert(id.to_string(), (r, BTreeMap::new()));
+        }
         let mut after = 0;
         loop {
             let page = self.audit.entries(&EntryFilter {
-                agency: Some(id.clone()),
+                agency: scope.cloned(),
                 action: Some("search".into()),
                 after_seq: after,
                 limit: 10_000,
@@ -220,73 +234,100 @@ impl Node {
             let Some(last) = page.last() else { break };
             after = last.seq;
             for e in &page {
-                let mine = e.actor.agency.as_ref() == Some(id);
-                if mine {
-                    let purpose = e
-                        .details
-                        .pointer("/request/purpose")
-                        .and_then(|p| p.as_str())
-                        .unwrap_or("(none)");
-                    *r.searches_by_purpose.entry(purpose.to_owned()).or_default() += 1;
-                    *r.searches_by_outcome.entry(e.outcome.clone()).or_default() += 1;
-                    let week = week_of(e.time);
-                    let w = weeks.entry(week).or_insert_with(|| WeekSearches {
-                        week: week.to_string(),
-                        ..WeekSearches::default()
-                    });
-                    *w.by_purpose.entry(purpose.to_owned()).or_default() += 1;
-                    *w.by_outcome.entry(e.outcome.clone()).or_default() += 1;
-                    if let Some(kind) = e.details.get("kind").and_then(|k| k.as_str()) {
-                        *r.analysis_searches
-                            .entry(format!("{kind} {}", e.outcome))
-                            .or_default() += 1;
-                        r.uninvolved_vehicles_revealed += e
-                            .details
-                            .get("uninvolved_revealed")
-                            .and_then(|n| n.as_u64())
-                            .unwrap_or(0);
-                    }
-                }
-                for d in e
-                    .details
-                    .get("decisions")
-                    .and_then(|d| d.as_array())
-                    .into_iter()
-                    .flatten()
-                {
-                    if d.get("owner").and_then(|o| o.as_str()) != Some(id.as_str()) {
-                        continue;
-                    }
-                    let partner = || {
-                        e.actor
-                            .agency
-                            .as_ref()
-                            .map_or("(unknown)".to_owned(), |a| a.to_string())
-                    };
-                    match d.get("outcome").and_then(|o| o.as_str()) {
-                        Some("excluded") => {
-                            let rule = d.get("rule").and_then(|x| x.as_str()).unwrap_or("?");
-                            *r.denials_by_rule.entry(rule.to_owned()).or_default() += 1;
-                            if let Some(c) = d.get("citation").and_then(|c| c.as_str()) {
-                                r.denial_citations
-                                    .entry(rule.to_owned())
-                                    .or_insert_with(|| c.to_owned());
-                            }
-                            if !mine {
-                                r.requests_from_others.entry(partner()).or_default().refused += 1;
-                            }
-                        }
-                        Some("contributed") if !mine => {
-                            *r.sharing_partners.entry(partner()).or_default() += 1;
-                            r.requests_from_others.entry(partner()).or_default().allowed += 1;
-                        }
-                        _ => {}
-                    }
-                }
+                count_entry(&mut reports, e);
             }
         }
-        r.weekly_searches = week_series(weeks, now);
-        Ok(r)
+        let mut out = Vec::with_capacity(agencies.len());
+        for a in agencies {
+            if let Some((mut r, weeks)) = reports.remove(a.id.as_str()) {
+                r.weekly_searches = week_series(weeks, now);
+                out.push(r);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Weekly counts being gathered, by the Monday starting the week.
+type Weeks = BTreeMap<chrono::NaiveDate, WeekSearches>;
+
+/// Counts one search entry into the reports it concerns: its requester's (purpose, outcome,
+/// week, analysis kind) and each data owner's whose decision it records (refusals by rule, data
+/// received by whom).
+fn count_entry(
+    reports: &mut BTreeMap<String, (AgencyReport, Weeks)>,
+    e: &sightline_audit::AuditEntry,
+) {
+    if let Some((r, weeks)) = e
+        .actor
+        .agency
+        .as_ref()
+        .and_then(|a| reports.get_mut(a.as_str()))
+    {
+        let purpose = e
+            .details
+            .pointer("/request/purpose")
+            .and_then(|p| p.as_str())
+            .unwrap_or("(none)");
+        *r.searches_by_purpose.entry(purpose.to_owned()).or_default() += 1;
+        *r.searches_by_outcome.entry(e.outcome.clone()).or_default() += 1;
+        let week = week_of(e.time);
+        let w = weeks.entry(week).or_insert_with(|| WeekSearches {
+            week: week.to_string(),
+            ..WeekSearches::default()
+        });
+        *w.by_purpose.entry(purpose.to_owned()).or_default() += 1;
+        *w.by_outcome.entry(e.outcome.clone()).or_default() += 1;
+        if let Some(kind) = e.details.get("kind").and_then(|k| k.as_str()) {
+            *r.analysis_searches
+                .entry(format!("{kind} {}", e.outcome))
+                .or_default() += 1;
+            r.uninvolved_vehicles_revealed += e
+                .details
+                .get("uninvolved_revealed")
+                .and_then(|n| n.as_u64())
+                .unwrap_or(0);
+        }
+    }
+    let partner = || {
+        e.actor
+            .agency
+            .as_ref()
+            .map_or("(unknown)".to_owned(), |a| a.to_string())
+    };
+    for d in e
+        .details
+        .get("decisions")
+        .and_then(|d| d.as_array())
+        .into_iter()
+        .flatten()
+    {
+        let Some(owner) = d.get("owner").and_then(|o| o.as_str()) else {
+            continue;
+        };
+        let mine = e.actor.agency.as_ref().map(AgencyId::as_str) == Some(owner);
+        let Some((r, _)) = reports.get_mut(owner) else {
+            continue;
+        };
+        match d.get("outcome").and_then(|o| o.as_str()) {
+            Some("excluded") => {
+                let rule = d.get("rule").and_then(|x| x.as_str()).unwrap_or("?");
+                *r.denials_by_rule.entry(rule.to_owned()).or_default() += 1;
+                if let Some(c) = d.get("citation").and_then(|c| c.as_str()) {
+                    r.denial_citations
+                        .entry(rule.to_owned())
+                        .or_insert_with(|| c.to_owned());
+                }
+                if !mine {
+                    r.requests_from_others.entry(partner()).or_default().refused += 1;
+                }
+            }
+            Some("contributed") if !mine => {
+                *r.sharing_partners.entry(partner()).or_default() += 1;
+                r.requests_from_others.entry(partner()).or_default().allowed += 1;
+            }
+            _ => {}
+        }
     }
 }
 

@@ -10,6 +10,7 @@ use crate::transparency::{AgencyReport, WeekSearches, week_series};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use sightline_audit::Checkpoint;
+use sightline_types::{Agency, AgencyId};
 use std::collections::BTreeMap;
 
 /// One owner's reads held against its retention.
@@ -185,10 +186,39 @@ impl Node {
     /// # Errors
     /// Store or audit failures.
     pub fn transparency_all(&self) -> Result<Vec<AgencyReport>> {
-        self.store
-            .agencies()?
+        let agencies = self.store.agencies()?;
+        let fresh = |id: &AgencyId| {
+            self.transparency_cache
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(id)
+                .filter(|(at, _)| at.elapsed() < std::time::Duration::from_secs(300))
+                .map(|(_, r)| r.clone())
+        };
+        // The agencies whose cached report is missing or stale are computed together, in one
+        // pass over the search log (not one pass per agency).
+        let stale: Vec<Agency> = agencies
             .iter()
-            .map(|a| self.transparency(&a.id))
+            .filter(|a| fresh(&a.id).is_none())
+            .cloned()
+            .collect();
+        if !stale.is_empty() {
+            let scope = (stale.len() == 1).then(|| &stale[0].id);
+            let computed = self.compute_reports(&stale, scope)?;
+            let mut cache = self
+                .transparency_cache
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            for r in computed {
+                cache.insert(r.agency.id.clone(), (std::time::Instant::now(), r));
+            }
+        }
+        agencies
+            .iter()
+            .map(|a| match fresh(&a.id) {
+                Some(r) => Ok(r),
+                None => self.transparency(&a.id),
+            })
             .collect()
     }
 

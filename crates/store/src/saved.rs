@@ -87,6 +87,16 @@ impl Store {
         })
     }
 
+    /// Removes a saved search (idempotent: a missing id is no error). Returns whether a row went.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub fn delete_saved_search(&self, id: i64) -> Result<bool> {
+        self.with_directory(
+            |c| Ok(c.execute("DELETE FROM saved_searches WHERE id = ?1", [id])? > 0),
+        )
+    }
+
     /// How many saved searches a user has.
     ///
     /// # Errors

@@ -95,6 +95,54 @@ impl Error {
     pub fn code(&self) -> ErrorCode {
         ErrorCode::BadRequest
     }
+
+    /// The message as a key and its arguments (data: values received, codes), for pages that
+    /// show it in another language.
+    pub fn key(&self) -> MessageKey {
+        match self {
+            Error::EmptyPlate => MessageKey::new("err.plate_empty", []),
+            Error::PlateTooLong(p) => MessageKey::new(
+                "err.plate_too_long",
+                [p.clone(), crate::plate::MAX_PLATE_LEN.to_string()],
+            ),
+            Error::PlateCharacter(c) => MessageKey::new("err.plate_character", [format!("{c:?}")]),
+            Error::Pattern(_) => MessageKey::new("err.pattern", []),
+            Error::Jurisdiction(j) => MessageKey::new("err.jurisdiction", [j.clone()]),
+            Error::UnknownValue {
+                kind,
+                value,
+                expected,
+            } => MessageKey::new(
+                "err.unknown_value",
+                [(*kind).to_owned(), value.clone(), expected.clone()],
+            ),
+            Error::InvalidId { kind, value, .. } => {
+                MessageKey::new("err.invalid_id", [(*kind).to_owned(), value.clone()])
+            }
+        }
+    }
+}
+
+/// A refusal's message as a stable key and its arguments, so that a page can show it in the
+/// reader's language by what kind of refusal it is (the English sentence stays the error's
+/// `Display`, which the API and the logs use). Arguments are data (codes, values received, ids)
+/// and are shown as they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageKey {
+    /// The key, e.g. `err.permission`.
+    pub key: &'static str,
+    /// The values filled into `{0}`, `{1}`, … of the text.
+    pub args: Vec<String>,
+}
+
+impl MessageKey {
+    /// A key with its arguments.
+    pub fn new<const N: usize>(key: &'static str, args: [String; N]) -> MessageKey {
+        MessageKey {
+            key,
+            args: args.into(),
+        }
+    }
 }
 
 /// Result alias for this crate.

@@ -22,7 +22,7 @@ pub use analysis::{
     EvidencePackage, MultiLocationQuery, Place, Warrant,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use error::{Error, ErrorCode, Result};
+pub use error::{Error, ErrorCode, MessageKey, Result};
 pub use permission::Permission;
 pub use plate::{PlatePattern, PlateText, canonical_plate};
 pub use purpose::Purpose;

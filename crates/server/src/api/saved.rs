@@ -46,6 +46,25 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(out)))
 }
 
+/// Deletes a saved search: the caller's own, or (a supervisor) one of an officer of the
+/// caller's agency; anyone else gets 404. Audited (`saved_search.delete`) before it is removed.
+#[utoipa::path(delete, path = "/api/v1/saved-searches/{id}", tag = "search",
+    params(("id" = i64, Path, description = "saved search id")), security(("user_token" = [])),
+    responses((status = 200, body = super::directory::Done),
+        (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody, description = "no such saved search the caller may delete"),
+        (status = 503, body = crate::error::ErrorBody, description = "audit log unavailable: not deleted")))]
+pub async fn delete(
+    State(node): State<AppState>,
+    auth: UserAuth,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<super::directory::Done>> {
+    let caller = auth.caller();
+    let seq = tokio::task::spawn_blocking(move || node.delete_saved_search(&caller, id)).await??;
+    Ok(Json(super::directory::Done { audit_seq: seq }))
+}
+
 /// Runs one of the caller's saved searches again over its last hours up to now: a new search,
 /// checked against every data owner's law and audited as its own `search` entry.
 #[utoipa::path(post, path = "/api/v1/saved-searches/{id}/run", tag = "search",

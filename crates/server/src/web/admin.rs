@@ -33,7 +33,11 @@ fn can(user: &WebUser, p: Permission) -> bool {
     user.caller().require(p).is_ok()
 }
 
-fn page_body(node: &AppState, user: &WebUser, message: Option<Result<String, String>>) -> Markup {
+fn page_body(
+    node: &AppState,
+    user: &WebUser,
+    message: Option<Result<String, sightline_service::Error>>,
+) -> Markup {
     let lang = user.lang;
     let agency = &user.who.agency.id;
     let cams: Vec<_> = node
@@ -93,7 +97,7 @@ fn page_body(node: &AppState, user: &WebUser, message: Option<Result<String, Str
         h1 { (t(lang, "admin")) ": " span translate="no" { (user.who.agency.name) } }
         @match &message {
             Some(Ok(m)) => p #audited role="status" { (m) },
-            Some(Err(m)) => p.error role="alert" { (super::search::error_text(lang, sightline_types::ErrorCode::Internal, m)) },
+            Some(Err(e)) => p.error role="alert" { (super::messages::service_error(lang, e)) },
             None => {},
         }
         h2 { (t(lang, "cameras_h")) }
@@ -237,7 +241,7 @@ async fn done(
     node: AppState,
     user: WebUser,
     csrf: String,
-    f: impl FnOnce(&AppState, &Caller) -> Result<u64, String> + Send + 'static,
+    f: impl FnOnce(&AppState, &Caller) -> Result<u64, sightline_service::Error> + Send + 'static,
 ) -> Response {
     if let Err(e) = user.check_csrf(&csrf) {
         return e.into_response();
@@ -291,11 +295,9 @@ pub async fn add_camera(
                 .filter(|c| !c.is_empty())
                 .map(Category::parse)
                 .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| e.to_string())?,
+                .map_err(sightline_service::Error::from)?,
         };
-        n.create_camera(u, &req)
-            .map(|c| c.audit_seq)
-            .map_err(|e| e.to_string())
+        n.create_camera(u, &req).map(|c| c.audit_seq)
     })
     .await
 }
@@ -323,9 +325,7 @@ pub async fn add_user(
             password: f.password,
             must_change_password: true,
         };
-        n.create_user(u, &req)
-            .map(|a| a.audit_seq)
-            .map_err(|e| e.to_string())
+        n.create_user(u, &req).map(|a| a.audit_seq)
     })
     .await
 }
@@ -348,12 +348,12 @@ pub async fn add_agreement(
 ) -> Response {
     done(node, user, f.csrf.clone(), move |n, u| {
         let grantee = match f.grantee_kind.as_str() {
-            "agency" => {
-                Grantee::Agency(AgencyId::parse(f.grantee.trim()).map_err(|e| e.to_string())?)
-            }
-            "jurisdiction" => {
-                Grantee::Jurisdiction(Jurisdiction::parse(&f.grantee).map_err(|e| e.to_string())?)
-            }
+            "agency" => Grantee::Agency(
+                AgencyId::parse(f.grantee.trim()).map_err(sightline_service::Error::from)?,
+            ),
+            "jurisdiction" => Grantee::Jurisdiction(
+                Jurisdiction::parse(&f.grantee).map_err(sightline_service::Error::from)?,
+            ),
             _ => Grantee::National,
         };
         let purposes = f
@@ -363,7 +363,7 @@ pub async fn add_agreement(
             .filter(|p| !p.is_empty())
             .collect::<Vec<_>>();
         for p in &purposes {
-            Purpose::parse(p).map_err(|e| e.to_string())?;
+            Purpose::parse(p).map_err(sightline_service::Error::from)?;
         }
         let req = CreateAgreement {
             owner: None,
@@ -376,9 +376,7 @@ pub async fn add_agreement(
                 AgreementScope::Search
             },
         };
-        n.create_agreement(u, &req)
-            .map(|a| a.audit_seq)
-            .map_err(|e| e.to_string())
+        n.create_agreement(u, &req).map(|a| a.audit_seq)
     })
     .await
 }
@@ -398,7 +396,7 @@ pub async fn add_list(
     Form(f): Form<ListForm>,
 ) -> Response {
     done(node, user, f.csrf.clone(), move |n, u| {
-        let category = Category::parse(&f.category).map_err(|e| e.to_string())?;
+        let category = Category::parse(&f.category).map_err(sightline_service::Error::from)?;
         let shared = f
             .shared_with
             .split(',')
@@ -406,10 +404,9 @@ pub async fn add_list(
             .filter(|a| !a.is_empty())
             .map(AgencyId::parse)
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| e.to_string())?;
+            .map_err(sightline_service::Error::from)?;
         n.create_hotlist(u, &f.name, category, "custom", &shared)
             .map(|a| a.audit_seq)
-            .map_err(|e| e.to_string())
     })
     .await
 }
@@ -428,15 +425,14 @@ pub async fn add_entries(
     Form(f): Form<EntriesForm>,
 ) -> Response {
     done(node, user, f.csrf.clone(), move |n, u| {
-        let entries: Vec<HotEntry> =
-            HotlistStore::parse_csv(&f.csv, &u.name(), n.clock.now()).map_err(|e| e.to_string())?;
+        let entries: Vec<HotEntry> = HotlistStore::parse_csv(&f.csv, &u.name(), n.clock.now())
+            .map_err(sightline_service::Error::from)?;
         let mode = if f.mode == "replace" {
             ImportMode::Replace
         } else {
             ImportMode::Merge
         };
         n.put_hotlist_entries(u, f.list_id, entries, mode)
-            .map_err(|e| e.to_string())
     })
     .await
 }
@@ -453,7 +449,7 @@ pub async fn set_policy(
     Form(f): Form<PolicyForm>,
 ) -> Response {
     done(node, user, f.csrf.clone(), move |n, u| {
-        n.set_agency_policy(u, &f.cedar).map_err(|e| e.to_string())
+        n.set_agency_policy(u, &f.cedar)
     })
     .await
 }
@@ -481,9 +477,7 @@ pub async fn add_hold(
             to: now + chrono::Duration::minutes(1),
             reason: f.reason,
         };
-        n.create_hold(u, &req)
-            .map(|h| h.audit_seq)
-            .map_err(|e| e.to_string())
+        n.create_hold(u, &req).map(|h| h.audit_seq)
     })
     .await
 }
@@ -508,9 +502,7 @@ pub async fn add_declaration(
             statement: f.statement,
             signed_by: f.signed_by,
         };
-        n.create_declaration(u, &req)
-            .map(|d| d.audit_seq)
-            .map_err(|e| e.to_string())
+        n.create_declaration(u, &req).map(|d| d.audit_seq)
     })
     .await
 }
@@ -533,7 +525,7 @@ pub async fn lifecycle(
 ) -> Response {
     done(node, user, f.csrf.clone(), move |n, u| {
         let id = f.id;
-        let r = match f.action.as_str() {
+        match f.action.as_str() {
             "user.disable" => n.set_user_disabled(u, id, true),
             "user.enable" => n.set_user_disabled(u, id, false),
             "user.role" => n.set_user_role(u, id, &crate::admin::SetRole { role: f.value }),
@@ -545,14 +537,11 @@ pub async fn lifecycle(
             "hotlist.end" => n.end_hotlist(u, id),
             "hold.release" => n.release_hold(u, id).map(|h| h.audit_seq),
             "webhook.end" => n.end_webhook(u, id),
-            other => {
-                return Err(format!(
-                    "unknown action `{}`",
-                    sightline_service::hotlists::excerpt(other)
-                ));
-            }
-        };
-        r.map_err(|e| e.to_string())
+            other => Err(sightline_service::Error::bad_request(format!(
+                "unknown action `{}`",
+                sightline_service::hotlists::excerpt(other)
+            ))),
+        }
     })
     .await
 }

@@ -109,17 +109,24 @@ pub async fn oversight(State(node): State<AppState>, user: WebUser) -> Response 
     let lang = user.lang;
     match tokio::task::spawn_blocking(move || n.oversight_report(&caller, 30.0)).await {
         Ok(Ok(report)) => {
-            // The report's own document, its body set in the shared page frame and stylesheet.
-            let title = format!("Oversight: {}", user.who.agency.name);
-            let doc = sightline_oversight::html::render(&report, &title);
+            // The report's own document in the page's language (purposes named by the UI's
+            // labels), its body set in the shared page frame and stylesheet.
+            let title = format!("{}: {}", t(lang, "oversight_title"), user.who.agency.name);
+            let report_lang = match lang {
+                super::i18n::Lang::En => sightline_oversight::html::Lang::En,
+                super::i18n::Lang::De => sightline_oversight::html::Lang::De,
+            };
+            let purpose = |code: &str| {
+                sightline_types::Purpose::parse(code)
+                    .ok()
+                    .map(|p| super::i18n::purpose_label(lang, p).to_owned())
+            };
+            let doc = sightline_oversight::html::render_in(&report, &title, report_lang, &purpose);
             let inner = doc
                 .split_once("<body>")
                 .and_then(|(_, b)| b.rsplit_once("</body>"))
                 .map_or(doc.as_str(), |(b, _)| b);
-            let body = html! {
-                @if lang != super::i18n::Lang::En { p.muted { (t(lang, "english_only")) } }
-                div.report lang="en" { (maud::PreEscaped(inner)) }
-            };
+            let body = html! { div.report { (maud::PreEscaped(inner)) } };
             layout(lang, t(lang, "oversight_link"), Some(&user), body).into_response()
         }
         Ok(Err(e)) => crate::error::ApiError::from(e).into_response(),

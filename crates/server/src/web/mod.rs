@@ -11,6 +11,7 @@ mod findings;
 mod i18n;
 mod investigate;
 pub(crate) mod map;
+mod messages;
 mod passkey;
 pub(crate) mod search;
 pub(crate) mod transparency_charts;
@@ -49,6 +50,7 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/search", get(search::page).post(search::run))
         .route("/ui/search/save", post(search::save))
         .route("/ui/search/saved/{id}/run", post(search::run_saved))
+        .route("/ui/search/saved/{id}/delete", post(search::delete_saved))
         .route("/ui/alerts", get(alerts::page))
         .route("/ui/alerts/stream", get(alerts::stream))
         .route("/ui/alerts/{id}/ack", post(alerts::ack))

@@ -268,7 +268,7 @@ document.getElementById('pick-shown').addEventListener('click',function(){set(tr
 document.getElementById('pick-none').addEventListener('click',function(){set(false);});
 list.addEventListener('change',count);})();"#;
 
-/// The officer's saved searches, each with a button that runs it again.
+/// The officer's saved searches, each with a button that runs it again and one that deletes it.
 fn saved_list(lang: Lang, csrf: &str, saved: &[SavedSearch]) -> Markup {
     html! {
         section #saved-searches {
@@ -286,6 +286,11 @@ fn saved_list(lang: Lang, csrf: &str, saved: &[SavedSearch]) -> Markup {
                                 td { form.inline method="post" action=(format!("/ui/search/saved/{}/run", s.id)) {
                                     input type="hidden" name="csrf" value=(csrf);
                                     button.run-saved type="submit" { (t(lang, "saved_run")) }
+                                }
+                                " "
+                                form.inline method="post" action=(format!("/ui/search/saved/{}/delete", s.id)) {
+                                    input type="hidden" name="csrf" value=(csrf);
+                                    button.delete-saved type="submit" aria-label=(format!("{} {}", t(lang, "saved_delete"), s.spec.name)) { (t(lang, "saved_delete")) }
                                 } }
                             }
                         }
@@ -477,7 +482,7 @@ fn outcome(
                 .unwrap_or_default();
             (
                 Some(
-                    html! { p.error role="alert" #search-error { (error_text(lang, e.code(), &e.to_string())) (seq) } },
+                    html! { p.error role="alert" #search-error { (super::messages::service_error(lang, &e)) (seq) } },
                 ),
                 None,
             )
@@ -531,7 +536,7 @@ pub async fn save(
             html! { p.notice role="status" #saved-ok { (t(lang, "saved_ok")) " " (a.audit_seq) ")" } }
         }
         Ok(Err(e)) => {
-            html! { p.error role="alert" #search-error { (error_text(lang, e.code(), &e.to_string())) } }
+            html! { p.error role="alert" #search-error { (super::messages::service_error(lang, &e)) } }
         }
         Err(_) => html! { p.error role="alert" { (t(lang, "internal_error")) } },
     };
@@ -565,6 +570,38 @@ pub async fn run_saved(
     };
     let (notice, answer) = outcome(lang, result);
     render(&node, &user, &form, notice, answer.as_ref())
+}
+
+/// Deletes one of the officer's saved searches (a service change: own saved searches, audited
+/// as `saved_search.delete` before it goes) and shows the search page again.
+pub async fn delete_saved(
+    State(node): State<AppState>,
+    user: WebUser,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    Form(c): Form<CsrfForm>,
+) -> Response {
+    if let Err(e) = user.check_csrf(&c.csrf) {
+        return e.into_response();
+    }
+    let lang = user.lang;
+    let (n, caller) = (node.clone(), user.caller());
+    let notice = match tokio::task::spawn_blocking(move || n.delete_saved_search(&caller, id)).await
+    {
+        Ok(Ok(seq)) => {
+            html! { p.notice role="status" #deleted-ok { (t(lang, "saved_deleted")) " " (seq) ")" } }
+        }
+        Ok(Err(e)) => {
+            html! { p.error role="alert" #search-error { (super::messages::service_error(lang, &e)) } }
+        }
+        Err(_) => html! { p.error role="alert" { (t(lang, "internal_error")) } },
+    };
+    let f = SearchForm {
+        purpose: "stolen_vehicle".into(),
+        kind: "exact".into(),
+        hours: 48,
+        ..Default::default()
+    };
+    render(&node, &user, &f, Some(notice), None)
 }
 
 /// The search results page with `cameras` on the maps and `track` as its answer, as the
@@ -813,9 +850,22 @@ pub async fn vehicle(
             }
         }
         Ok(Err(e)) => {
-            html! { h1 { (t(lang, "vehicle")) } p.error role="alert" { (error_text(lang, e.code(), &e.to_string())) } }
+            let e = sightline_service::Error::from(e);
+            html! { h1 { (t(lang, "vehicle")) } p.error role="alert" { (super::messages::service_error(lang, &e)) } }
         }
         Err(_) => html! { p.error role="alert" { (t(lang, "internal_error")) } },
     };
     layout(lang, t(lang, "vehicle"), Some(&user), body).into_response()
+}
+
+/// [`bench_page`] as the whole document a browser gets (the shared page frame and stylesheet),
+/// for `sightline bench map --browser`.
+pub fn bench_document(
+    node: &AppState,
+    agencies: &[Agency],
+    cameras: &[Camera],
+    track: &SearchResponse,
+) -> String {
+    let body = maud::PreEscaped(bench_page(node, agencies, cameras, track));
+    super::layout(Lang::En, t(Lang::En, "search"), None, body).into_string()
 }
