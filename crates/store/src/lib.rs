@@ -43,7 +43,7 @@ pub use retention::{PurgeReport, PurgeRule};
 pub use saved::SavedRow;
 pub use security::{FindingRow, MfaRecord, PasskeyRecord, SecuritySettings};
 pub use stats::CameraReadStats;
-pub use writer::{AppendOutcome, ReadRecord};
+pub use writer::{AppendOutcome, ReadRecord, WriterStats};
 
 use dictionary::PlateDictionary;
 use rusqlite::Connection;
@@ -122,6 +122,7 @@ pub(crate) struct Shared {
     pub(crate) dict: RwLock<PlateDictionary>,
     pub(crate) partitions: RwLock<BTreeSet<i32>>,
     pub(crate) cameras: RwLock<HashMap<CameraId, Camera>>,
+    pub(crate) writer_stats: writer::Counters,
 }
 
 /// The node's embedded store.
@@ -176,7 +177,8 @@ impl Store {
         *shared.cameras.write().unwrap_or_else(|e| e.into_inner()) =
             directory::load_cameras(&conn)?;
         let writer_conn = schema::open_connection(&path, durability)?;
-        let writer = writer::spawn(writer_conn, Arc::clone(&shared))?;
+        let checkpoint_conn = schema::open_connection(&path, durability)?;
+        let writer = writer::spawn(writer_conn, checkpoint_conn, Arc::clone(&shared))?;
         Ok(Store {
             path,
             durability,
