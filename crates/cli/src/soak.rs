@@ -60,6 +60,10 @@ pub struct SoakArgs {
     /// while retention deletes behind it.
     #[arg(long, default_value_t = 1)]
     pub partition_hours: u32,
+    /// Partition length in minutes (divides a day), instead of `--partition-hours`: with New
+    /// Hampshire's 3-minute retention, retention then drops whole partitions.
+    #[arg(long)]
+    pub partition_minutes: Option<u32>,
     /// Worker threads of the load generator's own runtime.
     #[arg(long, default_value_t = 1)]
     pub client_threads: usize,
@@ -241,6 +245,7 @@ fn setup(args: &SoakArgs) -> Result<Setup> {
     config.durability = crate::bench::durability(&args.durability)?;
     config.ingest.max_batch = args.batch.max(1);
     config.partition_hours = args.partition_hours;
+    config.partition_minutes = args.partition_minutes;
     // The benchmark runs retention itself, to time it.
     config.policy.retention_interval_s = 0;
     config.policy.checkpoint_interval_s = 60;
@@ -370,7 +375,7 @@ pub async fn run(args: SoakArgs) -> Result<()> {
         traffic,
     } = tokio::task::block_in_place(|| setup(&args))?;
     println!(
-        "bench soak: {} s, target {} reads/s in batches of {} over {} connections, {:.1} searches/s, {} hot-list entries (hit rate {}), retention every {} s, durability {}, {}-hour partitions; set up in {:.1} s",
+        "bench soak: {} s, target {} reads/s in batches of {} over {} connections, {:.1} searches/s, {} hot-list entries (hit rate {}), retention every {} s, durability {}, {} partitions; set up in {:.1} s",
         args.duration,
         if args.rate == 0 {
             "max".to_owned()
@@ -384,7 +389,10 @@ pub async fn run(args: SoakArgs) -> Result<()> {
         args.hit_rate,
         args.retention_every,
         args.durability,
-        args.partition_hours,
+        args.partition_minutes.map_or_else(
+            || format!("{}-hour", args.partition_hours),
+            |m| format!("{m}-minute")
+        ),
         t.elapsed().as_secs_f64()
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;

@@ -193,26 +193,43 @@ pub(crate) fn migrate(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-/// Records the partition period on first use and refuses a different one later.
+/// Records the partition period on first use and refuses a different one later. Whole hours
+/// are kept as `partition_hours` (as before minute periods existed), others as
+/// `partition_minutes`.
 pub(crate) fn check_period(conn: &Connection, period: crate::partition::Period) -> Result<()> {
     use rusqlite::OptionalExtension;
-    let stored: Option<String> = conn
-        .query_row(
-            "SELECT value FROM meta WHERE key = 'partition_hours'",
-            [],
-            |r| r.get(0),
-        )
-        .optional()?;
-    match stored.and_then(|s| s.parse::<u32>().ok()) {
-        Some(h) if h != period.len_hours() => Err(crate::Error::Conflict(format!(
-            "this data directory uses {h}-hour partitions; it cannot be opened with {}-hour partitions",
-            period.len_hours()
+    let get = |key: &str| -> Result<Option<u32>> {
+        let v: Option<String> = conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?;
+        Ok(v.and_then(|s| s.parse::<u32>().ok()))
+    };
+    let stored = match get("partition_minutes")? {
+        Some(m) => Some(m),
+        None => get("partition_hours")?.map(|h| h * 60),
+    };
+    let name = |minutes: u32| {
+        if minutes % 60 == 0 {
+            format!("{}-hour", minutes / 60)
+        } else {
+            format!("{minutes}-minute")
+        }
+    };
+    match stored {
+        Some(m) if m != period.len_minutes() => Err(crate::Error::Conflict(format!(
+            "this data directory uses {} partitions; it cannot be opened with {} partitions",
+            name(m),
+            name(period.len_minutes())
         ))),
         Some(_) => Ok(()),
         None => {
+            let (key, value) = match period.whole_hours() {
+                Some(h) => ("partition_hours", h),
+                None => ("partition_minutes", period.len_minutes()),
+            };
             conn.execute(
-                "INSERT INTO meta(key, value) VALUES ('partition_hours', ?1)",
-                [period.len_hours().to_string()],
+                "INSERT INTO meta(key, value) VALUES (?1, ?2)",
+                (key, value.to_string()),
             )?;
             Ok(())
         }
