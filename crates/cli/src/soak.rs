@@ -38,8 +38,9 @@ pub struct SoakArgs {
     /// Reads per request.
     #[arg(long, default_value_t = 500)]
     pub batch: usize,
-    /// Concurrent camera connections posting batches.
-    #[arg(long, default_value_t = 8)]
+    /// Concurrent camera connections posting batches (each waits for its answer before the
+    /// next batch, so this bounds the reads in flight and thus the store's group commits).
+    #[arg(long, default_value_t = 32)]
     pub connections: usize,
     /// Searches per second (one officer connection).
     #[arg(long, default_value_t = 5.0)]
@@ -50,8 +51,9 @@ pub struct SoakArgs {
     /// Share of reads whose plate is on the hot list.
     #[arg(long, default_value_t = 0.001)]
     pub hit_rate: f64,
-    /// Seconds between retention runs.
-    #[arg(long, default_value_t = 10)]
+    /// Seconds between retention runs (the node's default, 60). Runs start one second past a
+    /// whole multiple of this on the clock, as the node's own retention job does.
+    #[arg(long, default_value_t = 60)]
     pub retention_every: u64,
     /// `power` (fsync each commit) or `process`.
     #[arg(long, default_value = "power")]
@@ -60,10 +62,10 @@ pub struct SoakArgs {
     /// while retention deletes behind it.
     #[arg(long, default_value_t = 1)]
     pub partition_hours: u32,
-    /// Partition length in minutes (divides a day), instead of `--partition-hours`: with New
-    /// Hampshire's 3-minute retention, retention then drops whole partitions.
-    #[arg(long)]
-    pub partition_minutes: Option<u32>,
+    /// Partition length in minutes (divides a day; 0: use `--partition-hours`): with New
+    /// Hampshire's 3-minute retention, retention drops whole partitions.
+    #[arg(long, default_value_t = 1)]
+    pub partition_minutes: u32,
     /// Worker threads of the load generator's own runtime.
     #[arg(long, default_value_t = 1)]
     pub client_threads: usize,
@@ -121,6 +123,18 @@ fn sample(start: Instant) -> Sample {
         anon_kib: field("RssAnon:"),
         fds,
     }
+}
+
+/// An error with its causes, `outer: inner: ...` (the benchmark's own report, not a user's).
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        out.push_str(": ");
+        out.push_str(&c.to_string());
+        cause = c.source();
+    }
+    out
 }
 
 fn mib(kib: u64) -> f64 {
@@ -245,7 +259,7 @@ fn setup(args: &SoakArgs) -> Result<Setup> {
     config.durability = crate::bench::durability(&args.durability)?;
     config.ingest.max_batch = args.batch.max(1);
     config.partition_hours = args.partition_hours;
-    config.partition_minutes = args.partition_minutes;
+    config.partition_minutes = (args.partition_minutes > 0).then_some(args.partition_minutes);
     // The benchmark runs retention itself, to time it.
     config.policy.retention_interval_s = 0;
     config.policy.checkpoint_interval_s = 60;
@@ -389,10 +403,11 @@ pub async fn run(args: SoakArgs) -> Result<()> {
         args.hit_rate,
         args.retention_every,
         args.durability,
-        args.partition_minutes.map_or_else(
-            || format!("{}-hour", args.partition_hours),
-            |m| format!("{m}-minute")
-        ),
+        if args.partition_minutes > 0 {
+            format!("{}-minute", args.partition_minutes)
+        } else {
+            format!("{}-hour", args.partition_hours)
+        },
         t.elapsed().as_secs_f64()
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -596,10 +611,16 @@ pub async fn run(args: SoakArgs) -> Result<()> {
     // Retention, through the service as the periodic job runs it.
     {
         let (node, stop, stats) = (node.clone(), stop.clone(), retention.clone());
-        let every = Duration::from_secs(args.retention_every.max(1));
+        let secs = args.retention_every.max(1);
         tasks.push(tokio::spawn(async move {
-            let mut tick = tokio::time::interval(every);
-            tick.tick().await;
+            let every = Duration::from_secs(secs);
+            let period_ms = i64::try_from(secs * 1000).unwrap_or(i64::MAX);
+            let wait_ms = period_ms - Utc::now().timestamp_millis().rem_euclid(period_ms) + 1000;
+            let mut tick = tokio::time::interval_at(
+                tokio::time::Instant::now()
+                    + Duration::from_millis(u64::try_from(wait_ms).unwrap_or(0)),
+                every,
+            );
             while !stop.load(Ordering::Relaxed) && Instant::now() < end {
                 tick.tick().await;
                 let n = node.clone();
@@ -607,7 +628,7 @@ pub async fn run(args: SoakArgs) -> Result<()> {
                 let out = tokio::task::spawn_blocking(move || n.run_retention())
                     .await
                     .map_err(|e| e.to_string())
-                    .and_then(|r| r.map(|_| ()).map_err(|e| e.to_string()));
+                    .and_then(|r| r.map(|_| ()).map_err(|e| with_causes(&e)));
                 lock(&stats).record(t.elapsed().as_secs_f64() * 1000.0, out);
             }
         }));

@@ -123,6 +123,8 @@ pub(crate) struct Shared {
     pub(crate) partitions: RwLock<BTreeSet<i32>>,
     pub(crate) cameras: RwLock<HashMap<CameraId, Camera>>,
     pub(crate) writer_stats: writer::Counters,
+    /// Directory operations in progress (see [`Store::with_directory`]).
+    pub(crate) directory_turns: std::sync::atomic::AtomicUsize,
 }
 
 /// The node's embedded store.
@@ -194,8 +196,12 @@ impl Store {
         &self.path
     }
 
-    /// Runs `f` with the directory connection.
+    /// Runs `f` with the directory connection. While it runs the read writer starts no new group
+    /// transaction (for at most [`writer::DIRECTORY_YIELD`]): a directory write (an admin change,
+    /// retention's announcement) then finds the write lock free instead of waiting out its busy
+    /// timeout behind back-to-back ingest transactions when ingest is saturated.
     pub(crate) fn with_directory<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let _waiting = writer::DirectoryTurn::take(&self.shared);
         let conn = self.directory.lock().unwrap_or_else(|e| e.into_inner());
         f(&conn)
     }

@@ -21,7 +21,7 @@ const MAX_GROUP: usize = 50_000;
 
 /// Page cache of the writer's connection, KiB: the pages a group transaction dirties stay in it
 /// until the commit, and the partition being written stays mostly hot.
-const WRITER_CACHE_KIB: i64 = 64 * 1024;
+const WRITER_CACHE_KIB: i64 = 128 * 1024;
 
 /// WAL pages after which the writer checkpoints by itself. The checkpoint thread normally keeps
 /// the WAL copied back long before; this only bounds the WAL when it cannot keep up (then most
@@ -85,6 +85,25 @@ impl Counters {
 
 fn micros(since: Instant) -> u64 {
     u64::try_from(since.elapsed().as_micros()).unwrap_or(u64::MAX)
+}
+
+/// Longest the writer waits, before a group transaction, for directory operations in progress.
+pub(crate) const DIRECTORY_YIELD: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// Marks a directory operation in progress for as long as it lives.
+pub(crate) struct DirectoryTurn<'a>(&'a Shared);
+
+impl<'a> DirectoryTurn<'a> {
+    pub(crate) fn take(shared: &'a Shared) -> Self {
+        shared.directory_turns.fetch_add(1, Ordering::SeqCst);
+        DirectoryTurn(shared)
+    }
+}
+
+impl Drop for DirectoryTurn<'_> {
+    fn drop(&mut self) {
+        self.0.directory_turns.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// A validated read, ready to store.
@@ -379,6 +398,7 @@ impl Writer {
                     Err(_) => break,
                 }
             }
+            self.yield_to_directory();
             if !group.is_empty() {
                 self.commit_group(group);
             }
@@ -406,6 +426,15 @@ impl Writer {
             let _ = self.kick.try_send(());
         }
         tracing::debug!("store writer stopped");
+    }
+
+    /// Lets directory operations in progress (which may need the write lock) finish first; a
+    /// bounded wait, so a directory operation that itself waits for the writer cannot stall it.
+    fn yield_to_directory(&self) {
+        let until = Instant::now() + DIRECTORY_YIELD;
+        while self.shared.directory_turns.load(Ordering::SeqCst) > 0 && Instant::now() < until {
+            std::thread::sleep(std::time::Duration::from_micros(100));
+        }
     }
 
     fn commit_group(&mut self, group: Vec<(Vec<ReadRecord>, Reply<Vec<AppendOutcome>>)>) {
