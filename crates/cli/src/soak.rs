@@ -172,9 +172,9 @@ fn cpu() -> Cpu {
         let name = &stat[open + 1..close];
         let fields: Vec<&str> = stat[close + 1..].split_whitespace().collect();
         // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
-        let ticks: f64 = fields
-            .get(11..13)
-            .map_or(0.0, |f| f.iter().filter_map(|v| v.parse::<f64>().ok()).sum());
+        let ticks: f64 = fields.get(11..13).map_or(0.0, |f| {
+            f.iter().filter_map(|v| v.parse::<f64>().ok()).sum()
+        });
         let secs = ticks / 100.0;
         if name.starts_with("sightline-write") {
             out.writer += secs;

@@ -317,7 +317,9 @@ impl Node {
 /// due and drops it whole, instead of deleting read by read the part of a partition that a cutoff
 /// in its middle makes due. A read is still deleted at most `secs` after its limit.
 fn first_delay(secs: u64, now_ms: i64) -> std::time::Duration {
-    let period_ms = i64::try_from(secs.saturating_mul(1000)).unwrap_or(i64::MAX).max(1);
+    let period_ms = i64::try_from(secs.saturating_mul(1000))
+        .unwrap_or(i64::MAX)
+        .max(1);
     let wait_ms = period_ms - now_ms.rem_euclid(period_ms) + 1000;
     std::time::Duration::from_millis(u64::try_from(wait_ms).unwrap_or(0))
 }
@@ -328,7 +330,7 @@ mod periodic_tests {
     fn test_first_run_is_one_second_past_the_next_multiple() {
         // 12:00:25.500 with a minute: the first run at 12:01:01.
         let now = 12 * 3_600_000 + 25_500;
-        assert_eq!(super::first_delay(60, now).as_millis(), 36_500);
+        assert_eq!(super::first_delay(60, now).as_millis(), 35_500);
         // Exactly on a boundary: the next one, not now.
         assert_eq!(super::first_delay(60, 12 * 3_600_000).as_millis(), 61_000);
     }

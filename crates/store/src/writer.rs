@@ -227,9 +227,7 @@ pub(crate) fn spawn(
 fn checkpoint_loop(conn: &Connection, shared: &Shared, kicked: &mpsc::Receiver<()>) {
     while kicked.recv().is_ok() {
         let t = Instant::now();
-        let out = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
-            r.get::<_, i64>(0)
-        });
+        let out = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get::<_, i64>(0));
         if let Err(e) = out {
             // The next commit wakes it again; the writer's own checkpoint bounds the WAL.
             tracing::warn!(error = %e, "WAL checkpoint failed");

@@ -579,22 +579,52 @@ fn test_minute_partitions_are_dropped_whole_only_when_every_read_is_due() {
     let mut reads = Vec::new();
     // 12:00 — only the ruled camera: dropped whole.
     for i in 0..100 {
-        reads.push(read(&cam, &format!("a{i}"), &format!("A{i:04}"), at(0, i % 60), "red"));
+        reads.push(read(
+            &cam,
+            &format!("a{i}"),
+            &format!("A{i:04}"),
+            at(0, i % 60),
+            "red",
+        ));
     }
     // 12:01 — also a camera under no rule: its 10 reads stay.
     for i in 0..50 {
-        reads.push(read(&cam, &format!("b{i}"), &format!("B{i:04}"), at(1, i % 60), "red"));
+        reads.push(read(
+            &cam,
+            &format!("b{i}"),
+            &format!("B{i:04}"),
+            at(1, i % 60),
+            "red",
+        ));
     }
     for i in 0..10 {
-        reads.push(read(&unruled, &format!("u{i}"), &format!("U{i:04}"), at(1, i), "red"));
+        reads.push(read(
+            &unruled,
+            &format!("u{i}"),
+            &format!("U{i:04}"),
+            at(1, i),
+            "red",
+        ));
     }
     // 12:02 — one read held.
     for i in 0..30 {
-        reads.push(read(&cam, &format!("c{i}"), &format!("C{i:04}"), at(2, i), "red"));
+        reads.push(read(
+            &cam,
+            &format!("c{i}"),
+            &format!("C{i:04}"),
+            at(2, i),
+            "red",
+        ));
     }
     // 12:06 — after the cutoff: stays.
     for i in 0..5 {
-        reads.push(read(&cam, &format!("d{i}"), &format!("D{i:04}"), at(6, i), "red"));
+        reads.push(read(
+            &cam,
+            &format!("d{i}"),
+            &format!("D{i:04}"),
+            at(6, i),
+            "red",
+        ));
     }
     store.append_reads_blocking(reads).unwrap();
     assert_eq!(store.partition_days().len(), 4, "one table per minute");
@@ -617,17 +647,36 @@ fn test_minute_partitions_are_dropped_whole_only_when_every_read_is_due() {
     }];
     let report = store.purge(rules, holds, at(10, 0)).unwrap();
     assert_eq!(report.deleted.get("oak-park-pd"), Some(&(100 + 50 + 29)));
-    assert_eq!(report.dropped_partitions, vec![minute.of(at(0, 0).timestamp_micros())]);
+    assert_eq!(
+        report.dropped_partitions,
+        vec![minute.of(at(0, 0).timestamp_micros())]
+    );
     let conn = rusqlite::Connection::open(store.path()).unwrap();
     let count = |t: &str| -> i64 {
         conn.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0))
             .unwrap()
     };
-    assert_eq!(count("reads_20261120_1201"), 10, "the unruled camera's reads stay");
+    assert_eq!(
+        count("reads_20261120_1201"),
+        10,
+        "the unruled camera's reads stay"
+    );
     assert_eq!(count("reads_20261120_1202"), 1, "the held read stays");
-    assert_eq!(count("reads_20261120_1206"), 5, "reads after the cutoff stay");
-    assert!(!store.contains_read(cam.id, "a0", at(0, 0).timestamp_micros()).unwrap());
-    assert!(store.contains_read(cam.id, "c7", at(2, 7).timestamp_micros()).unwrap());
+    assert_eq!(
+        count("reads_20261120_1206"),
+        5,
+        "reads after the cutoff stay"
+    );
+    assert!(
+        !store
+            .contains_read(cam.id, "a0", at(0, 0).timestamp_micros())
+            .unwrap()
+    );
+    assert!(
+        store
+            .contains_read(cam.id, "c7", at(2, 7).timestamp_micros())
+            .unwrap()
+    );
     assert_eq!(store.partition_days().len(), 3);
     drop(conn);
     drop(store);
