@@ -324,18 +324,6 @@ fn first_delay(secs: u64, now_ms: i64) -> std::time::Duration {
     std::time::Duration::from_millis(u64::try_from(wait_ms).unwrap_or(0))
 }
 
-#[cfg(test)]
-mod periodic_tests {
-    #[test]
-    fn test_first_run_is_one_second_past_the_next_multiple() {
-        // 12:00:25.500 with a minute: the first run at 12:01:01.
-        let now = 12 * 3_600_000 + 25_500;
-        assert_eq!(super::first_delay(60, now).as_millis(), 35_500);
-        // Exactly on a boundary: the next one, not now.
-        assert_eq!(super::first_delay(60, 12 * 3_600_000).as_millis(), 61_000);
-    }
-}
-
 /// Runs `job` on a blocking thread every `secs` seconds (never when `secs` is 0), logging failures;
 /// the first run comes at once, or, `aligned`, after [`first_delay`].
 fn spawn_periodic<T: Send + 'static>(
@@ -390,4 +378,16 @@ pub fn spawn_checkpoints(node: Arc<Node>) -> Option<tokio::task::JoinHandle<()>>
         }
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod periodic_tests {
+    #[test]
+    fn test_first_run_is_one_second_past_the_next_multiple() {
+        // 12:00:25.500 with a minute: the first run at 12:01:01.
+        let now = 12 * 3_600_000 + 25_500;
+        assert_eq!(super::first_delay(60, now).as_millis(), 35_500);
+        // Exactly on a boundary: the next one, not now.
+        assert_eq!(super::first_delay(60, 12 * 3_600_000).as_millis(), 61_000);
+    }
 }

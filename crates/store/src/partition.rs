@@ -54,7 +54,7 @@ impl Period {
 
     /// The period's length in hours when it is a whole number of hours.
     pub fn whole_hours(self) -> Option<u32> {
-        (self.minutes % 60 == 0).then_some(self.minutes / 60)
+        self.minutes.is_multiple_of(60).then_some(self.minutes / 60)
     }
 
     /// The period's length in minutes.
@@ -82,7 +82,7 @@ impl Period {
         let t = DateTime::<Utc>::from_timestamp_micros(self.start(p)).unwrap_or_default();
         if self.minutes == 1440 {
             format!("reads_{}", t.format("%Y%m%d"))
-        } else if self.minutes % 60 == 0 {
+        } else if self.minutes.is_multiple_of(60) {
             format!("reads_{}_{}", t.format("%Y%m%d"), t.format("%H"))
         } else {
             format!("reads_{}_{}", t.format("%Y%m%d"), t.format("%H%M"))

@@ -102,23 +102,24 @@ pub(crate) fn purge(
     let tx = conn.transaction()?;
     for day in days {
         let t = period.table(day);
-        if step != PurgeStep::Check && day < now_day {
-            if let Some(counts) = whole_partition_due(&tx, period, day, rules, &held_plates)? {
-                // Every read in it is due: drop the tables instead of deleting row by row (no
-                // B-tree page rewritten per read). One partition per job, so that ingest batches
-                // queued meanwhile are written between drops.
-                partition::drop(&tx, period, day)?;
-                for (owner, n) in counts {
-                    *report.deleted.entry(owner).or_default() += n;
-                }
-                report.dropped_partitions.push(day);
-                tx.commit()?;
-                let mut parts = shared.partitions.write().unwrap_or_else(|e| e.into_inner());
-                for d in &report.dropped_partitions {
-                    parts.remove(d);
-                }
-                return Ok((report, false));
+        if step != PurgeStep::Check
+            && day < now_day
+            && let Some(counts) = whole_partition_due(&tx, period, day, rules, &held_plates)?
+        {
+            // Every read in it is due: drop the tables instead of deleting row by row (no
+            // B-tree page rewritten per read). One partition per job, so that ingest batches
+            // queued meanwhile are written between drops.
+            partition::drop(&tx, period, day)?;
+            for (owner, n) in counts {
+                *report.deleted.entry(owner).or_default() += n;
             }
+            report.dropped_partitions.push(day);
+            tx.commit()?;
+            let mut parts = shared.partitions.write().unwrap_or_else(|e| e.into_inner());
+            for d in &report.dropped_partitions {
+                parts.remove(d);
+            }
+            return Ok((report, false));
         }
         let mut day_done = true;
         for rule in rules

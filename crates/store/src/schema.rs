@@ -209,7 +209,7 @@ pub(crate) fn check_period(conn: &Connection, period: crate::partition::Period) 
         None => get("partition_hours")?.map(|h| h * 60),
     };
     let name = |minutes: u32| {
-        if minutes % 60 == 0 {
+        if minutes.is_multiple_of(60) {
             format!("{}-hour", minutes / 60)
         } else {
             format!("{minutes}-minute")
