@@ -38,8 +38,9 @@ pub struct SoakArgs {
     /// Reads per request.
     #[arg(long, default_value_t = 500)]
     pub batch: usize,
-    /// Concurrent camera connections posting batches.
-    #[arg(long, default_value_t = 8)]
+    /// Concurrent camera connections posting batches (each waits for its answer before the
+    /// next batch, so this bounds the reads in flight and thus the store's group commits).
+    #[arg(long, default_value_t = 32)]
     pub connections: usize,
     /// Searches per second (one officer connection).
     #[arg(long, default_value_t = 5.0)]
@@ -50,8 +51,9 @@ pub struct SoakArgs {
     /// Share of reads whose plate is on the hot list.
     #[arg(long, default_value_t = 0.001)]
     pub hit_rate: f64,
-    /// Seconds between retention runs.
-    #[arg(long, default_value_t = 10)]
+    /// Seconds between retention runs (the node's default, 60). Runs start one second past a
+    /// whole multiple of this on the clock, as the node's own retention job does.
+    #[arg(long, default_value_t = 60)]
     pub retention_every: u64,
     /// `power` (fsync each commit) or `process`.
     #[arg(long, default_value = "power")]
@@ -60,6 +62,13 @@ pub struct SoakArgs {
     /// while retention deletes behind it.
     #[arg(long, default_value_t = 1)]
     pub partition_hours: u32,
+    /// Partition length in minutes (divides a day; 0: use `--partition-hours`): with New
+    /// Hampshire's 3-minute retention, retention drops whole partitions.
+    #[arg(long, default_value_t = 1)]
+    pub partition_minutes: u32,
+    /// Worker threads of the load generator's own runtime.
+    #[arg(long, default_value_t = 1)]
+    pub client_threads: usize,
 }
 
 /// Latencies and failures of one endpoint.
@@ -116,6 +125,18 @@ fn sample(start: Instant) -> Sample {
     }
 }
 
+/// An error with its causes, `outer: inner: ...` (the benchmark's own report, not a user's).
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        out.push_str(": ");
+        out.push_str(&c.to_string());
+        cause = c.source();
+    }
+    out
+}
+
 fn mib(kib: u64) -> f64 {
     kib as f64 / 1024.0
 }
@@ -124,7 +145,76 @@ fn growth(from: u64, to: u64) -> f64 {
     (to as f64 / from.max(1) as f64 - 1.0) * 100.0
 }
 
+/// CPU seconds used so far by the process's threads, grouped: the store's writer thread, its
+/// checkpoint thread, the load generator's threads (`soak-client`), and the node's (everything else: the HTTP
+/// server's runtime, blocking tasks, SQLite readers).
+#[derive(Clone, Copy, Default)]
+struct Cpu {
+    writer: f64,
+    checkpoint: f64,
+    client: f64,
+    node: f64,
+}
+
+fn cpu() -> Cpu {
+    let mut out = Cpu::default();
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return out;
+    };
+    for task in tasks.flatten() {
+        let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else {
+            continue;
+        };
+        // `pid (comm) state ...`: the name may hold spaces, so split after the last ')'.
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+            continue;
+        };
+        let name = &stat[open + 1..close];
+        let fields: Vec<&str> = stat[close + 1..].split_whitespace().collect();
+        // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+        let ticks: f64 = fields.get(11..13).map_or(0.0, |f| {
+            f.iter().filter_map(|v| v.parse::<f64>().ok()).sum()
+        });
+        let secs = ticks / 100.0;
+        if name.starts_with("sightline-write") {
+            out.writer += secs;
+        } else if name.starts_with("sightline-ckpt") {
+            out.checkpoint += secs;
+        } else if name.starts_with("soak-client") {
+            out.client += secs;
+        } else {
+            out.node += secs;
+        }
+    }
+    out
+}
+
+/// Size of a file in MiB (0 when it does not exist).
+fn file_mib(path: &std::path::Path) -> f64 {
+    std::fs::metadata(path).map_or(0.0, |m| m.len() as f64 / 1_048_576.0)
+}
+
 type HttpClient = Client<HttpConnector, Full<Bytes>>;
+
+/// The load generator's runtime; shut down without blocking when dropped (a runtime may not be
+/// dropped the ordinary way inside another one).
+struct ClientRuntime(Option<tokio::runtime::Runtime>);
+
+impl ClientRuntime {
+    fn handle(&self) -> tokio::runtime::Handle {
+        self.0
+            .as_ref()
+            .map_or_else(tokio::runtime::Handle::current, |r| r.handle().clone())
+    }
+}
+
+impl Drop for ClientRuntime {
+    fn drop(&mut self) {
+        if let Some(rt) = self.0.take() {
+            rt.shutdown_background();
+        }
+    }
+}
 
 /// Posts JSON; Ok(body) on 2xx, Err(sentence) otherwise.
 async fn post(
@@ -169,6 +259,7 @@ fn setup(args: &SoakArgs) -> Result<Setup> {
     config.durability = crate::bench::durability(&args.durability)?;
     config.ingest.max_batch = args.batch.max(1);
     config.partition_hours = args.partition_hours;
+    config.partition_minutes = (args.partition_minutes > 0).then_some(args.partition_minutes);
     // The benchmark runs retention itself, to time it.
     config.policy.retention_interval_s = 0;
     config.policy.checkpoint_interval_s = 60;
@@ -298,7 +389,7 @@ pub async fn run(args: SoakArgs) -> Result<()> {
         traffic,
     } = tokio::task::block_in_place(|| setup(&args))?;
     println!(
-        "bench soak: {} s, target {} reads/s in batches of {} over {} connections, {:.1} searches/s, {} hot-list entries (hit rate {}), retention every {} s, durability {}, {}-hour partitions; set up in {:.1} s",
+        "bench soak: {} s, target {} reads/s in batches of {} over {} connections, {:.1} searches/s, {} hot-list entries (hit rate {}), retention every {} s, durability {}, {} partitions; set up in {:.1} s",
         args.duration,
         if args.rate == 0 {
             "max".to_owned()
@@ -312,7 +403,11 @@ pub async fn run(args: SoakArgs) -> Result<()> {
         args.hit_rate,
         args.retention_every,
         args.durability,
-        args.partition_hours,
+        if args.partition_minutes > 0 {
+            format!("{}-minute", args.partition_minutes)
+        } else {
+            format!("{}-hour", args.partition_hours)
+        },
         t.elapsed().as_secs_f64()
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -322,19 +417,36 @@ pub async fn run(args: SoakArgs) -> Result<()> {
         let _ = stop_rx.await;
     }));
     let checkpoints = sightline_server::spawn_checkpoints(node.clone());
+    // The load generator runs on its own runtime (threads named `soak-client`), so that its CPU
+    // time is told apart from the node's.
+    let client_rt = ClientRuntime(Some(
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(args.client_threads.max(1))
+            .thread_name("soak-client")
+            .enable_all()
+            .build()?,
+    ));
+    let load = client_rt.handle();
 
     let mut connector = HttpConnector::new();
     connector.set_nodelay(true);
     let client: HttpClient = Client::builder(TokioExecutor::new()).build(connector);
-    let login = post(
-        &client,
+    let login = load
+        .spawn({
+            let (client, base) = (client.clone(), base.clone());
+            async move {
+                post(
+                    &client,
         &format!("{base}/api/v1/login"),
         "",
-        serde_json::json!({"username": "soak-supervisor", "password": "soak-password-123"})
-            .to_string(),
-    )
-    .await
-    .map_err(|e| anyhow::anyhow!("login: {e}"))?;
+                    serde_json::json!({"username": "soak-supervisor", "password": "soak-password-123"})
+                        .to_string(),
+                )
+                .await
+            }
+        })
+        .await?
+        .map_err(|e| anyhow::anyhow!("login: {e}"))?;
     let token = serde_json::from_slice::<serde_json::Value>(&login)?["token"]
         .as_str()
         .context("login answered no token")?
@@ -363,7 +475,7 @@ pub async fn run(args: SoakArgs) -> Result<()> {
             token.clone(),
             alerts_seen.clone(),
         );
-        tokio::spawn(async move {
+        load.spawn(async move {
             let req = hyper::Request::get(url)
                 .header("authorization", format!("Bearer {token}"))
                 .body(Full::new(Bytes::new()))
@@ -398,7 +510,7 @@ pub async fn run(args: SoakArgs) -> Result<()> {
             traffic.clone(),
         );
         let (batch, rate, hit_rate) = (args.batch, args.rate, args.hit_rate);
-        tasks.push(tokio::spawn(async move {
+        tasks.push(load.spawn(async move {
             let mut rng = StdRng::seed_from_u64(1000 + c as u64);
             let mut n = 0u64;
             while !stop.load(Ordering::Relaxed) {
@@ -462,7 +574,7 @@ pub async fn run(args: SoakArgs) -> Result<()> {
             traffic.clone(),
         );
         let every = Duration::from_secs_f64(1.0 / args.search_rate.max(0.01));
-        tasks.push(tokio::spawn(async move {
+        tasks.push(load.spawn(async move {
             let mut rng = StdRng::seed_from_u64(7);
             let mut tick = tokio::time::interval(every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -499,10 +611,16 @@ pub async fn run(args: SoakArgs) -> Result<()> {
     // Retention, through the service as the periodic job runs it.
     {
         let (node, stop, stats) = (node.clone(), stop.clone(), retention.clone());
-        let every = Duration::from_secs(args.retention_every.max(1));
+        let secs = args.retention_every.max(1);
         tasks.push(tokio::spawn(async move {
-            let mut tick = tokio::time::interval(every);
-            tick.tick().await;
+            let every = Duration::from_secs(secs);
+            let period_ms = i64::try_from(secs * 1000).unwrap_or(i64::MAX);
+            let wait_ms = period_ms - Utc::now().timestamp_millis().rem_euclid(period_ms) + 1000;
+            let mut tick = tokio::time::interval_at(
+                tokio::time::Instant::now()
+                    + Duration::from_millis(u64::try_from(wait_ms).unwrap_or(0)),
+                every,
+            );
             while !stop.load(Ordering::Relaxed) && Instant::now() < end {
                 tick.tick().await;
                 let n = node.clone();
@@ -510,7 +628,7 @@ pub async fn run(args: SoakArgs) -> Result<()> {
                 let out = tokio::task::spawn_blocking(move || n.run_retention())
                     .await
                     .map_err(|e| e.to_string())
-                    .and_then(|r| r.map(|_| ()).map_err(|e| e.to_string()));
+                    .and_then(|r| r.map(|_| ()).map_err(|e| with_causes(&e)));
                 lock(&stats).record(t.elapsed().as_secs_f64() * 1000.0, out);
             }
         }));
@@ -521,12 +639,24 @@ pub async fn run(args: SoakArgs) -> Result<()> {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.tick().await;
     let mut last_acked = 0;
+    let (cpu_start, mut last_cpu) = (cpu(), cpu());
+    let mut last_w = node.store.writer_stats();
+    let (mut minute_acked, mut per_minute) = (0u64, Vec::new());
+    let db = args.data.join("store.db");
+    let wal = args.data.join("store.db-wal");
     while Instant::now() < end {
         tick.tick().await;
         let s = sample(start);
         samples.push(s);
+        if samples.len() % 60 == 1 {
+            let a = acked.load(Ordering::Relaxed);
+            per_minute.push(a - minute_acked);
+            minute_acked = a;
+        }
         if samples.len() % 10 == 1 {
             let a = acked.load(Ordering::Relaxed);
+            let (c, w) = (cpu(), node.store.writer_stats());
+            let groups = (w.groups - last_w.groups).max(1);
             println!(
                 "  t={:>4.0} s  reads acked {a:>10}  last 10 s {:>7.0} reads/s  RSS {:>7.1} MiB (anonymous {:>7.1})  fds {}  alerts {}",
                 s.at,
@@ -536,7 +666,25 @@ pub async fn run(args: SoakArgs) -> Result<()> {
                 s.fds,
                 alerts_seen.load(Ordering::Relaxed)
             );
+            println!(
+                "          writer: {} groups of {:.0} reads, build {:.1} ms + commit {:.1} ms per group, retention {:.2} s, {} checkpoints {:.2} s; CPU % writer {:.0} checkpoint {:.0} node {:.0} load generator {:.0}; store.db {:.0} MiB, WAL {:.0} MiB",
+                w.groups - last_w.groups,
+                (w.reads - last_w.reads) as f64 / groups as f64,
+                (w.build_us - last_w.build_us) as f64 / 1000.0 / groups as f64,
+                (w.commit_us - last_w.commit_us) as f64 / 1000.0 / groups as f64,
+                (w.purge_us - last_w.purge_us) as f64 / 1e6,
+                w.checkpoints - last_w.checkpoints,
+                (w.checkpoint_us - last_w.checkpoint_us) as f64 / 1e6,
+                (c.writer - last_cpu.writer) * 10.0,
+                (c.checkpoint - last_cpu.checkpoint) * 10.0,
+                (c.node - last_cpu.node) * 10.0,
+                (c.client - last_cpu.client) * 10.0,
+                file_mib(&db),
+                file_mib(&wal),
+            );
             last_acked = a;
+            last_cpu = c;
+            last_w = w;
         }
     }
     stop.store(true, Ordering::Relaxed);
@@ -546,6 +694,8 @@ pub async fn run(args: SoakArgs) -> Result<()> {
     let secs = start.elapsed().as_secs_f64();
     let last = sample(start);
     samples.push(last);
+    let cpu_end = cpu();
+    let w = node.store.writer_stats();
 
     // Graceful shutdown with the alert stream still open.
     let t = Instant::now();
@@ -556,6 +706,7 @@ pub async fn run(args: SoakArgs) -> Result<()> {
         c.abort();
     }
     let sse_result = tokio::time::timeout(Duration::from_secs(5), sse).await;
+    drop(client_rt);
 
     let total = acked.load(Ordering::Relaxed);
     println!(
@@ -566,6 +717,33 @@ pub async fn run(args: SoakArgs) -> Result<()> {
         } else {
             args.rate.to_string()
         }
+    );
+    println!(
+        "  reads acknowledged per minute: {}",
+        per_minute
+            .iter()
+            .map(|n| format!("{:.0}/s", *n as f64 / 60.0))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    println!(
+        "  CPU seconds over the run: writer thread {:.1}, checkpoint thread {:.1}, node {:.1}, load generator {:.1} (the machine has {} cores)",
+        cpu_end.writer - cpu_start.writer,
+        cpu_end.checkpoint - cpu_start.checkpoint,
+        cpu_end.node - cpu_start.node,
+        cpu_end.client - cpu_start.client,
+        std::thread::available_parallelism().map_or(0, std::num::NonZero::get)
+    );
+    println!(
+        "  writer: {} group commits of {:.0} reads on average; building {:.1} s, committing {:.1} s, retention {:.1} s in {} jobs; checkpoint thread: {} checkpoints, {:.1} s",
+        w.groups,
+        w.reads as f64 / w.groups.max(1) as f64,
+        w.build_us as f64 / 1e6,
+        w.commit_us as f64 / 1e6,
+        w.purge_us as f64 / 1e6,
+        w.purge_jobs,
+        w.checkpoints,
+        w.checkpoint_us as f64 / 1e6
     );
     let ingest = lock(&ingest);
     let search = lock(&search);

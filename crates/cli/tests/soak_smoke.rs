@@ -39,6 +39,10 @@ fn test_bench_soak_smoke() {
         "hits delivered",
         "open file descriptors",
         "graceful shutdown",
+        "reads acknowledged per minute",
+        "CPU seconds over the run: writer thread",
+        "group commits of",
+        "checkpoint thread:",
     ] {
         assert!(text.contains(figure), "no `{figure}` in:\n{text}");
     }

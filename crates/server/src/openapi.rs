@@ -52,7 +52,7 @@ use utoipa::{Modify, OpenApi};
         crate::api::passkeys::register_options, crate::api::passkeys::register, crate::api::passkeys::remove,
     ),
     components(schemas(crate::error::ErrorBody)),
-    modifiers(&Security, &FromRouteTable),
+    modifiers(&Security, &FromRouteTable, &ClosedVariants),
     tags((name = "search", description = "The only way to read plate data"))
 )]
 struct ApiDoc;
@@ -237,6 +237,34 @@ impl Modify for FromRouteTable {
     }
 }
 
+/// Request schemas of externally tagged enums (`{"exact": "…"}`, `{"convoy": {…}}`): serde
+/// refuses a second key beside the variant's, so each variant object is closed
+/// (`additionalProperties: false`) and the document is as strict as the server. (Structs with
+/// `deny_unknown_fields` get this from utoipa; an untagged enum such as `ReadBatch` ignores
+/// unknown keys and stays open.)
+const CLOSED_VARIANTS: &[&str] = &["PlateQuery", "AnalysisQuery"];
+
+struct ClosedVariants;
+
+impl Modify for ClosedVariants {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::schema::{AdditionalProperties, Schema};
+        let Some(components) = api.components.as_mut() else {
+            return;
+        };
+        for name in CLOSED_VARIANTS {
+            if let Some(RefOr::T(Schema::OneOf(one_of))) = components.schemas.get_mut(*name) {
+                for item in &mut one_of.items {
+                    if let RefOr::T(Schema::Object(obj)) = item {
+                        obj.additional_properties =
+                            Some(Box::new(AdditionalProperties::FreeForm(false)));
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Returns the OpenAPI document.
 pub fn document() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
@@ -246,6 +274,44 @@ pub fn document() -> utoipa::openapi::OpenApi {
 mod tests {
     use super::*;
     use std::collections::BTreeSet;
+
+    /// The tagged-enum variants the server refuses extra keys in are closed in the document, and
+    /// the server does refuse them.
+    #[test]
+    fn test_tagged_request_variants_are_as_strict_as_the_server() {
+        use utoipa::openapi::schema::{AdditionalProperties, Schema};
+        let doc = document();
+        let schemas = &doc.components.as_ref().unwrap().schemas;
+        for name in CLOSED_VARIANTS {
+            let Some(RefOr::T(Schema::OneOf(one_of))) = schemas.get(*name) else {
+                panic!("{name} is not a oneOf schema");
+            };
+            assert!(!one_of.items.is_empty(), "{name}");
+            for item in &one_of.items {
+                let RefOr::T(Schema::Object(obj)) = item else {
+                    panic!("{name}: a variant is not an object");
+                };
+                assert!(
+                    matches!(
+                        obj.additional_properties.as_deref(),
+                        Some(AdditionalProperties::FreeForm(false))
+                    ),
+                    "{name} variant {:?} is open",
+                    obj.required
+                );
+            }
+        }
+        use sightline_types::{AnalysisQuery, PlateQuery};
+        let plate = |j: &str| serde_json::from_str::<PlateQuery>(j).is_ok();
+        assert!(plate(r#"{"exact": "ABC123"}"#));
+        assert!(!plate(r#"{"exact": "ABC123", "fuzzy": "ABC123"}"#));
+        assert!(!plate(r#"{"exact": "ABC123", "note": 1}"#));
+        let analysis = |j: &str| serde_json::from_str::<AnalysisQuery>(j).is_ok();
+        assert!(analysis(r#"{"multi_location": {"places": []}}"#));
+        assert!(!analysis(
+            r#"{"multi_location": {"places": []}, "note": 1}"#
+        ));
+    }
 
     /// The documented operations: (method, path).
     fn documented() -> BTreeSet<(String, String)> {

@@ -311,10 +311,25 @@ impl Node {
     }
 }
 
-/// Runs `job` on a blocking thread every `secs` seconds (never when `secs` is 0), logging failures.
+/// How long before a periodic job's first run: one second past the next whole multiple of `secs`
+/// on the clock (runs at hh:mm:01 for a minute). Retention then runs just after partition
+/// boundaries: with minute partitions each run finds the partition that has just become wholly
+/// due and drops it whole, instead of deleting read by read the part of a partition that a cutoff
+/// in its middle makes due. A read is still deleted at most `secs` after its limit.
+fn first_delay(secs: u64, now_ms: i64) -> std::time::Duration {
+    let period_ms = i64::try_from(secs.saturating_mul(1000))
+        .unwrap_or(i64::MAX)
+        .max(1);
+    let wait_ms = period_ms - now_ms.rem_euclid(period_ms) + 1000;
+    std::time::Duration::from_millis(u64::try_from(wait_ms).unwrap_or(0))
+}
+
+/// Runs `job` on a blocking thread every `secs` seconds (never when `secs` is 0), logging failures;
+/// the first run comes at once, or, `aligned`, after [`first_delay`].
 fn spawn_periodic<T: Send + 'static>(
     node: Arc<Node>,
     secs: u64,
+    aligned: bool,
     what: &'static str,
     job: fn(&Node) -> Result<T>,
 ) -> Option<tokio::task::JoinHandle<()>> {
@@ -322,7 +337,13 @@ fn spawn_periodic<T: Send + 'static>(
         return None;
     }
     Some(tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(secs));
+        let period = std::time::Duration::from_secs(secs);
+        let first = if aligned {
+            first_delay(secs, chrono::Utc::now().timestamp_millis())
+        } else {
+            std::time::Duration::ZERO
+        };
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + first, period);
         let mut stop = node.shutdown.subscribe();
         loop {
             tokio::select! {
@@ -339,16 +360,17 @@ fn spawn_periodic<T: Send + 'static>(
     }))
 }
 
-/// Runs retention every `retention_interval_s` until aborted.
+/// Runs retention every `retention_interval_s` until aborted, one second past each whole multiple
+/// of it on the clock.
 pub fn spawn_retention(node: Arc<Node>) -> Option<tokio::task::JoinHandle<()>> {
     let secs = node.config.policy.retention_interval_s;
-    spawn_periodic(node, secs, "retention run", Node::run_retention)
+    spawn_periodic(node, secs, true, "retention run", Node::run_retention)
 }
 
 /// Signs a checkpoint every `checkpoint_interval_s` when the log grew since the last one.
 pub fn spawn_checkpoints(node: Arc<Node>) -> Option<tokio::task::JoinHandle<()>> {
     let secs = node.config.policy.checkpoint_interval_s;
-    spawn_periodic(node, secs, "checkpoint", |n| {
+    spawn_periodic(node, secs, false, "checkpoint", |n| {
         let last = n.audit.latest_checkpoint()?.map_or(0, |c| c.size);
         if n.audit.len() > last {
             let cp = n.audit.checkpoint(n.clock.now())?;
@@ -356,4 +378,16 @@ pub fn spawn_checkpoints(node: Arc<Node>) -> Option<tokio::task::JoinHandle<()>>
         }
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod periodic_tests {
+    #[test]
+    fn test_first_run_is_one_second_past_the_next_multiple() {
+        // 12:00:25.500 with a minute: the first run at 12:01:01.
+        let now = 12 * 3_600_000 + 25_500;
+        assert_eq!(super::first_delay(60, now).as_millis(), 35_500);
+        // Exactly on a boundary: the next one, not now.
+        assert_eq!(super::first_delay(60, 12 * 3_600_000).as_millis(), 61_000);
+    }
 }

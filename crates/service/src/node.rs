@@ -118,12 +118,19 @@ impl Node {
     /// # Errors
     /// When the store, audit log or policy cannot be opened.
     pub fn open_with_clock(config: NodeConfig, clock: Arc<dyn Clock>) -> Result<Self, OpenError> {
-        let period = sightline_store::Period::hours(config.partition_hours).ok_or_else(|| {
-            OpenError::Config(format!(
-                "partition_hours = {} does not divide 24",
-                config.partition_hours
-            ))
-        })?;
+        let period = match config.partition_minutes {
+            Some(m) => sightline_store::Period::minutes(m).ok_or_else(|| {
+                OpenError::Config(format!(
+                    "partition_minutes = {m} does not divide a day (1,440 minutes)"
+                ))
+            })?,
+            None => sightline_store::Period::hours(config.partition_hours).ok_or_else(|| {
+                OpenError::Config(format!(
+                    "partition_hours = {} does not divide 24",
+                    config.partition_hours
+                ))
+            })?,
+        };
         crate::webauthn::check_config(&config.security).map_err(OpenError::Config)?;
         let store = Arc::new(Store::open_with(
             &config.data_dir,

@@ -45,7 +45,7 @@ pub use retention::{PurgeReport, PurgeRule};
 pub use saved::SavedRow;
 pub use security::{FindingRow, MfaRecord, PasskeyRecord, SecuritySettings};
 pub use stats::CameraReadStats;
-pub use writer::{AppendOutcome, ReadRecord};
+pub use writer::{AppendOutcome, ReadRecord, WriterStats};
 
 use dictionary::PlateDictionary;
 use rusqlite::Connection;
@@ -124,6 +124,9 @@ pub(crate) struct Shared {
     pub(crate) dict: RwLock<PlateDictionary>,
     pub(crate) partitions: RwLock<BTreeSet<i32>>,
     pub(crate) cameras: RwLock<HashMap<CameraId, Camera>>,
+    pub(crate) writer_stats: writer::Counters,
+    /// Directory operations in progress (see [`Store::with_directory`]).
+    pub(crate) directory_turns: std::sync::atomic::AtomicUsize,
 }
 
 /// The node's embedded store.
@@ -178,7 +181,8 @@ impl Store {
         *shared.cameras.write().unwrap_or_else(|e| e.into_inner()) =
             directory::load_cameras(&conn)?;
         let writer_conn = schema::open_connection(&path, durability)?;
-        let writer = writer::spawn(writer_conn, Arc::clone(&shared))?;
+        let checkpoint_conn = schema::open_connection(&path, durability)?;
+        let writer = writer::spawn(writer_conn, checkpoint_conn, Arc::clone(&shared))?;
         Ok(Store {
             path,
             durability,
@@ -194,8 +198,12 @@ impl Store {
         &self.path
     }
 
-    /// Runs `f` with the directory connection.
+    /// Runs `f` with the directory connection. While it runs the read writer starts no new group
+    /// transaction (for at most [`writer::DIRECTORY_YIELD`]): a directory write (an admin change,
+    /// retention's announcement) then finds the write lock free instead of waiting out its busy
+    /// timeout behind back-to-back ingest transactions when ingest is saturated.
     pub(crate) fn with_directory<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let _waiting = writer::DirectoryTurn::take(&self.shared);
         let conn = self.directory.lock().unwrap_or_else(|e| e.into_inner());
         f(&conn)
     }

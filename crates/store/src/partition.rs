@@ -21,11 +21,13 @@ pub fn day_start(day: i32) -> i64 {
 }
 
 /// The length of a partition: a whole number of hours dividing a day (24 by default: day
-/// partitions). Shorter periods keep the partition being written small, which bounds the pages a
-/// commit rewrites when a node ingests a very large number of reads per day.
+/// partitions), or a whole number of minutes dividing a day. Shorter periods keep the partition
+/// being written small, which bounds the pages a commit rewrites when a node ingests a very large
+/// number of reads per day, and let retention of minutes (New Hampshire) drop whole partitions
+/// instead of deleting reads one by one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 pub struct Period {
-    hours: u32,
+    minutes: u32,
 }
 
 impl Default for Period {
@@ -36,20 +38,32 @@ impl Default for Period {
 
 impl Period {
     /// Day partitions.
-    pub const DAY: Period = Period { hours: 24 };
+    pub const DAY: Period = Period { minutes: 1440 };
 
     /// A period of `hours`, which must divide 24.
     pub fn hours(hours: u32) -> Option<Period> {
-        (hours > 0 && 24 % hours == 0).then_some(Period { hours })
+        (hours > 0 && 24 % hours == 0).then_some(Period {
+            minutes: hours * 60,
+        })
     }
 
-    /// The period's length in hours.
-    pub fn len_hours(self) -> u32 {
-        self.hours
+    /// A period of `minutes`, which must divide a day (1,440 minutes).
+    pub fn minutes(minutes: u32) -> Option<Period> {
+        (minutes > 0 && 1440 % minutes == 0).then_some(Period { minutes })
+    }
+
+    /// The period's length in hours when it is a whole number of hours.
+    pub fn whole_hours(self) -> Option<u32> {
+        self.minutes.is_multiple_of(60).then_some(self.minutes / 60)
+    }
+
+    /// The period's length in minutes.
+    pub fn len_minutes(self) -> u32 {
+        self.minutes
     }
 
     fn len_us(self) -> i64 {
-        i64::from(self.hours) * 3_600_000_000
+        i64::from(self.minutes) * 60_000_000
     }
 
     /// The partition index of a timestamp (µs).
@@ -62,13 +76,16 @@ impl Period {
         i64::from(p) * self.len_us()
     }
 
-    /// The table name: `reads_YYYYMMDD` for day partitions, `reads_YYYYMMDD_HH` otherwise.
+    /// The table name: `reads_YYYYMMDD` for day partitions, `reads_YYYYMMDD_HH` for hours,
+    /// `reads_YYYYMMDD_HHMM` for minutes.
     pub fn table(self, p: i32) -> String {
         let t = DateTime::<Utc>::from_timestamp_micros(self.start(p)).unwrap_or_default();
-        if self.hours == 24 {
+        if self.minutes == 1440 {
             format!("reads_{}", t.format("%Y%m%d"))
-        } else {
+        } else if self.minutes.is_multiple_of(60) {
             format!("reads_{}_{}", t.format("%Y%m%d"), t.format("%H"))
+        } else {
+            format!("reads_{}_{}", t.format("%Y%m%d"), t.format("%H%M"))
         }
     }
 }
@@ -172,5 +189,11 @@ mod tests {
         assert_eq!(four.table(p), "reads_20261126_20");
         assert!(four.start(p) <= t && t < four.start(p + 1));
         assert!(Period::hours(5).is_none());
+        let minute = Period::minutes(1).unwrap();
+        let m = minute.of(t);
+        assert_eq!(minute.table(m), "reads_20261126_2359");
+        assert!(minute.start(m) <= t && t < minute.start(m + 1));
+        assert_eq!(Period::minutes(120), Period::hours(2));
+        assert!(Period::minutes(7).is_none());
     }
 }

@@ -6,6 +6,12 @@ use rusqlite::Connection;
 use std::path::Path;
 use std::time::Duration;
 
+/// Page cache of a connection, KiB (searches and directory look-ups touch few pages).
+pub(crate) const CACHE_KIB: i64 = 16 * 1024;
+
+/// Size the WAL file is truncated to after a checkpoint, bytes.
+const JOURNAL_LIMIT_BYTES: i64 = 64 * 1024 * 1024;
+
 /// Opens a connection with the node's pragmas: WAL, the chosen sync level, a busy timeout.
 pub(crate) fn open_connection(path: &Path, durability: Durability) -> Result<Connection> {
     let conn = Connection::open(path)?;
@@ -17,11 +23,15 @@ pub(crate) fn open_connection(path: &Path, durability: Durability) -> Result<Con
     };
     conn.pragma_update(None, "synchronous", sync)?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
-    // 256 MiB of page cache and memory-mapped reads: a day partition's indexes stay hot while
-    // reads arrive in random plate order.
-    conn.pragma_update(None, "cache_size", -262_144)?;
-    conn.pragma_update(None, "mmap_size", 4_294_967_296i64)?;
+    // Memory is bounded and fixed: each connection keeps at most CACHE_KIB of pages (the
+    // writer more, see `writer`), and nothing is memory-mapped, so the process's resident size
+    // does not grow with the database; pages beyond the cache come from the OS page cache.
+    conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
+    conn.pragma_update(None, "mmap_size", 0)?;
     conn.pragma_update(None, "wal_autocheckpoint", 10000)?;
+    // After a checkpoint the WAL file is cut back to this size, so a burst does not leave a
+    // large file behind.
+    conn.pragma_update(None, "journal_size_limit", JOURNAL_LIMIT_BYTES)?;
     // Searches over many short partitions prepare one statement per partition.
     conn.set_prepared_statement_cache_capacity(1024);
     Ok(conn)
@@ -183,26 +193,43 @@ pub(crate) fn migrate(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-/// Records the partition period on first use and refuses a different one later.
+/// Records the partition period on first use and refuses a different one later. Whole hours
+/// are kept as `partition_hours` (as before minute periods existed), others as
+/// `partition_minutes`.
 pub(crate) fn check_period(conn: &Connection, period: crate::partition::Period) -> Result<()> {
     use rusqlite::OptionalExtension;
-    let stored: Option<String> = conn
-        .query_row(
-            "SELECT value FROM meta WHERE key = 'partition_hours'",
-            [],
-            |r| r.get(0),
-        )
-        .optional()?;
-    match stored.and_then(|s| s.parse::<u32>().ok()) {
-        Some(h) if h != period.len_hours() => Err(crate::Error::Conflict(format!(
-            "this data directory uses {h}-hour partitions; it cannot be opened with {}-hour partitions",
-            period.len_hours()
+    let get = |key: &str| -> Result<Option<u32>> {
+        let v: Option<String> = conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?;
+        Ok(v.and_then(|s| s.parse::<u32>().ok()))
+    };
+    let stored = match get("partition_minutes")? {
+        Some(m) => Some(m),
+        None => get("partition_hours")?.map(|h| h * 60),
+    };
+    let name = |minutes: u32| {
+        if minutes.is_multiple_of(60) {
+            format!("{}-hour", minutes / 60)
+        } else {
+            format!("{minutes}-minute")
+        }
+    };
+    match stored {
+        Some(m) if m != period.len_minutes() => Err(crate::Error::Conflict(format!(
+            "this data directory uses {} partitions; it cannot be opened with {} partitions",
+            name(m),
+            name(period.len_minutes())
         ))),
         Some(_) => Ok(()),
         None => {
+            let (key, value) = match period.whole_hours() {
+                Some(h) => ("partition_hours", h),
+                None => ("partition_minutes", period.len_minutes()),
+            };
             conn.execute(
-                "INSERT INTO meta(key, value) VALUES ('partition_hours', ?1)",
-                [period.len_hours().to_string()],
+                "INSERT INTO meta(key, value) VALUES (?1, ?2)",
+                (key, value.to_string()),
             )?;
             Ok(())
         }

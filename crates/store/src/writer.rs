@@ -11,11 +11,100 @@ use rusqlite::{Connection, OptionalExtension};
 use sightline_types::{CameraId, PlateText};
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
+use std::time::Instant;
 use tokio::sync::oneshot;
 
 /// Most reads written in one transaction.
 const MAX_GROUP: usize = 50_000;
+
+/// Page cache of the writer's connection, KiB: the pages a group transaction dirties stay in it
+/// until the commit, and the partition being written stays mostly hot.
+const WRITER_CACHE_KIB: i64 = 128 * 1024;
+
+/// WAL pages after which the writer checkpoints by itself. The checkpoint thread normally keeps
+/// the WAL copied back long before; this only bounds the WAL when it cannot keep up (then most
+/// of the pages are already copied and the writer's checkpoint is short).
+const WRITER_AUTOCHECKPOINT_PAGES: i64 = 16_384;
+
+/// Running totals of the writer's work, for benchmarks and the operator: where a write's time
+/// goes (building the transaction, committing it, retention between groups).
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    groups: AtomicU64,
+    reads: AtomicU64,
+    build_us: AtomicU64,
+    commit_us: AtomicU64,
+    purge_jobs: AtomicU64,
+    purge_us: AtomicU64,
+    checkpoints: AtomicU64,
+    checkpoint_us: AtomicU64,
+}
+
+/// A snapshot of the writer's totals since the store opened.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriterStats {
+    /// Group transactions committed.
+    pub groups: u64,
+    /// Reads in them.
+    pub reads: u64,
+    /// Microseconds spent building group transactions (inserts, before the commit).
+    pub build_us: u64,
+    /// Microseconds spent committing them (WAL writes, sync, automatic checkpoints).
+    pub commit_us: u64,
+    /// Retention jobs (chunks and checks) run between groups.
+    pub purge_jobs: u64,
+    /// Microseconds spent in them.
+    pub purge_us: u64,
+    /// Checkpoints run by the checkpoint thread (WAL pages copied back into the database).
+    pub checkpoints: u64,
+    /// Microseconds the checkpoint thread spent in them.
+    pub checkpoint_us: u64,
+}
+
+impl Counters {
+    fn add(c: &AtomicU64, n: u64) {
+        c.fetch_add(n, Ordering::Relaxed);
+    }
+
+    pub(crate) fn snapshot(&self) -> WriterStats {
+        let g = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        WriterStats {
+            groups: g(&self.groups),
+            reads: g(&self.reads),
+            build_us: g(&self.build_us),
+            commit_us: g(&self.commit_us),
+            purge_jobs: g(&self.purge_jobs),
+            purge_us: g(&self.purge_us),
+            checkpoints: g(&self.checkpoints),
+            checkpoint_us: g(&self.checkpoint_us),
+        }
+    }
+}
+
+fn micros(since: Instant) -> u64 {
+    u64::try_from(since.elapsed().as_micros()).unwrap_or(u64::MAX)
+}
+
+/// Longest the writer waits, before a group transaction, for directory operations in progress.
+pub(crate) const DIRECTORY_YIELD: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// Marks a directory operation in progress for as long as it lives.
+pub(crate) struct DirectoryTurn<'a>(&'a Shared);
+
+impl<'a> DirectoryTurn<'a> {
+    pub(crate) fn take(shared: &'a Shared) -> Self {
+        shared.directory_turns.fetch_add(1, Ordering::SeqCst);
+        DirectoryTurn(shared)
+    }
+}
+
+impl Drop for DirectoryTurn<'_> {
+    fn drop(&mut self) {
+        self.0.directory_turns.fetch_sub(1, Ordering::SeqCst);
+    }
+}
 
 /// A validated read, ready to store.
 #[derive(Debug, Clone, PartialEq)]
@@ -87,8 +176,21 @@ impl std::fmt::Debug for JobBox {
     }
 }
 
-pub(crate) fn spawn(conn: Connection, shared: Arc<Shared>) -> Result<WriterHandle> {
+/// Starts the writer thread on `conn`, and the checkpoint thread on `checkpointer`.
+///
+/// The writer does not copy the WAL back into the database itself: after each commit it wakes
+/// the checkpoint thread, which does so (`PRAGMA wal_checkpoint(PASSIVE)`) on its own connection
+/// while the writer goes on with the next group. A checkpoint copies only committed pages, so
+/// what a commit guarantees is unchanged (see [`crate::Durability`]).
+pub(crate) fn spawn(
+    conn: Connection,
+    checkpointer: Connection,
+    shared: Arc<Shared>,
+) -> Result<WriterHandle> {
     let (tx, rx) = mpsc::channel::<JobBox>();
+    conn.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
+    conn.pragma_update(None, "wal_autocheckpoint", WRITER_AUTOCHECKPOINT_PAGES)?;
+    checkpointer.pragma_update(None, "wal_autocheckpoint", 0)?;
     let next_seq: i64 = conn
         .query_row("SELECT value FROM meta WHERE key = 'next_seq'", [], |r| {
             r.get::<_, String>(0)
@@ -96,19 +198,44 @@ pub(crate) fn spawn(conn: Connection, shared: Arc<Shared>) -> Result<WriterHandl
         .optional()?
         .and_then(|s| s.parse().ok())
         .unwrap_or(1);
+    // One pending wake-up is enough: a checkpoint copies everything committed before it starts.
+    let (kick, kicked) = mpsc::sync_channel::<()>(1);
+    let thread_err = |source| Error::Io {
+        path: "writer thread".into(),
+        source,
+    };
+    let ckpt_shared = Arc::clone(&shared);
+    std::thread::Builder::new()
+        .name("sightline-ckpt".into())
+        .spawn(move || checkpoint_loop(&checkpointer, &ckpt_shared, &kicked))
+        .map_err(thread_err)?;
     let mut w = Writer {
         conn,
         shared,
         next_seq,
+        kick,
     };
     std::thread::Builder::new()
         .name("sightline-writer".into())
         .spawn(move || w.run(rx))
-        .map_err(|source| Error::Io {
-            path: "writer thread".into(),
-            source,
-        })?;
+        .map_err(thread_err)?;
     Ok(WriterHandle(tx))
+}
+
+/// Copies committed WAL pages back into the database each time the writer commits; ends when
+/// the writer stops.
+fn checkpoint_loop(conn: &Connection, shared: &Shared, kicked: &mpsc::Receiver<()>) {
+    while kicked.recv().is_ok() {
+        let t = Instant::now();
+        let out = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get::<_, i64>(0));
+        if let Err(e) = out {
+            // The next commit wakes it again; the writer's own checkpoint bounds the WAL.
+            tracing::warn!(error = %e, "WAL checkpoint failed");
+        }
+        Counters::add(&shared.writer_stats.checkpoints, 1);
+        Counters::add(&shared.writer_stats.checkpoint_us, micros(t));
+    }
+    tracing::debug!("store checkpoint thread stopped");
 }
 
 impl crate::Store {
@@ -221,6 +348,12 @@ impl crate::Store {
         rx.blocking_recv().map_err(|_| Error::WriterGone)?
     }
 
+    /// The writer's totals since the store opened (group commits, reads, time building and
+    /// committing, retention jobs).
+    pub fn writer_stats(&self) -> WriterStats {
+        self.shared.writer_stats.snapshot()
+    }
+
     /// Drops every partition for days before `day`; returns the days dropped.
     ///
     /// # Errors
@@ -239,6 +372,8 @@ struct Writer {
     conn: Connection,
     shared: Arc<Shared>,
     next_seq: i64,
+    /// Wakes the checkpoint thread.
+    kick: mpsc::SyncSender<()>,
 }
 
 impl Writer {
@@ -261,6 +396,7 @@ impl Writer {
                     Err(_) => break,
                 }
             }
+            self.yield_to_directory();
             if !group.is_empty() {
                 self.commit_group(group);
             }
@@ -269,6 +405,7 @@ impl Writer {
                     let _ = reply.send(self.drop_before(day));
                 }
                 Some(Job::Purge(rules, holds, now_us, step, reply)) => {
+                    let t = Instant::now();
                     let result = crate::retention::purge(
                         &mut self.conn,
                         &self.shared,
@@ -277,12 +414,25 @@ impl Writer {
                         now_us,
                         step,
                     );
+                    Counters::add(&self.shared.writer_stats.purge_jobs, 1);
+                    Counters::add(&self.shared.writer_stats.purge_us, micros(t));
                     let _ = reply.send(result);
                 }
                 _ => {}
             }
+            // Full means a wake-up is already pending.
+            let _ = self.kick.try_send(());
         }
         tracing::debug!("store writer stopped");
+    }
+
+    /// Lets directory operations in progress (which may need the write lock) finish first; a
+    /// bounded wait, so a directory operation that itself waits for the writer cannot stall it.
+    fn yield_to_directory(&self) {
+        let until = Instant::now() + DIRECTORY_YIELD;
+        while self.shared.directory_turns.load(Ordering::SeqCst) > 0 && Instant::now() < until {
+            std::thread::sleep(std::time::Duration::from_micros(100));
+        }
     }
 
     fn commit_group(&mut self, group: Vec<(Vec<ReadRecord>, Reply<Vec<AppendOutcome>>)>) {
@@ -321,6 +471,7 @@ impl Writer {
         &mut self,
         group: &[(Vec<ReadRecord>, Reply<Vec<AppendOutcome>>)],
     ) -> Result<(Vec<Vec<AppendOutcome>>, Vec<String>, Vec<i32>)> {
+        let started = Instant::now();
         let tx = self.conn.transaction()?;
         let dict = self.shared.dict.read().unwrap_or_else(|e| e.into_inner());
         let known_days = self
@@ -427,7 +578,16 @@ impl Writer {
              ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             [self.next_seq.to_string()],
         )?;
+        let stats = &self.shared.writer_stats;
+        Counters::add(&stats.build_us, micros(started));
+        let t = Instant::now();
         tx.commit()?;
+        Counters::add(&stats.commit_us, micros(t));
+        Counters::add(&stats.groups, 1);
+        Counters::add(
+            &stats.reads,
+            group.iter().map(|(r, _)| r.len() as u64).sum(),
+        );
         Ok((outcomes, new_plates, new_days))
     }
 

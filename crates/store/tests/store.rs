@@ -543,3 +543,143 @@ fn test_read_stats_per_camera_counts_every_partition() {
     assert_eq!(s.oldest_us, Some(t0().timestamp_micros()));
     assert_eq!(stats.len(), 1);
 }
+
+/// Minute partitions (issue 15's soak: New Hampshire keeps non-hits 3 minutes): a past partition
+/// whose every read is due is dropped whole; one holding a read of a camera under no rule, a
+/// held read, or reads after the cutoff is purged read by read and kept.
+#[test]
+fn test_minute_partitions_are_dropped_whole_only_when_every_read_is_due() {
+    let dir = tempfile::tempdir().unwrap();
+    let minute = sightline_store::Period::minutes(1).unwrap();
+    let store = Store::open_with(dir.path(), Durability::Process, minute).unwrap();
+    let cam = setup(&store);
+    let other = Agency {
+        id: AgencyId::parse("keene-pd").unwrap(),
+        name: "Keene PD".into(),
+        kind: AgencyKind::Municipal,
+        jurisdiction: Jurisdiction::parse("US-NH").unwrap(),
+    };
+    store.create_agency(&other).unwrap();
+    let unruled = store
+        .create_camera(
+            &NewCamera {
+                id: 0,
+                owner: other.id,
+                name: "Main St".into(),
+                lat: 42.9,
+                lon: -72.3,
+                bearing: None,
+                mobile: false,
+                key_hash: "k2".into(),
+            },
+            t0(),
+        )
+        .unwrap();
+    let at = |m: i64, s: i64| t0() + Duration::minutes(m) + Duration::seconds(s);
+    let mut reads = Vec::new();
+    // 12:00 — only the ruled camera: dropped whole.
+    for i in 0..100 {
+        reads.push(read(
+            &cam,
+            &format!("a{i}"),
+            &format!("A{i:04}"),
+            at(0, i % 60),
+            "red",
+        ));
+    }
+    // 12:01 — also a camera under no rule: its 10 reads stay.
+    for i in 0..50 {
+        reads.push(read(
+            &cam,
+            &format!("b{i}"),
+            &format!("B{i:04}"),
+            at(1, i % 60),
+            "red",
+        ));
+    }
+    for i in 0..10 {
+        reads.push(read(
+            &unruled,
+            &format!("u{i}"),
+            &format!("U{i:04}"),
+            at(1, i),
+            "red",
+        ));
+    }
+    // 12:02 — one read held.
+    for i in 0..30 {
+        reads.push(read(
+            &cam,
+            &format!("c{i}"),
+            &format!("C{i:04}"),
+            at(2, i),
+            "red",
+        ));
+    }
+    // 12:06 — after the cutoff: stays.
+    for i in 0..5 {
+        reads.push(read(
+            &cam,
+            &format!("d{i}"),
+            &format!("D{i:04}"),
+            at(6, i),
+            "red",
+        ));
+    }
+    store.append_reads_blocking(reads).unwrap();
+    assert_eq!(store.partition_days().len(), 4, "one table per minute");
+    let holds = vec![sightline_store::LegalHold {
+        id: 1,
+        owner: cam.owner.clone(),
+        case_number: "26-1".into(),
+        plate: "C0007".into(),
+        from: at(2, 0),
+        to: at(3, 0),
+        reason: "case".into(),
+        created_by: "s".into(),
+        created_at: t0(),
+        released_at: None,
+    }];
+    let rules = vec![sightline_store::PurgeRule {
+        owner: cam.owner.clone(),
+        cameras: vec![cam.id],
+        cutoff_us: at(5, 0).timestamp_micros(),
+    }];
+    let report = store.purge(rules, holds, at(10, 0)).unwrap();
+    assert_eq!(report.deleted.get("oak-park-pd"), Some(&(100 + 50 + 29)));
+    assert_eq!(
+        report.dropped_partitions,
+        vec![minute.of(at(0, 0).timestamp_micros())]
+    );
+    let conn = rusqlite::Connection::open(store.path()).unwrap();
+    let count = |t: &str| -> i64 {
+        conn.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(
+        count("reads_20261120_1201"),
+        10,
+        "the unruled camera's reads stay"
+    );
+    assert_eq!(count("reads_20261120_1202"), 1, "the held read stays");
+    assert_eq!(
+        count("reads_20261120_1206"),
+        5,
+        "reads after the cutoff stay"
+    );
+    assert!(
+        !store
+            .contains_read(cam.id, "a0", at(0, 0).timestamp_micros())
+            .unwrap()
+    );
+    assert!(
+        store
+            .contains_read(cam.id, "c7", at(2, 7).timestamp_micros())
+            .unwrap()
+    );
+    assert_eq!(store.partition_days().len(), 3);
+    drop(conn);
+    drop(store);
+    let err = Store::open(dir.path(), Durability::Process).unwrap_err();
+    assert!(err.to_string().contains("1-minute partitions"), "{err}");
+}
