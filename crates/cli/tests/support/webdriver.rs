@@ -140,6 +140,14 @@ impl Browser {
         post(&self.url(&format!("/element/{el}/click")), json!({}));
     }
 
+    /// Clicks something that loads a new page and waits for `css` on the NEW page: the page on
+    /// screen is marked first, so an element the old page already has does not count.
+    pub fn click_to_new_page(&self, click: &str, css: &str, secs: u64) -> String {
+        self.script("document.documentElement.dataset.oldPage = '1'; return null");
+        self.click(click);
+        self.wait_for(&format!("html:not([data-old-page]) {css}"), secs)
+    }
+
     pub fn text(&self, css: &str) -> String {
         let el = self.find(css);
         let resp = ureq::get(&self.url(&format!("/element/{el}/text")))
