@@ -456,6 +456,9 @@ pub async fn run(args: SoakArgs) -> Result<()> {
     let end = start + Duration::from_secs(args.duration);
     let stop = Arc::new(AtomicBool::new(false));
     let acked = Arc::new(AtomicU64::new(0));
+    // When the last read was acknowledged (ms since start): the rate is over the load, not over
+    // the wait for the search and retention tasks to finish after it.
+    let last_ack_ms = Arc::new(AtomicU64::new(0));
     let (ingest, search, retention, alerts_seen) = (
         Stats::default(),
         Stats::default(),
@@ -503,7 +506,7 @@ pub async fn run(args: SoakArgs) -> Result<()> {
             format!("{base}/api/v1/reads"),
             key.clone(),
             stop.clone(),
-            acked.clone(),
+            (acked.clone(), last_ack_ms.clone()),
             ingest.clone(),
             next_batch.clone(),
             listed.clone(),
@@ -551,7 +554,11 @@ pub async fn run(args: SoakArgs) -> Result<()> {
                         serde_json::from_slice(&b).map_err(|e| e.to_string())?;
                     match v["accepted"].as_u64() {
                         Some(k) if k as usize == batch => {
-                            acked.fetch_add(k, Ordering::Relaxed);
+                            acked.0.fetch_add(k, Ordering::Relaxed);
+                            acked.1.fetch_max(
+                                u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX),
+                                Ordering::Relaxed,
+                            );
                             Ok(())
                         }
                         _ => Err(format!("batch not fully accepted: {v}")),
@@ -709,9 +716,10 @@ pub async fn run(args: SoakArgs) -> Result<()> {
     drop(client_rt);
 
     let total = acked.load(Ordering::Relaxed);
+    let load_secs = (last_ack_ms.load(Ordering::Relaxed) as f64 / 1000.0).max(1.0);
     println!(
-        "held {secs:.0} s: {total} reads acknowledged = {:.0} reads/s (target {})",
-        total as f64 / secs,
+        "held {load_secs:.0} s (until the last acknowledgement; run ended at {secs:.0} s): {total} reads acknowledged = {:.0} reads/s (target {})",
+        total as f64 / load_secs,
         if args.rate == 0 {
             "max".to_owned()
         } else {
