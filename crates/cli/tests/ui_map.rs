@@ -10,7 +10,7 @@ mod support;
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 use support::webdriver::Browser;
-use support::{ADMIN_PASSWORD, Server};
+use support::{ADMIN_PASSWORD, Server, audit_actions};
 
 const PW: &str = "a-long-password-1";
 
@@ -84,14 +84,7 @@ fn node(tmp: &std::path::Path) -> (Server, String, Vec<i64>) {
 }
 
 fn search_entries(s: &Server, op: &str) -> Vec<Value> {
-    let (st, v) = s.call(
-        "GET",
-        "/api/v1/audit/entries?action=search&limit=1000",
-        Some(op),
-        None,
-    );
-    assert_eq!(st, 200, "{v}");
-    v.as_array().cloned().unwrap_or_default()
+    audit_actions(s, op, "search")
 }
 
 #[test]
@@ -219,17 +212,10 @@ fn test_map_base_layer_zoom_camera_picker_and_saved_search_in_chromium() {
     b.click("#save-search");
     b.wait_for("#saved-ok", 10);
     assert_eq!(b.count("#saved tr.saved"), 1);
-    let (st, v) = s.call(
-        "GET",
-        "/api/v1/audit/entries?action=saved_search.create",
-        Some(&op),
-        None,
-    );
-    assert_eq!(st, 200);
     assert_eq!(
-        v.as_array().map(Vec::len),
-        Some(1),
-        "saving is audited: {v}"
+        audit_actions(&s, &op, "saved_search.create").len(),
+        1,
+        "saving is audited"
     );
     let before = search_entries(&s, &op).len();
     b.click_to_new_page("#saved tr.saved button.run-saved", "#results", 10);
@@ -254,17 +240,10 @@ fn test_map_base_layer_zoom_camera_picker_and_saved_search_in_chromium() {
     b.click("#saved tr.saved button.delete-saved");
     b.wait_for("#deleted-ok", 10);
     assert_eq!(b.count("#saved tr.saved"), 0);
-    let (st, v) = s.call(
-        "GET",
-        "/api/v1/audit/entries?action=saved_search.delete",
-        Some(&op),
-        None,
-    );
-    assert_eq!(st, 200);
     assert_eq!(
-        v.as_array().map(Vec::len),
-        Some(1),
-        "deleting is audited: {v}"
+        audit_actions(&s, &op, "saved_search.delete").len(),
+        1,
+        "deleting is audited"
     );
 }
 
@@ -326,16 +305,7 @@ fn test_saved_searches_are_the_officers_own() {
         let (st, v) = s.call("POST", "/api/v1/users", Some(&op), Some(json!({"agency": agency, "username": user, "display_name": user, "role": role, "password": PW, "must_change_password": false})));
         assert_eq!(st, 201, "{v}");
     }
-    let deletes = |s: &Server| {
-        let (st, v) = s.call(
-            "GET",
-            "/api/v1/audit/entries?action=saved_search.delete",
-            Some(&op),
-            None,
-        );
-        assert_eq!(st, 200, "{v}");
-        v.as_array().map_or(0, Vec::len)
-    };
+    let deletes = |s: &Server| audit_actions(s, &op, "saved_search.delete").len();
     for other in ["officer2", "deputy", "sup-tx"] {
         let t = s.login(other, PW);
         let (st, v) = s.call(

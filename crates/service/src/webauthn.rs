@@ -447,29 +447,31 @@ impl Node {
     /// have; 409 for the last second factor where MFA is required.
     pub fn passkey_remove(&self, caller: &Caller, credential_id: &str) -> Result<u64> {
         let user = own(caller)?;
-        let keys = self.store.passkeys(user.id)?;
         let raw = B64.decode(credential_id.trim()).ok();
-        let Some(key) = raw.and_then(|raw| keys.iter().find(|p| p.credential_id == raw)) else {
-            return Err(Error::new(
-                ErrorCode::NotFound,
-                "you have no passkey with this credential id",
-            ));
-        };
-        let totp = self.store.mfa(user.id)?.is_some_and(|m| m.confirmed);
-        if keys.len() == 1 && !totp && self.mfa_required(user)? {
-            return Err(Error::new(
-                ErrorCode::Conflict,
-                "this is your only second factor and your agency requires one: add another \
-                 passkey or an authenticator app first",
-            ));
-        }
-        let change = Change::PasskeyRemove {
-            user_id: user.id.0,
-            agency: user.agency.clone(),
-            credential_id: B64.encode(&key.credential_id),
-            label: key.label.clone(),
-        };
-        let (_, seq) = self.commit(caller, |_| Ok(change))?;
+        // Checked under the change lock: two removals at once cannot both see "not the last".
+        let (_, seq) = self.commit(caller, |n| {
+            let keys = n.store.passkeys(user.id)?;
+            let Some(key) = raw.and_then(|raw| keys.iter().find(|p| p.credential_id == raw)) else {
+                return Err(Error::new(
+                    ErrorCode::NotFound,
+                    "you have no passkey with this credential id",
+                ));
+            };
+            let totp = n.store.mfa(user.id)?.is_some_and(|m| m.confirmed);
+            if keys.len() == 1 && !totp && n.mfa_required(user)? {
+                return Err(Error::new(
+                    ErrorCode::Conflict,
+                    "this is your only second factor and your agency requires one: add another \
+                     passkey or an authenticator app first",
+                ));
+            }
+            Ok(Change::PasskeyRemove {
+                user_id: user.id.0,
+                agency: user.agency.clone(),
+                credential_id: B64.encode(&key.credential_id),
+                label: key.label.clone(),
+            })
+        })?;
         Ok(seq)
     }
 
